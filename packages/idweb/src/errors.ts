@@ -1,0 +1,202 @@
+/**
+ * The one registry of idweb error codes.
+ *
+ * Callers match on `error.code`, never on `instanceof` or on the message: codes are stable across
+ * releases, messages are for people and may improve. Every error that can reach HTTP carries the
+ * `status` to answer with and `expose`, which says whether its message may be shown to the end user
+ * (configuration and internal errors are not).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await acquirer.getTokenForUser(['User.Read'], account)
+ * } catch (err) {
+ *   if (isIdwebError(err) && err.code === 'IDW_INTERACTION_REQUIRED') return challenge(err)
+ *   throw err
+ * }
+ * ```
+ */
+export const errorRegistry = {
+  /** The configuration is missing a value or holds an unsafe one. Raised once, at startup. */
+  IDW_CONFIG_INVALID: { status: 500, expose: false },
+  /** The provider's discovery document could not be fetched, parsed, or names another issuer. */
+  IDW_DISCOVERY_FAILED: { status: 502, expose: false },
+  /** A token's issuer is not the configured one (or its tenant is not allowed). */
+  IDW_ISSUER_INVALID: { status: 401, expose: true },
+  /** The provider answered a token request with an OAuth error. */
+  IDW_PROTOCOL_ERROR: { status: 502, expose: false },
+  /** The user must interact again: sign in, consent to more scopes, or satisfy a claims challenge. */
+  IDW_INTERACTION_REQUIRED: { status: 401, expose: true },
+  /** The sign-in callback's `state` is missing, altered, expired or already used. */
+  IDW_STATE_INVALID: { status: 400, expose: true },
+  /** The sign-in callback is malformed (missing code, wrong `iss`, oversized). */
+  IDW_CALLBACK_INVALID: { status: 400, expose: true },
+  /** The provider refused the sign-in (`access_denied`, `consent_required`, ...). */
+  IDW_AUTHORIZATION_DENIED: { status: 403, expose: true },
+  /** The ID token failed validation (signature, issuer, audience, nonce, lifetime). */
+  IDW_ID_TOKEN_INVALID: { status: 401, expose: true },
+  /** A request needs a signed-in user and there is none. */
+  IDW_NOT_SIGNED_IN: { status: 401, expose: true },
+  /** The incoming request is malformed. */
+  IDW_BAD_REQUEST: { status: 400, expose: true },
+  /** A bearer token presented to a protected API is missing, malformed, expired or not for us. */
+  IDW_TOKEN_INVALID: { status: 401, expose: true },
+  /** A valid bearer token lacks the required scope or app role. */
+  IDW_INSUFFICIENT_SCOPE: { status: 403, expose: true },
+  /** A cache entry could not be opened (corrupt, truncated, or sealed for another partition). */
+  IDW_CACHE_CORRUPT: { status: 500, expose: false },
+  /** The cache store did not answer in time or failed. */
+  IDW_STORE_UNAVAILABLE: { status: 503, expose: false },
+  /** The client credential (secret, certificate, assertion) is unusable. */
+  IDW_CREDENTIAL_INVALID: { status: 500, expose: false },
+  /** A downstream API answered with an error status. */
+  IDW_DOWNSTREAM_API_ERROR: { status: 502, expose: false },
+  /** An outbound call took longer than its configured timeout. */
+  IDW_TIMEOUT: { status: 504, expose: false },
+} as const satisfies Record<string, { status: number; expose: boolean }>
+
+/** A stable idweb error code. */
+export type IdwebErrorCode = keyof typeof errorRegistry
+
+/** Options common to every idweb error. */
+export interface IdwebErrorOptions {
+  cause?: unknown
+  /** Overrides the registry's HTTP status for this instance. */
+  status?: number
+}
+
+/** The base class of every error idweb raises on purpose. Match on {@link IdwebError.code}. */
+export class IdwebError extends Error {
+  override readonly name: string = 'IdwebError'
+  readonly code: IdwebErrorCode
+  /** HTTP status to answer with when this error reaches a web handler. */
+  readonly status: number
+  /** Whether the message may be shown to an end user. */
+  readonly expose: boolean
+
+  constructor(code: IdwebErrorCode, message: string, options: IdwebErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.status = options.status ?? errorRegistry[code].status
+    this.expose = errorRegistry[code].expose
+  }
+}
+
+/** A configuration value is missing or unsafe. `key` names the setting, e.g. `AzureAd.ClientId`. */
+export class ConfigError extends IdwebError {
+  override readonly name = 'ConfigError'
+  readonly key: string
+
+  constructor(key: string, message: string, options: IdwebErrorOptions = {}) {
+    super('IDW_CONFIG_INVALID', `${key}: ${message}`, options)
+    this.key = key
+  }
+}
+
+/** Fields an OAuth 2.0 / Entra error response carries. */
+export interface ProtocolErrorFields {
+  /** The OAuth `error` code, e.g. `invalid_grant`. */
+  error: string
+  errorDescription?: string | undefined
+  /** Entra's `suberror`, e.g. `consent_required`. */
+  suberror?: string | undefined
+  /** Entra's AADSTS codes (`error_codes`), or those parsed from the description. */
+  errorCodes?: number[] | undefined
+  correlationId?: string | undefined
+  traceId?: string | undefined
+  /** A claims challenge the provider asked for (conditional access). */
+  claims?: string | undefined
+}
+
+/** The provider answered with an OAuth error. The provider's own fields are kept verbatim. */
+export class ProtocolError extends IdwebError implements ProtocolErrorFields {
+  override readonly name: string = 'ProtocolError'
+  readonly error: string
+  readonly errorDescription: string | undefined
+  readonly suberror: string | undefined
+  readonly errorCodes: number[] | undefined
+  readonly correlationId: string | undefined
+  readonly traceId: string | undefined
+  readonly claims: string | undefined
+
+  constructor(
+    fields: ProtocolErrorFields,
+    message?: string,
+    options: IdwebErrorOptions & { code?: IdwebErrorCode } = {},
+  ) {
+    const errorCodes = fields.errorCodes ?? aadstsCodes(fields.errorDescription)
+    super(
+      options.code ?? 'IDW_PROTOCOL_ERROR',
+      message ??
+        `The identity provider answered ${fields.error}${
+          errorCodes.length > 0 ? ` (AADSTS${errorCodes.join(', AADSTS')})` : ''
+        }${fields.errorDescription ? `: ${firstLine(fields.errorDescription)}` : ''}`,
+      options,
+    )
+    this.error = fields.error
+    this.errorDescription = fields.errorDescription
+    this.suberror = fields.suberror
+    this.errorCodes = errorCodes
+    this.correlationId = fields.correlationId
+    this.traceId = fields.traceId
+    this.claims = fields.claims
+  }
+}
+
+/** Why the user has to interact again. */
+export type InteractionReason =
+  | 'consent_required'
+  | 'interaction_required'
+  | 'login_required'
+  | 'claims_challenge'
+  | 'no_account'
+  | 'no_refresh_token'
+  | 'invalid_grant'
+
+/**
+ * Raised when a token cannot be obtained silently. The web layer answers it with a new
+ * authorization request for {@link InteractionRequiredError.scopes} (incremental consent) and, if
+ * present, {@link InteractionRequiredError.claims} (conditional access / CAE challenges).
+ */
+export class InteractionRequiredError extends IdwebError {
+  override readonly name = 'InteractionRequiredError'
+  readonly scopes: readonly string[]
+  readonly claims: string | undefined
+  readonly reason: InteractionReason
+  /** The provider's error, when the provider is the one that asked for interaction. */
+  readonly protocolError: ProtocolError | undefined
+
+  constructor(
+    reason: InteractionReason,
+    scopes: readonly string[],
+    options: IdwebErrorOptions & {
+      claims?: string | undefined
+      protocolError?: ProtocolError
+    } = {},
+  ) {
+    super(
+      'IDW_INTERACTION_REQUIRED',
+      `The user must sign in again (${reason}) to grant: ${scopes.join(' ') || '(sign-in only)'}`,
+      { ...options, cause: options.cause ?? options.protocolError },
+    )
+    this.scopes = Object.freeze([...scopes])
+    this.claims = options.claims
+    this.reason = reason
+    this.protocolError = options.protocolError
+  }
+}
+
+/** Whether `err` is an idweb error, optionally with the given code. */
+export function isIdwebError(err: unknown, code?: IdwebErrorCode): err is IdwebError {
+  return err instanceof IdwebError && (code === undefined || err.code === code)
+}
+
+function aadstsCodes(description: string | undefined): number[] {
+  if (!description) return []
+  return [...description.matchAll(/AADSTS(\d{4,6})/g)].map((m) => Number(m[1]))
+}
+
+function firstLine(text: string): string {
+  const line = text.split(/\r?\n/, 1)[0] ?? ''
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line
+}

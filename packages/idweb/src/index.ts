@@ -1,0 +1,2 @@
+export type { CacheStore } from './cache/store.ts'
+export * from './errors.ts'
