@@ -1,0 +1,53 @@
+import * as oauth from 'oauth4webapi'
+
+/** How the protocol layer reaches the provider. */
+export interface HttpOptions {
+  /** Abort every provider request after this many milliseconds. */
+  timeoutMs: number
+  /** Replaces `fetch` (proxies, tests that inject a provider fault). */
+  fetch?: typeof fetch | undefined
+  /** Allows `http:` provider endpoints. Development only; configuration makes it loud. */
+  allowInsecureRequests?: boolean | undefined
+}
+
+/**
+ * Everything one confidential or public client needs to talk to one authorization server. Built
+ * once per app from the resolved configuration and the discovery document.
+ */
+export interface ProtocolContext {
+  as: oauth.AuthorizationServer
+  client: oauth.Client
+  clientAuth: oauth.ClientAuth
+  http: HttpOptions
+  /** Send Entra's `client_info=1` so the token response names the home account (`uid.utid`). */
+  requestClientInfo: boolean
+  /**
+   * For Entra multi-tenant authorities, whose discovery issuer is the `{tenantid}` template: tenants
+   * whose tokens are accepted (`undefined`: any).
+   */
+  allowedTenants?: readonly string[] | undefined
+}
+
+/** The oauth4webapi request options for one provider call. */
+export function requestOptions(
+  http: HttpOptions,
+): oauth.HttpRequestOptions<'POST', URLSearchParams> & oauth.HttpRequestOptions<'GET'> {
+  const options: oauth.HttpRequestOptions<'POST', URLSearchParams> = {
+    signal: () => AbortSignal.timeout(http.timeoutMs),
+  }
+  if (http.fetch) {
+    const f = http.fetch
+    options[oauth.customFetch] = (url, init) => f(url, init as RequestInit)
+  }
+  if (http.allowInsecureRequests) options[oauth.allowInsecureRequests] = true
+  return options as oauth.HttpRequestOptions<'POST', URLSearchParams> &
+    oauth.HttpRequestOptions<'GET'>
+}
+
+/** The `{tenantid}` placeholder Entra's multi-tenant discovery documents publish in `issuer`. */
+export const TENANT_TEMPLATE = '{tenantid}'
+
+/** Whether the discovered issuer is Entra's multi-tenant template. */
+export function isIssuerTemplate(as: oauth.AuthorizationServer): boolean {
+  return as.issuer.includes(TENANT_TEMPLATE)
+}
