@@ -1,0 +1,125 @@
+import { IdwebError, isIdwebError } from '../errors.ts'
+
+/** The largest sign-in callback body idweb reads (`form_post`). Real ones are a few kilobytes. */
+export const MAX_CALLBACK_BYTES = 64 * 1024
+
+/**
+ * The authorization response parameters of a callback request: the query string for `GET`, the
+ * urlencoded body for `POST` (`form_post`). Oversized or non-form bodies are refused with
+ * `IDW_CALLBACK_INVALID`, before anything else reads them.
+ */
+export async function callbackParameters(request: Request): Promise<URLSearchParams> {
+  const url = new URL(request.url)
+  if (request.method === 'GET' || request.method === 'HEAD') {
+    if (url.search.length > MAX_CALLBACK_BYTES) throw tooLarge()
+    return url.searchParams
+  }
+  if (request.method !== 'POST') {
+    throw new IdwebError(
+      'IDW_CALLBACK_INVALID',
+      `The sign-in callback does not accept ${request.method}.`,
+      {
+        status: 405,
+      },
+    )
+  }
+  const type = request.headers.get('content-type')?.split(';', 1)[0]?.trim().toLowerCase()
+  if (type !== 'application/x-www-form-urlencoded') {
+    throw new IdwebError(
+      'IDW_CALLBACK_INVALID',
+      'The sign-in callback expects an application/x-www-form-urlencoded form post.',
+      { status: 415 },
+    )
+  }
+  const declared = Number(request.headers.get('content-length') ?? '0')
+  if (declared > MAX_CALLBACK_BYTES) throw tooLarge()
+  const body = await readLimited(request, MAX_CALLBACK_BYTES)
+  return new URLSearchParams(body)
+}
+
+async function readLimited(request: Request, limit: number): Promise<string> {
+  if (!request.body) return ''
+  const reader = request.body.getReader()
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    total += value.byteLength
+    if (total > limit) {
+      await reader.cancel().catch(() => {})
+      throw tooLarge()
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+function tooLarge(): IdwebError {
+  return new IdwebError('IDW_CALLBACK_INVALID', 'The sign-in callback is too large.', {
+    status: 413,
+  })
+}
+
+/** A redirect that never caches and carries the given cookies. */
+export function redirect(
+  location: string,
+  setCookies: readonly string[] = [],
+  status = 303,
+): Response {
+  const headers = new Headers({ location, 'cache-control': 'no-store' })
+  for (const c of setCookies) headers.append('set-cookie', c)
+  return new Response(null, { status, headers })
+}
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+}
+
+/**
+ * Answers an error raised while handling a request: JSON for API callers, a small HTML page for
+ * people. Only messages the error marks as `expose` are shown; anything else is a generic text, so
+ * no configuration detail or token leaks to the browser.
+ */
+export function errorResponse(
+  err: unknown,
+  request: Request,
+  setCookies: readonly string[] = [],
+): Response {
+  const known = isIdwebError(err) ? err : undefined
+  const status = known?.status ?? 500
+  const code = known?.code ?? 'IDW_INTERNAL'
+  const message =
+    known?.expose === true
+      ? known.message
+      : 'Something went wrong while signing you in. Please try again.'
+  const headers = new Headers({ 'cache-control': 'no-store' })
+  for (const c of setCookies) headers.append('set-cookie', c)
+  if (wantsJson(request)) {
+    headers.set('content-type', 'application/json; charset=utf-8')
+    return new Response(JSON.stringify({ error: code, message }), { status, headers })
+  }
+  headers.set('content-type', 'text/html; charset=utf-8')
+  const title = status === 401 ? 'Sign-in required' : status < 500 ? 'Sign-in failed' : 'Error'
+  const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(
+    title,
+  )}</title><meta name="viewport" content="width=device-width, initial-scale=1"></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem"><h1>${escapeHtml(
+    title,
+  )}</h1><p>${escapeHtml(message)}</p><p><small>Error code: ${escapeHtml(code)}</small></p><p><a href="/">Back to the home page</a></p></body></html>`
+  return new Response(body, { status, headers })
+}
+
+/**
+ * Whether the caller is a program rather than a person: an XHR/fetch request, or one that accepts
+ * JSON but not HTML.
+ */
+export function wantsJson(request: Request): boolean {
+  if (request.headers.get('x-requested-with')?.toLowerCase() === 'xmlhttprequest') return true
+  const accept = request.headers.get('accept') ?? ''
+  if (accept.includes('text/html')) return false
+  if (accept.includes('application/json')) return true
+  const mode = request.headers.get('sec-fetch-mode')
+  if (mode && mode !== 'navigate') return true
+  return accept === '' && request.headers.get('authorization') !== null
+}
