@@ -53,6 +53,8 @@ export const errorRegistry = {
   IDW_DOWNSTREAM_API_ERROR: { status: 502, expose: false },
   /** An outbound call took longer than its configured timeout. */
   IDW_TIMEOUT: { status: 504, expose: false },
+  /** A session or sign-in transaction is too large for its cookies: trim it or use a session store. */
+  IDW_SESSION_TOO_LARGE: { status: 500, expose: false },
 } as const satisfies Record<string, { status: number; expose: boolean }>
 
 /** A stable idweb error code. */

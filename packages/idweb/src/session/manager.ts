@@ -1,0 +1,272 @@
+import { IdwebError } from '../errors.ts'
+import { CHUNK_VALUE_LENGTH, readChunks, splitChunks } from './chunks.ts'
+import { cookieScope, createContext, type SessionContext, sessionAttributes } from './context.ts'
+import { parseCookieHeader, serializeCookie } from './cookies.ts'
+import {
+  type CookieRefPayload,
+  isAlive,
+  isCookieRefPayload,
+  isCookieSessionPayload,
+  PAYLOAD_VERSION,
+  remainingSeconds,
+} from './payload.ts'
+import { open, seal } from './seal.ts'
+import { clearTransaction, openTransaction, sealTransaction } from './transaction.ts'
+import type { SessionData, SessionOptions, SessionUser, TransactionData } from './types.ts'
+
+/**
+ * Reads and writes user sessions and sign-in transactions on Web `Request` headers and
+ * `Set-Cookie` values. Framework-neutral: adapters append the returned strings as `Set-Cookie`.
+ */
+export interface SessionManager {
+  /**
+   * The session of `request`, or `undefined` (anonymous) for no cookie and for any cookie that is
+   * tampered with, truncated, reordered, duplicated, oversized, sealed with a secret no longer
+   * configured, or expired. Never rejects for bad input; a failing store also reads as anonymous.
+   */
+  read(request: Request): Promise<SessionData | undefined>
+  /**
+   * The `Set-Cookie` values that persist `data` for the response to `request`: nothing when `data`
+   * is the unchanged object {@link SessionManager.read} returned and less than `refreshFraction` of
+   * the rolling lifetime has passed; otherwise a re-seal with `lastSeenAt` set to now, plus
+   * deletions of stale chunks. `undefined` ends the session (like {@link SessionManager.destroy}).
+   * Rejects with `IDW_SESSION_TOO_LARGE` when the session needs more than `maxChunks` cookies, and
+   * `IDW_STORE_UNAVAILABLE` when the store fails.
+   */
+  commit(request: Request, data: SessionData | undefined): Promise<string[]>
+  /** A new session for `user` with a fresh random `sid`: call it at every sign-in (no fixation). */
+  create(user: SessionUser, extra?: Record<string, unknown>): SessionData
+  /** `Set-Cookie` values deleting every session cookie `request` carries. Touches no store. */
+  clear(request: Request): string[]
+  /**
+   * Deletes the server-side session (store mode) and returns {@link SessionManager.clear}'s
+   * values. Rejects with `IDW_STORE_UNAVAILABLE` if the store fails; `clear` still clears cookies.
+   */
+  destroy(request: Request): Promise<string[]>
+  /**
+   * Seals a sign-in transaction into its own cookie, named from a hash of `tx.state`, and drops
+   * the oldest pending ones beyond `maxTransactions`. Returns `Set-Cookie` values.
+   */
+  sealTransaction<T extends TransactionData>(tx: T, request: Request): Promise<string[]>
+  /**
+   * The transaction whose sealed `state` equals `state` exactly, or `undefined` (missing, expired,
+   * tampered, duplicated, or sealed as anything else). The type parameter is trusted: only this
+   * manager's key could have sealed it.
+   */
+  openTransaction<T extends TransactionData = TransactionData>(
+    request: Request,
+    state: string,
+  ): Promise<T | undefined>
+  /** The `Set-Cookie` value deleting the transaction cookie of `state`. */
+  clearTransaction(state: string, requestUrl: Request | URL | string): string
+}
+
+const STORE_KEY_PREFIX = 'idweb:session:'
+const MAX_STORED_LENGTH = 1_048_576
+
+/**
+ * Creates the session manager. Validates options (a {@link ConfigError} names the bad setting)
+ * and derives one key per purpose from `secrets` with HKDF.
+ *
+ * Cookies: `idweb.session` (or `idweb.session.0`, `.1`, ... above ~3.8 KB), `HttpOnly`,
+ * `SameSite=Lax`, `Path=/`, host-only, `Secure` unless the request is plain-http loopback, and
+ * `Max-Age` no later than the session's end.
+ *
+ * @example
+ * ```ts
+ * const sessions = createSessionManager({ secrets: [process.env.SESSION_SECRET ?? ''] })
+ *
+ * // at sign-in, after the ID token is validated:
+ * const session = sessions.create({ homeAccountId: `${claims.oid}.${claims.tid}`, claims })
+ * for (const c of await sessions.commit(request, session)) headers.append('set-cookie', c)
+ *
+ * // on every request:
+ * const current = await sessions.read(request)
+ * for (const c of await sessions.commit(request, current)) headers.append('set-cookie', c)
+ * ```
+ */
+export function createSessionManager(options: SessionOptions): SessionManager {
+  const ctx = createContext(options)
+  // What each object returned by read() looked like, to skip writes when nothing changed.
+  const snapshots = new WeakMap<SessionData, string>()
+
+  const manager: SessionManager = {
+    async read(request) {
+      const data = await readSession(ctx, request)
+      if (data !== undefined) snapshots.set(data, JSON.stringify(data))
+      return data
+    },
+
+    async commit(request, data) {
+      if (data === undefined) return manager.destroy(request)
+      const now = ctx.now()
+      const snapshot = snapshots.get(data)
+      if (
+        snapshot !== undefined &&
+        snapshot === JSON.stringify(data) &&
+        now - data.lastSeenAt < ctx.rollingSeconds * ctx.refreshFraction &&
+        isAlive(data.createdAt, data.lastSeenAt, now, ctx.rollingSeconds, ctx.absoluteSeconds)
+      ) {
+        return []
+      }
+      // Activity extends a live session; it never revives one that has already ended.
+      if (
+        data.createdAt > now ||
+        !isAlive(data.createdAt, data.lastSeenAt, now, ctx.rollingSeconds, ctx.absoluteSeconds)
+      ) {
+        return manager.destroy(request)
+      }
+      const maxAge = remainingSeconds(
+        data.createdAt,
+        now,
+        now,
+        ctx.rollingSeconds,
+        ctx.absoluteSeconds,
+      )
+      data.lastSeenAt = now
+      const headers = await writeSession(ctx, request, data, maxAge)
+      snapshots.set(data, JSON.stringify(data))
+      return headers
+    },
+
+    create(user, extra) {
+      const now = ctx.now()
+      const data: SessionData = { sid: randomId(), createdAt: now, lastSeenAt: now, user }
+      if (extra !== undefined) data.extra = extra
+      return data
+    },
+
+    clear(request) {
+      const { secure, prefix } = cookieScope(ctx, request)
+      const name = prefix + ctx.cookieName
+      const cookies = parseCookieHeader(request.headers.get('cookie'))
+      const { present } = readChunks(cookies, name, ctx.maxChunks)
+      return (present.length > 0 ? present : [name]).map((n) =>
+        serializeCookie(n, '', sessionAttributes(secure, 0)),
+      )
+    },
+
+    async destroy(request) {
+      if (ctx.store !== undefined) {
+        const ref = await readRef(ctx, request)
+        if (ref !== undefined) await storeCall(() => ctx.store?.delete(STORE_KEY_PREFIX + ref.r))
+      }
+      return manager.clear(request)
+    },
+
+    sealTransaction: (tx, request) => sealTransaction(ctx, tx, request),
+    openTransaction: (request, state) => openTransaction(ctx, request, state),
+    clearTransaction: (state, requestUrl) => clearTransaction(ctx, state, requestUrl),
+  }
+  return Object.freeze(manager)
+}
+
+async function readSession(
+  ctx: SessionContext,
+  request: Request,
+): Promise<SessionData | undefined> {
+  const now = ctx.now()
+  const alive = (c: number, l: number) =>
+    isAlive(c, l, now, ctx.rollingSeconds, ctx.absoluteSeconds)
+  if (ctx.store === undefined) {
+    const payload = await readCookiePayload(ctx, request)
+    if (!isCookieSessionPayload(payload)) return undefined
+    return alive(payload.s.createdAt, payload.s.lastSeenAt) ? payload.s : undefined
+  }
+  const ref = await readRef(ctx, request)
+  if (ref === undefined || !alive(ref.c, ref.l)) return undefined
+  let bytes: Uint8Array | undefined
+  try {
+    bytes = await ctx.store.get(STORE_KEY_PREFIX + ref.r)
+  } catch (err) {
+    ctx.logger.warn('session store read failed; treating the request as anonymous', {
+      error: err instanceof Error ? err.message : String(err),
+    })
+    return undefined
+  }
+  if (bytes === undefined || bytes.byteLength > MAX_STORED_LENGTH) return undefined
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes)
+  const payload = await open(await ctx.keys('store'), text, MAX_STORED_LENGTH)
+  if (!isCookieSessionPayload(payload) || payload.s.sid !== ref.r) return undefined
+  return alive(payload.s.createdAt, payload.s.lastSeenAt) ? payload.s : undefined
+}
+
+/** The sealed cookie payload of `request`, unvalidated, or `undefined`. */
+async function readCookiePayload(ctx: SessionContext, request: Request): Promise<unknown> {
+  const { prefix } = cookieScope(ctx, request)
+  const cookies = parseCookieHeader(request.headers.get('cookie'))
+  const { value } = readChunks(cookies, prefix + ctx.cookieName, ctx.maxChunks)
+  if (value === undefined) return undefined
+  return open(await ctx.keys('session'), value, ctx.maxChunks * CHUNK_VALUE_LENGTH)
+}
+
+/** The store reference in the cookie (lifetimes not checked), or `undefined`. */
+async function readRef(
+  ctx: SessionContext,
+  request: Request,
+): Promise<CookieRefPayload | undefined> {
+  const payload = await readCookiePayload(ctx, request)
+  return isCookieRefPayload(payload) ? payload : undefined
+}
+
+async function writeSession(
+  ctx: SessionContext,
+  request: Request,
+  data: SessionData,
+  maxAge: number,
+): Promise<string[]> {
+  const { secure, prefix } = cookieScope(ctx, request)
+  const name = prefix + ctx.cookieName
+  let value: string
+  if (ctx.store === undefined) {
+    value = await seal(await ctx.keys('session'), { v: PAYLOAD_VERSION, s: data })
+  } else {
+    const store = ctx.store
+    const previous = await readRef(ctx, request)
+    const entry = await seal(await ctx.keys('store'), { v: PAYLOAD_VERSION, s: data })
+    await storeCall(() =>
+      store.set(STORE_KEY_PREFIX + data.sid, new TextEncoder().encode(entry), maxAge),
+    )
+    // A new sign-in over an old session: the old server-side entry goes now, not at its TTL.
+    if (previous !== undefined && previous.r !== data.sid) {
+      await storeCall(() => store.delete(STORE_KEY_PREFIX + previous.r))
+    }
+    const ref: CookieRefPayload = {
+      v: PAYLOAD_VERSION,
+      r: data.sid,
+      c: data.createdAt,
+      l: data.lastSeenAt,
+    }
+    value = await seal(await ctx.keys('session'), ref)
+  }
+  const chunks = splitChunks(name, value, ctx.maxChunks)
+  if (chunks === undefined) {
+    throw new IdwebError(
+      'IDW_SESSION_TOO_LARGE',
+      `The session seals to ${value.length} bytes, more than session.maxChunks (${ctx.maxChunks}) cookies hold: keep fewer claims or extra data in it, or configure session.store`,
+    )
+  }
+  const attributes = sessionAttributes(secure, maxAge)
+  const headers = chunks.map(([n, v]) => serializeCookie(n, v, attributes))
+  const written = new Set(chunks.map(([n]) => n))
+  const cookies = parseCookieHeader(request.headers.get('cookie'))
+  for (const stale of readChunks(cookies, name, ctx.maxChunks).present) {
+    if (!written.has(stale)) headers.push(serializeCookie(stale, '', sessionAttributes(secure, 0)))
+  }
+  return headers
+}
+
+async function storeCall(call: () => Promise<void> | undefined): Promise<void> {
+  try {
+    await call()
+  } catch (err) {
+    throw new IdwebError('IDW_STORE_UNAVAILABLE', 'The session store failed', { cause: err })
+  }
+}
+
+function randomId(): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(32))
+  let bin = ''
+  for (const b of bytes) bin += String.fromCharCode(b)
+  return btoa(bin).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '')
+}

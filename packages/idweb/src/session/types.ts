@@ -1,0 +1,111 @@
+import type { CacheStore } from '../cache/store.ts'
+import type { Logger } from '../logger.ts'
+import type { SessionSecret } from './keys.ts'
+
+/** The signed-in user a session belongs to. */
+export interface SessionUser {
+  /** MSAL home account id (`<oid>.<tid>` for Entra), the token cache partition of the account. */
+  homeAccountId: string
+  /** Claims kept from the ID token. Keep them few: they are sealed into cookies. */
+  claims: Record<string, unknown>
+}
+
+/**
+ * One user's session. Times are whole seconds since the epoch.
+ *
+ * @example
+ * ```ts
+ * const session = await sessions.read(request)
+ * if (session) console.log(session.user.claims.name)
+ * ```
+ */
+export interface SessionData {
+  /** Random session id (256 bits, base64url), new for every {@link SessionManager.create}. */
+  readonly sid: string
+  /** When the session was created; the absolute lifetime counts from here. */
+  readonly createdAt: number
+  /** When the session was last re-sealed; the rolling (idle) lifetime counts from here. */
+  lastSeenAt: number
+  user: SessionUser
+  /** Application data, sealed along with the rest. */
+  extra?: Record<string, unknown>
+}
+
+/**
+ * Where server-side sessions live. Any {@link CacheStore} fits: stores see opaque bytes (the
+ * payload is sealed with its own key before it reaches the store) under `idweb:session:<sid>`.
+ *
+ * @example
+ * ```ts
+ * const sessions = createSessionManager({ secrets, store: redisStore })
+ * ```
+ */
+export type SessionStore = Pick<CacheStore, 'get' | 'set' | 'delete'>
+
+/**
+ * What a sign-in transaction carries through the round trip to the provider. The web handler
+ * decides the fields; `state` is required because it names the cookie and is checked on return.
+ */
+export interface TransactionData {
+  state: string
+  nonce?: string
+  codeVerifier?: string
+  returnTo?: string
+  scopes?: string[]
+  claims?: string
+  createdAt?: number
+  [field: string]: unknown
+}
+
+/**
+ * Options of {@link createSessionManager}. Validated once, at construction.
+ *
+ * @example
+ * ```ts
+ * const options: SessionOptions = { secrets: [process.env.SESSION_SECRET ?? ''] }
+ * ```
+ */
+export interface SessionOptions {
+  /**
+   * Secrets the cookie keys are derived from, each at least 32 characters (or bytes). The first
+   * seals; all of them open, so a rotation is: prepend the new secret, remove the old one after
+   * {@link SessionOptions.absoluteSeconds}.
+   */
+  secrets: readonly SessionSecret[]
+  /** Session cookie name (chunks add `.0`, `.1`, ...). Default `idweb.session`. */
+  cookieName?: string
+  /** Prefix of transaction cookie names. Default `idweb.tx.`. */
+  transactionCookiePrefix?: string
+  /**
+   * Prefix cookie names with `__Host-` whenever they are `Secure`, so no subdomain can set or
+   * shadow them. Default `false`. Changing it signs everyone out (the cookie name changes).
+   */
+  hostPrefix?: boolean
+  /** Idle lifetime: the session ends this long after it was last re-sealed. Default 86400 (1 day). */
+  rollingSeconds?: number
+  /** Absolute lifetime from creation, whatever the activity. Default 604800 (7 days). */
+  absoluteSeconds?: number
+  /**
+   * Fraction of {@link SessionOptions.rollingSeconds} after which an unchanged session is
+   * re-sealed to extend it. Default 0.1 (with a day of rolling lifetime: at most one extra
+   * `Set-Cookie` per 2.4 hours of activity).
+   */
+  refreshFraction?: number
+  /** `Secure` cookies: `'auto'` (default) is Secure unless the request is plain-http loopback. */
+  secure?: boolean | 'auto'
+  /**
+   * Most cookies one session may span (1 to 10, default 3, about 12 KB). Node refuses request
+   * headers above 16 KB in total and many proxies refuse header lines above 8 KB, so a larger
+   * session belongs in a {@link SessionOptions.store}.
+   */
+  maxChunks?: number
+  /** Keep session payloads server-side; the cookie then holds only the sealed session id. */
+  store?: SessionStore
+  /** Lifetime of a sign-in transaction cookie. Default 600 (10 minutes). */
+  transactionSeconds?: number
+  /** Most sign-in transactions pending at once (tabs); the oldest is dropped. Default 5. */
+  maxTransactions?: number
+  /** Milliseconds since the epoch. Default `Date.now`. */
+  clock?: () => number
+  logger?: Logger
+}
