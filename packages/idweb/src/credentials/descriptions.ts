@@ -1,0 +1,150 @@
+import type { Secret } from './secret.ts'
+
+/** How a client secret is sent to the token endpoint. */
+export type ClientSecretMethod = 'client_secret_post' | 'client_secret_basic'
+
+/**
+ * A client secret. `authMethod` defaults to `client_secret_post` (what Entra expects).
+ *
+ * @example
+ * ```ts
+ * const c: ClientSecretDescription = { sourceType: 'ClientSecret', clientSecret: process.env.SECRET! }
+ * ```
+ */
+export interface ClientSecretDescription {
+  readonly sourceType: 'ClientSecret'
+  readonly clientSecret: string
+  readonly authMethod?: ClientSecretMethod
+}
+
+/**
+ * A certificate and its private key in a PEM file (both in one file, optionally with the chain).
+ * An encrypted private key (`ENCRYPTED PRIVATE KEY`) is opened with `certificatePassword`.
+ * PFX/PKCS#12 files are refused with the `openssl` command that converts them.
+ *
+ * @example
+ * ```ts
+ * const c: CertificatePathDescription = { sourceType: 'Path', certificateDiskPath: './app-cert.pem' }
+ * ```
+ */
+export interface CertificatePathDescription {
+  readonly sourceType: 'Path'
+  readonly certificateDiskPath: string
+  readonly certificatePassword?: string
+}
+
+/**
+ * A PEM certificate and private key, base64-encoded (for environment variables and secret
+ * stores). A base64 PFX is refused with the command that converts it.
+ *
+ * @example
+ * ```ts
+ * const c: CertificateBase64Description = {
+ *   sourceType: 'Base64Encoded',
+ *   base64EncodedValue: process.env.APP_CERT_PEM_BASE64!,
+ * }
+ * ```
+ */
+export interface CertificateBase64Description {
+  readonly sourceType: 'Base64Encoded'
+  readonly base64EncodedValue: string
+  readonly certificatePassword?: string
+}
+
+/**
+ * A certificate and private key given as PEM text (programmatic configuration only).
+ *
+ * @example
+ * ```ts
+ * const c: CertificatePemDescription = { sourceType: 'Pem', certificatePem, privateKeyPem }
+ * ```
+ */
+export interface CertificatePemDescription {
+  readonly sourceType: 'Pem'
+  readonly certificatePem: string
+  readonly privateKeyPem: string
+  readonly certificatePassword?: string
+}
+
+/**
+ * A signed assertion read from a file on every use (Kubernetes workload identity: the file is
+ * rotated by the platform). Without a path, `AZURE_FEDERATED_TOKEN_FILE` is used.
+ *
+ * @example
+ * ```ts
+ * const c: SignedAssertionFileDescription = { sourceType: 'SignedAssertionFilePath' }
+ * ```
+ */
+export interface SignedAssertionFileDescription {
+  readonly sourceType: 'SignedAssertionFilePath'
+  readonly signedAssertionFileDiskPath?: string
+}
+
+/**
+ * A signed assertion from your own code, called before every token request that needs it.
+ *
+ * @example
+ * ```ts
+ * const c: SignedAssertionDescription = {
+ *   sourceType: 'SignedAssertion',
+ *   getAssertion: async () => (await credential.getToken('api://AzureADTokenExchange')).token,
+ * }
+ * ```
+ */
+export interface SignedAssertionDescription {
+  readonly sourceType: 'SignedAssertion'
+  readonly getAssertion: () => Promise<string>
+}
+
+/**
+ * How the app proves its identity to the token endpoint: the camelCase form of Identity.Web's
+ * `ClientCredentials` entries, plus `Pem` and `SignedAssertion` for code.
+ */
+export type CredentialDescription =
+  | ClientSecretDescription
+  | CertificatePathDescription
+  | CertificateBase64Description
+  | CertificatePemDescription
+  | SignedAssertionFileDescription
+  | SignedAssertionDescription
+
+/** What idweb knows about a loaded certificate. Every field is safe to log. */
+export interface CertificateInfo {
+  /** The certificate in PEM. */
+  readonly pem: string
+  /** base64url SHA-256 of the DER certificate: the `x5t#S256` header value. */
+  readonly thumbprintSha256: string
+  /** Upper-case hex SHA-1, as the Entra portal shows it. */
+  readonly thumbprintSha1: string
+  readonly subject: string
+  /** ISO 8601. */
+  readonly notBefore: string
+  /** ISO 8601. */
+  readonly notAfter: string
+  /** The chain for `x5c`: base64 (not base64url) DER, leaf first. */
+  readonly x5c: readonly string[]
+  /** `RS`/`PS` keys are RSA; `ES256`/`ES384`/`ES512` name the curve. */
+  readonly keyType: 'RSA' | 'ES256' | 'ES384' | 'ES512'
+}
+
+/** A credential validated at startup, ready for {@link createClientCredential}. */
+export type ResolvedCredential =
+  | {
+      readonly kind: 'client_secret'
+      readonly authMethod: ClientSecretMethod
+      readonly secret: Secret
+    }
+  | {
+      readonly kind: 'certificate'
+      readonly certificate: CertificateInfo
+      /** PKCS#8 PEM of the private key, decrypted. */
+      readonly privateKey: Secret
+      /** Send the `x5c` chain header (Entra "subject name + issuer" authentication). */
+      readonly sendX5c: boolean
+    }
+  | {
+      readonly kind: 'signed_assertion'
+      /** Where assertions come from, for logs: a file path or `code`. */
+      readonly source: string
+      readonly getAssertion: () => Promise<string>
+    }
