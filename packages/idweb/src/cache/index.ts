@@ -1,0 +1,32 @@
+/**
+ * The token cache: MSAL-schema entities in one partition per account, an in-process index (L1)
+ * bounded by bytes, and sealed write-back to a shared store (L2).
+ */
+export type { CachedAccessToken } from './access-token-index.ts'
+export {
+  type AccessTokenEntity,
+  type AccountEntity,
+  type AppMetadataEntity,
+  accountKey,
+  appMetadataKey,
+  CredentialType,
+  credentialKey,
+  type IdTokenEntity,
+  type MsalCacheJson,
+  type RefreshTokenEntity,
+} from './entities.ts'
+export type { CacheStats } from './internal.ts'
+export {
+  type AccessTokenQuery,
+  DEFAULT_MIN_LIFETIME_SECONDS,
+  Partition,
+  type PartitionOptions,
+  type RefreshTokenQuery,
+} from './partition.ts'
+export { needsRefresh } from './refresh.ts'
+export { ScopeSet, scopeSet } from './scopes.ts'
+export { type CacheKey, Sealer } from './seal.ts'
+export type { CacheStore } from './store.ts'
+export { MemoryStore, type MemoryStoreOptions } from './stores/memory.ts'
+export { type FlushResult, TokenCache, type TokenCacheOptions } from './token-cache.ts'
+export type { AccountToCache, TokenResponseToCache } from './token-response.ts'

@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto'
+import { IdwebError } from '../errors.ts'
+import { type Logger, redactId } from '../logger.ts'
+import type { CacheStats } from './internal.ts'
+
+/** The outcome of a store call: its value, or the fact that it failed (already logged). */
+export type StoreResult<T> = { ok: true; value: T } | { ok: false }
+
+/**
+ * Runs one store call bounded by `timeoutMs`. A rejection or a timeout becomes `{ ok: false }`,
+ * counted in `stats.storeErrors` and logged with the partition id redacted: the store is a cache,
+ * so its failure is a miss, never a failed request.
+ */
+export async function storeCall<T>(
+  op: string,
+  partitionKey: string,
+  fn: () => Promise<T>,
+  ctx: { timeoutMs: number; logger: Logger; stats: CacheStats },
+): Promise<StoreResult<T>> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new IdwebError('IDW_STORE_UNAVAILABLE', `store ${op} timed out`)),
+        ctx.timeoutMs,
+      )
+      timer.unref?.()
+    })
+    const work = Promise.resolve().then(fn)
+    // A late rejection of the abandoned call must not become an unhandled rejection.
+    work.catch(() => {})
+    return { ok: true, value: await Promise.race([work, timeout]) }
+  } catch (err) {
+    ctx.stats.storeErrors++
+    ctx.logger.warn('token cache store call failed; treated as a miss', {
+      op,
+      partition: redactId(partitionKey),
+      reason: isTimeout(err) ? 'timeout' : 'error',
+      error: errorName(err),
+    })
+    return { ok: false }
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+function isTimeout(err: unknown): boolean {
+  return err instanceof IdwebError && err.code === 'IDW_STORE_UNAVAILABLE'
+}
+
+/** A name for the log that cannot carry secrets: the error's `code` or class name. */
+function errorName(err: unknown): string {
+  if (typeof err === 'object' && err !== null) {
+    const code = (err as { code?: unknown }).code
+    if (typeof code === 'string' || typeof code === 'number') return String(code).slice(0, 64)
+    const name = (err as { name?: unknown }).name
+    if (typeof name === 'string') return name.slice(0, 64)
+  }
+  return typeof err
+}
+
+/**
+ * The store key of a partition: a prefix and the base64url SHA-256 of the partition key, so
+ * store keys have a fixed length and safe characters and do not expose account ids.
+ */
+export function storeKeyOf(prefix: string, partitionKey: string): string {
+  return prefix + createHash('sha256').update(partitionKey, 'utf8').digest('base64url')
+}

@@ -1,0 +1,310 @@
+import { ConfigError } from '../errors.ts'
+import { type Logger, redactId, silentLogger } from '../logger.ts'
+import { type CacheStats, newStats, state } from './internal.ts'
+import { ByteLru } from './lru.ts'
+import { Partition } from './partition.ts'
+import { type CacheKey, Sealer } from './seal.ts'
+import type { CacheStore } from './store.ts'
+import { type StoreResult, storeCall, storeKeyOf } from './store-call.ts'
+
+/** Options of a {@link TokenCache}. */
+export interface TokenCacheOptions {
+  /** The shared store (L2). Without one, the cache lives in memory only. */
+  store?: CacheStore
+  /**
+   * The key ring sealing store entries, newest first: entries are sealed with the first key and
+   * opened with whichever key they name. Required with a store.
+   */
+  keys?: readonly CacheKey[]
+  /** Memory bound of the in-process index (L1), in bytes. Default 256 MiB. */
+  maxBytes?: number
+  /** How long a store call may take before it counts as a miss. Default 250 ms. */
+  storeTimeoutMs?: number
+  /** Lifetime of store entries, renewed by every write. Default 90 days (a refresh token's). */
+  storeTtlSeconds?: number
+  /** Prefix of store keys. Default `idweb:tc:`. */
+  storeKeyPrefix?: string
+  logger?: Logger
+  /** Epoch ms. Default `Date.now`. */
+  clock?: () => number
+}
+
+/** What {@link TokenCache.flush} did. */
+export type FlushResult =
+  /** Nothing had changed. */
+  | 'clean'
+  /** Written to the store (after merging a concurrent writer's state, if any). */
+  | 'written'
+  /** No store: the partition lives in memory only. */
+  | 'memory'
+  /** The partition was removed since it was loaded; nothing written. */
+  | 'removed'
+  /** The store failed or kept losing races; the partition stays changed and is logged. */
+  | 'failed'
+
+const MAX_CAS_ATTEMPTS = 5
+const MAX_TOMBSTONES = 100_000
+
+/**
+ * The token cache: one {@link Partition} per account (or app+tenant, or on-behalf-of assertion),
+ * indexed in memory (L1, bounded by bytes, least recently used partitions evicted whole) over an
+ * optional shared store (L2) holding one sealed MSAL-schema blob per partition.
+ *
+ * A silent call is `partition(key)` (one map lookup when in memory) then the partition's
+ * synchronous `findAccessToken` (two map lookups in the common case). The store is a cache: its
+ * failures and timeouts are misses, logged and counted in {@link TokenCache.stats}.
+ *
+ * @example
+ * ```ts
+ * const cache = new TokenCache({ store: new MemoryStore(), keys: [{ id: 'k1', key: randomBytes(32) }] })
+ * const p = await cache.partition(homeAccountId)
+ * let at = p.findAccessToken({ clientId, environment, realm, scopes: ['User.Read'] })
+ * if (!at) {
+ *   const rt = p.findRefreshToken({ clientId, environment })
+ *   // ...redeem rt at the token endpoint, then:
+ *   at = p.saveTokenResponse({ clientId, environment, realm, scopes, accessToken, expiresIn, refreshToken })
+ *   await cache.flush(p)
+ * }
+ * // sign-out:
+ * await cache.remove(homeAccountId)
+ * ```
+ */
+export class TokenCache {
+  /** Cheap counters: hits, misses, evictions, store errors... */
+  readonly stats: CacheStats = newStats()
+  readonly #store: CacheStore | undefined
+  readonly #sealer: Sealer | undefined
+  readonly #l1: ByteLru<Partition>
+  readonly #timeoutMs: number
+  readonly #ttl: number
+  readonly #prefix: string
+  readonly #logger: Logger
+  readonly #clock: () => number
+  readonly #loading = new Map<string, Promise<Partition>>()
+  readonly #writes = new Map<string, Promise<FlushResult>>()
+  readonly #tombstones = new Map<string, number>()
+  #seq = 0
+
+  constructor(options: TokenCacheOptions = {}) {
+    this.#store = options.store
+    if (options.store !== undefined && (options.keys === undefined || options.keys.length === 0)) {
+      throw new ConfigError('cache.keys', 'a cache store needs a key ring to seal its entries')
+    }
+    this.#sealer = options.keys === undefined ? undefined : new Sealer(options.keys)
+    const maxBytes = options.maxBytes ?? 256 * 1024 * 1024
+    if (!(maxBytes > 0)) throw new ConfigError('cache.maxBytes', 'must be a positive number')
+    this.#timeoutMs = options.storeTimeoutMs ?? 250
+    if (!(this.#timeoutMs > 0)) {
+      throw new ConfigError('cache.storeTimeoutMs', 'must be a positive number')
+    }
+    this.#ttl = options.storeTtlSeconds ?? 90 * 24 * 3600
+    this.#prefix = options.storeKeyPrefix ?? 'idweb:tc:'
+    this.#logger = options.logger ?? silentLogger
+    this.#clock = options.clock ?? Date.now
+    this.#l1 = new ByteLru<Partition>(maxBytes, (key, p) => this.#evicted(key, p))
+  }
+
+  /** Partitions held in memory. */
+  get size(): number {
+    return this.#l1.size
+  }
+
+  /** Approximate bytes held in memory. */
+  get bytes(): number {
+    return this.#l1.bytes
+  }
+
+  /**
+   * The partition `key` from memory, else read from the store, else empty. Never rejects: a store
+   * failure, timeout or unreadable entry yields an empty partition (a miss).
+   */
+  async partition(key: string): Promise<Partition> {
+    const p = this.#l1.get(key)
+    if (p !== undefined) {
+      this.stats.l1Hits++
+      return p
+    }
+    return this.#load(key)
+  }
+
+  /** The partition `key` if it is in memory, synchronously; no store access. */
+  peek(key: string): Partition | undefined {
+    return this.#l1.get(key)
+  }
+
+  /**
+   * Writes the partition back to the store if it changed: sealed, with compare-and-set when the
+   * store has it (on a lost race: re-read, merge, retry), else a plain `set`. Never rejects.
+   */
+  flush(p: Partition): Promise<FlushResult> {
+    if (!p.hasStateChanged) return Promise.resolve('clean')
+    if (this.#store === undefined) return Promise.resolve('memory')
+    const previous = this.#writes.get(p.key)
+    const run = (previous ?? Promise.resolve('clean')).then(() => this.#write(p))
+    this.#writes.set(p.key, run)
+    void run.finally(() => {
+      if (this.#writes.get(p.key) === run) this.#writes.delete(p.key)
+    })
+    return run
+  }
+
+  /**
+   * Removes partition `key` from memory and from the store (sign-out). Writes of the partition
+   * already in flight finish first and are then deleted; later flushes of a partition loaded
+   * before the removal write nothing. Resolves `false` when the store could not confirm.
+   */
+  async remove(key: string): Promise<boolean> {
+    this.#tombstones.delete(key)
+    this.#tombstones.set(key, ++this.#seq)
+    if (this.#tombstones.size > MAX_TOMBSTONES) {
+      const oldest = this.#tombstones.keys().next()
+      if (!oldest.done) this.#tombstones.delete(oldest.value)
+    }
+    const p = this.#l1.delete(key)
+    if (p !== undefined) {
+      p[state].onChange = undefined
+      p.clear()
+    }
+    if (this.#store === undefined) return true
+    await this.#writes.get(key)
+    const store = this.#store
+    const r = await this.#call('delete', key, () => store.delete(this.#storeKey(key)))
+    return r.ok
+  }
+
+  /** Releases the store's connections. */
+  async close(): Promise<void> {
+    await Promise.allSettled(this.#writes.values())
+    await this.#store?.close?.()
+  }
+
+  #load(key: string): Promise<Partition> {
+    this.stats.l1Misses++
+    const pending = this.#loading.get(key)
+    if (pending !== undefined) return pending
+    const run = this.#read(key).finally(() => this.#loading.delete(key))
+    this.#loading.set(key, run)
+    return run
+  }
+
+  async #read(key: string): Promise<Partition> {
+    const p = this.#create(key)
+    const store = this.#store
+    if (store === undefined) return this.#admit(p)
+    const storeKey = this.#storeKey(key)
+    const r = await this.#call('get', key, () => store.get(storeKey))
+    // Not kept in memory: the next call tries the store again.
+    if (!r.ok) return p
+    if (this.#isRemoved(p)) return this.#admit(this.#create(key))
+    if (r.value !== undefined) {
+      if (this.#open(key, r.value, p)) {
+        p[state].snapshot = r.value
+        this.stats.storeHits++
+      } else {
+        await this.#call('delete', key, () => store.delete(storeKey))
+      }
+    }
+    return this.#admit(p)
+  }
+
+  async #write(p: Partition): Promise<FlushResult> {
+    const store = this.#store!
+    const st = p[state]
+    const storeKey = this.#storeKey(p.key)
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      if (this.#isRemoved(p)) return 'removed'
+      if (!p.hasStateChanged) return 'clean'
+      const version = st.version
+      const blob = this.#sealer!.seal(p.key, JSON.stringify(p))
+      if (store.compareAndSet !== undefined) {
+        const cas = store.compareAndSet.bind(store)
+        const r = await this.#call('compareAndSet', p.key, () =>
+          cas(storeKey, st.snapshot, blob, this.#ttl),
+        )
+        if (!r.ok) return 'failed'
+        if (!r.value) {
+          this.stats.casConflicts++
+          const current = await this.#call('get', p.key, () => store.get(storeKey))
+          if (!current.ok) return 'failed'
+          st.snapshot = current.value
+          const theirs = new Partition(p.key, { clock: this.#clock })
+          if (current.value !== undefined && this.#open(p.key, current.value, theirs)) {
+            p.merge(theirs)
+          }
+          continue
+        }
+      } else {
+        const r = await this.#call('set', p.key, () => store.set(storeKey, blob, this.#ttl))
+        if (!r.ok) return 'failed'
+      }
+      st.snapshot = blob
+      this.stats.writes++
+      if (st.version === version) {
+        st.markClean()
+        st.deleted.clear()
+      }
+      return 'written'
+    }
+    this.#logger.warn('token cache write kept losing races; will retry on the next flush', {
+      partition: redactId(p.key),
+    })
+    return 'failed'
+  }
+
+  /**
+   * Opens a sealed blob into `into`. An entry that cannot be opened or parsed is logged, counted
+   * and reported `false`; none of its content is used.
+   */
+  #open(key: string, blob: Uint8Array, into: Partition): boolean {
+    try {
+      into.deserialize(Buffer.from(this.#sealer!.open(key, blob)).toString('utf8'))
+      return true
+    } catch (err) {
+      this.stats.corruptEntries++
+      this.#logger.warn('token cache entry cannot be opened; deleted and treated as a miss', {
+        partition: redactId(key),
+        reason: err instanceof Error ? err.message : 'unknown',
+      })
+      return false
+    }
+  }
+
+  #create(key: string): Partition {
+    const p = new Partition(key, { clock: this.#clock })
+    p[state].seq = ++this.#seq
+    p[state].stats = this.stats
+    return p
+  }
+
+  #admit(p: Partition): Partition {
+    const key = p.key
+    p[state].onChange = (bytes) => this.#l1.resize(key, p, bytes)
+    this.#l1.set(key, p, p.byteSize)
+    return p
+  }
+
+  #evicted(key: string, p: Partition): void {
+    this.stats.evictions++
+    p[state].onChange = undefined
+    // An evicted partition with unsaved changes is written back rather than lost.
+    if (p.hasStateChanged && this.#store !== undefined) void this.flush(p)
+    this.#logger.debug('token cache partition evicted', { partition: redactId(key) })
+  }
+
+  #isRemoved(p: Partition): boolean {
+    const removedAt = this.#tombstones.get(p.key)
+    return removedAt !== undefined && removedAt > p[state].seq
+  }
+
+  #storeKey(key: string): string {
+    return storeKeyOf(this.#prefix, key)
+  }
+
+  #call<T>(op: string, key: string, fn: () => Promise<T>): Promise<StoreResult<T>> {
+    return storeCall(op, key, fn, {
+      timeoutMs: this.#timeoutMs,
+      logger: this.#logger,
+      stats: this.stats,
+    })
+  }
+}
