@@ -96,7 +96,10 @@ export async function deriveKeyRing(
   return { current, byKid: new Map(keys.map((k) => [k.kid, k])) }
 }
 
-async function deriveKey(secret: Uint8Array<ArrayBuffer>, purpose: KeyPurpose): Promise<DerivedKey> {
+async function deriveKey(
+  secret: Uint8Array<ArrayBuffer>,
+  purpose: KeyPurpose,
+): Promise<DerivedKey> {
   const subtle = globalThis.crypto.subtle
   const ikm = await subtle.importKey('raw', secret, 'HKDF', false, ['deriveBits'])
   const raw = new Uint8Array(

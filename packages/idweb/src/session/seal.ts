@@ -43,6 +43,10 @@ export async function seal(ring: KeyRing, value: unknown): Promise<string> {
  */
 export async function open(ring: KeyRing, jwe: string, maxLength: number): Promise<unknown> {
   if (jwe.length === 0 || jwe.length > maxLength) return undefined
+  const parts = jwe.split('.')
+  // `dir` has an empty encrypted-key segment; every segment must be canonical base64url, since
+  // decoders forgive padding and non-zero trailing bits and a changed cookie must never open.
+  if (parts.length !== 5 || parts[1] !== '' || !parts.every(isCanonicalBase64url)) return undefined
   try {
     const { kid } = decodeProtectedHeader(jwe)
     if (typeof kid !== 'string') return undefined
@@ -53,4 +57,16 @@ export async function open(ring: KeyRing, jwe: string, maxLength: number): Promi
   } catch {
     return undefined
   }
+}
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+
+/** Unpadded base64url whose unused trailing bits are zero: the one encoding of its bytes. */
+function isCanonicalBase64url(segment: string): boolean {
+  if (!/^[A-Za-z0-9_-]*$/.test(segment)) return false
+  const rest = segment.length % 4
+  if (rest === 0) return true
+  if (rest === 1) return false
+  const last = ALPHABET.indexOf(segment.charAt(segment.length - 1))
+  return (last & (rest === 2 ? 0x0f : 0x03)) === 0
 }
