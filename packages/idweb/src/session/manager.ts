@@ -17,6 +17,20 @@ import type { SessionData, SessionOptions, SessionUser, TransactionData } from '
 /**
  * Reads and writes user sessions and sign-in transactions on Web `Request` headers and
  * `Set-Cookie` values. Framework-neutral: adapters append the returned strings as `Set-Cookie`.
+ *
+ * @example
+ * ```ts
+ * // sign-in: remember the transaction until the callback
+ * const setCookies = await sessions.sealTransaction({ state, nonce, codeVerifier, returnTo }, request)
+ *
+ * // callback: the transaction of exactly this state, then delete it
+ * const tx = await sessions.openTransaction(request, params.get('state') ?? '')
+ * if (!tx) throw new IdwebError('IDW_STATE_INVALID', 'Sign-in expired or was started elsewhere')
+ * const clearTx = sessions.clearTransaction(tx.state, request)
+ *
+ * // sign-out
+ * const clearing = await sessions.destroy(request)
+ * ```
  */
 export interface SessionManager {
   /**

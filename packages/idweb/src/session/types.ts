@@ -2,7 +2,17 @@ import type { CacheStore } from '../cache/store.ts'
 import type { Logger } from '../logger.ts'
 import type { SessionSecret } from './keys.ts'
 
-/** The signed-in user a session belongs to. */
+/**
+ * The signed-in user a session belongs to.
+ *
+ * @example
+ * ```ts
+ * const user: SessionUser = {
+ *   homeAccountId: `${idToken.oid}.${idToken.tid}`,
+ *   claims: { name: idToken.name, preferred_username: idToken.preferred_username },
+ * }
+ * ```
+ */
 export interface SessionUser {
   /** MSAL home account id (`<oid>.<tid>` for Entra), the token cache partition of the account. */
   homeAccountId: string
@@ -45,6 +55,12 @@ export type SessionStore = Pick<CacheStore, 'get' | 'set' | 'delete'>
 /**
  * What a sign-in transaction carries through the round trip to the provider. The web handler
  * decides the fields; `state` is required because it names the cookie and is checked on return.
+ *
+ * @example
+ * ```ts
+ * interface SignIn extends TransactionData { nonce: string; codeVerifier: string; returnTo: string }
+ * const tx = await sessions.openTransaction<SignIn>(request, url.searchParams.get('state') ?? '')
+ * ```
  */
 export interface TransactionData {
   state: string
