@@ -1,0 +1,372 @@
+import { isGuid } from '../authority/tenant.ts'
+import type { CredentialDescription, ResolvedCredential } from '../credentials/descriptions.ts'
+import { resolveCredential } from '../credentials/resolve-credential.ts'
+import { ConfigError } from '../errors.ts'
+import { type Logger, silentLogger } from '../logger.ts'
+import type { AppSettingsOptions } from './app-settings.ts'
+import { deepFreeze } from './deep-freeze.ts'
+import { appSettingsSource, settingNamer } from './key-names.ts'
+import type { IdwebOptions } from './options.ts'
+import { resolveAuthority } from './resolve-authority.ts'
+import { resolveDownstreamApi, resolveSession } from './resolve-sections.ts'
+import type { ResolvedConfig, ResolvedDownstreamApi } from './resolved-config.ts'
+import {
+  closest,
+  integer,
+  isLoopbackHost,
+  isPlaceholder,
+  routePath,
+  scopeList,
+} from './validators.ts'
+
+/** Options of {@link resolveConfig}. */
+export interface ResolveConfigOptions {
+  /** Environment: `NODE_ENV` (production refuses `allowInsecureHttp`), `AZURE_FEDERATED_TOKEN_FILE`. Default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>
+  /** Receives startup warnings (insecure http, certificate expiry). Default: silent. */
+  logger?: Logger
+}
+
+const KNOWN_KEYS: readonly (keyof IdwebOptions)[] = [
+  'instance',
+  'tenantId',
+  'domain',
+  'authority',
+  'clientId',
+  'clientSecret',
+  'clientCredentials',
+  'sendX5c',
+  'allowPublicClient',
+  'callbackPath',
+  'signedOutCallbackPath',
+  'signInPath',
+  'signOutPath',
+  'postLogoutRedirectUri',
+  'responseMode',
+  'initialScopes',
+  'allowedTenants',
+  'clockToleranceSeconds',
+  'tokenRefreshWindowSeconds',
+  'pkceMethod',
+  'idTokenSigningAlgs',
+  'session',
+  'downstreamApis',
+  'allowInsecureHttp',
+  'signUpSignInPolicyId',
+  'resetPasswordPolicyId',
+  'editProfilePolicyId',
+]
+
+const ASYMMETRIC_ALGS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+]
+const POLICY = /^[A-Za-z0-9_.-]{1,128}$/
+
+/**
+ * Validates options once, at startup, and returns them resolved, defaulted and deep-frozen.
+ * Every problem is a {@link ConfigError} whose `key` names the setting as the user wrote it
+ * (`AzureAd.ClientId` for options from `loadAppSettings`, `clientId` in code) and whose message
+ * says how to fix it. Unsafe choices are refused: a missing credential, an empty or placeholder
+ * secret, a weak session secret, `http:` without `allowInsecureHttp`, `allowInsecureHttp` in
+ * production, wildcard or URL callback paths, PKCE other than S256, `none`/HS* ID token algorithms.
+ *
+ * @example
+ * ```ts
+ * const config = resolveConfig(
+ *   { tenantId: 'organizations', clientId, clientSecret, session: { secrets: [sessionSecret] } },
+ *   { logger: consoleLogger() },
+ * )
+ * config.callbackPath // '/signin-oidc'
+ * ```
+ */
+export function resolveConfig(
+  input: IdwebOptions,
+  options: ResolveConfigOptions = {},
+): ResolvedConfig {
+  if (typeof input !== 'object' || input === null) {
+    throw new ConfigError('options', 'must be an object (or the result of loadAppSettings).')
+  }
+  const env = options.env ?? process.env
+  const logger = options.logger ?? silentLogger
+  const name = settingNamer((input as Partial<AppSettingsOptions>)[appSettingsSource])
+
+  for (const key of Object.keys(input)) {
+    if (!(KNOWN_KEYS as readonly string[]).includes(key)) {
+      const guess = closest(key, KNOWN_KEYS)
+      throw new ConfigError(
+        key,
+        `is not an idweb option${guess ? `: did you mean ${guess}?` : '.'}`,
+      )
+    }
+  }
+
+  const allowInsecureHttp = input.allowInsecureHttp ?? false
+  if (typeof allowInsecureHttp !== 'boolean')
+    throw new ConfigError(name('allowInsecureHttp'), 'must be true or false.')
+  if (allowInsecureHttp) {
+    if (env.NODE_ENV === 'production') {
+      throw new ConfigError(
+        name('allowInsecureHttp'),
+        'is true while NODE_ENV is production: remove it; plain http is for local development only.',
+      )
+    }
+    logger.warn('INSECURE: allowInsecureHttp is on; never use this setting in production')
+  }
+
+  const authority = resolveAuthority(input, name, allowInsecureHttp, logger)
+
+  const clientId = input.clientId
+  if (typeof clientId !== 'string' || clientId.trim() === '') {
+    throw new ConfigError(
+      name('clientId'),
+      "is missing: copy the Application (client) ID from the app registration's Overview page.",
+    )
+  }
+  if (isPlaceholder(clientId)) {
+    throw new ConfigError(
+      name('clientId'),
+      "still holds the placeholder text: copy the Application (client) ID from the app registration's Overview page.",
+    )
+  }
+
+  const credentials = resolveCredentials(input, name, env, logger)
+
+  const paths = {
+    callbackPath: routePath(input.callbackPath ?? '/signin-oidc', name('callbackPath')),
+    signedOutCallbackPath: routePath(
+      input.signedOutCallbackPath ?? '/signout-callback-oidc',
+      name('signedOutCallbackPath'),
+    ),
+    signInPath: routePath(input.signInPath ?? '/signin', name('signInPath')),
+    signOutPath: routePath(input.signOutPath ?? '/signout', name('signOutPath')),
+  }
+  const seen = new Map<string, string>()
+  for (const [k, p] of Object.entries(paths)) {
+    const other = seen.get(p.toLowerCase())
+    if (other)
+      throw new ConfigError(
+        name(k),
+        `is the same path as ${name(other)} (${p}): each route needs its own path.`,
+      )
+    seen.set(p.toLowerCase(), k)
+  }
+
+  const responseMode = input.responseMode ?? 'form_post'
+  if (responseMode !== 'form_post' && responseMode !== 'query') {
+    throw new ConfigError(
+      name('responseMode'),
+      `"${String(responseMode)}" is not supported: use form_post (default) or query${String(responseMode) === 'fragment' ? '; a server never sees the URL fragment' : ''}.`,
+    )
+  }
+
+  const pkceMethod = input.pkceMethod ?? 'S256'
+  if (pkceMethod !== 'S256') {
+    throw new ConfigError(
+      name('pkceMethod'),
+      `"${String(pkceMethod)}" is refused: only S256 protects the authorization code; remove the setting.`,
+    )
+  }
+
+  let allowedTenants: string[] | undefined
+  if (input.allowedTenants !== undefined) {
+    const list = scopeList(input.allowedTenants, name('allowedTenants'))
+    if (!authority.isMultiTenant) {
+      throw new ConfigError(
+        name('allowedTenants'),
+        'only applies to multi-tenant apps (tenant common or organizations): remove it, or change the tenant.',
+      )
+    }
+    if (list.length === 0)
+      throw new ConfigError(
+        name('allowedTenants'),
+        'is empty, which would let no one sign in: list tenant IDs or remove it.',
+      )
+    for (const t of list) {
+      if (!isGuid(t))
+        throw new ConfigError(
+          name('allowedTenants'),
+          `"${t}" is not a tenant ID: use Directory (tenant) ID GUIDs.`,
+        )
+    }
+    allowedTenants = list.map((t) => t.toLowerCase())
+  }
+
+  let idTokenSigningAlgs: string[] | undefined
+  if (input.idTokenSigningAlgs !== undefined) {
+    idTokenSigningAlgs = scopeList(input.idTokenSigningAlgs, name('idTokenSigningAlgs'))
+    for (const alg of idTokenSigningAlgs) {
+      if (!ASYMMETRIC_ALGS.includes(alg)) {
+        throw new ConfigError(
+          name('idTokenSigningAlgs'),
+          `"${alg}" is refused: ID tokens must be signed with an asymmetric key (${ASYMMETRIC_ALGS.join(', ')}); none and HS* let anyone forge them.`,
+        )
+      }
+    }
+    if (idTokenSigningAlgs.length === 0)
+      throw new ConfigError(
+        name('idTokenSigningAlgs'),
+        'is empty: remove it to accept what discovery advertises.',
+      )
+  }
+
+  const downstreamApis: Record<string, ResolvedDownstreamApi> = {}
+  if (input.downstreamApis !== undefined) {
+    if (typeof input.downstreamApis !== 'object' || input.downstreamApis === null) {
+      throw new ConfigError(name('downstreamApis'), 'must map API names to { baseUrl, scopes }.')
+    }
+    for (const [apiName, api] of Object.entries(input.downstreamApis)) {
+      downstreamApis[apiName] = resolveDownstreamApi(
+        apiName,
+        api,
+        authority,
+        allowInsecureHttp,
+        name,
+      )
+    }
+  }
+
+  const config: ResolvedConfig = {
+    authority,
+    clientId: clientId.trim(),
+    credentials,
+    ...paths,
+    postLogoutRedirectUri: postLogoutRedirect(
+      input.postLogoutRedirectUri,
+      name('postLogoutRedirectUri'),
+      allowInsecureHttp,
+    ),
+    responseMode,
+    initialScopes: scopeList(input.initialScopes, name('initialScopes')),
+    allowedTenants,
+    clockToleranceSeconds: integer(
+      input.clockToleranceSeconds,
+      name('clockToleranceSeconds'),
+      300,
+      0,
+      600,
+    ),
+    tokenRefreshWindowSeconds: integer(
+      input.tokenRefreshWindowSeconds,
+      name('tokenRefreshWindowSeconds'),
+      300,
+      0,
+      3600,
+    ),
+    pkceMethod,
+    idTokenSigningAlgs,
+    session: input.session === undefined ? undefined : resolveSession(input.session, name),
+    downstreamApis,
+    allowInsecureHttp,
+    b2c: b2cPolicies(input, authority.kind === 'b2c' ? authority.policy : undefined, name),
+  }
+  return deepFreeze(config)
+}
+
+function resolveCredentials(
+  input: IdwebOptions,
+  name: (path: string) => string,
+  env: Readonly<Record<string, string | undefined>>,
+  logger: Logger,
+): ResolvedCredential[] {
+  const descriptions: { description: CredentialDescription; path: string }[] = []
+  if (input.clientCredentials !== undefined) {
+    if (!Array.isArray(input.clientCredentials))
+      throw new ConfigError(name('clientCredentials'), 'must be an array.')
+    input.clientCredentials.forEach((description, i) => {
+      descriptions.push({ description, path: `clientCredentials[${i}]` })
+    })
+  }
+  if (input.clientSecret !== undefined) {
+    descriptions.push({
+      description: { sourceType: 'ClientSecret', clientSecret: input.clientSecret },
+      path: '',
+    })
+  }
+  if (input.allowPublicClient !== undefined && typeof input.allowPublicClient !== 'boolean') {
+    throw new ConfigError(name('allowPublicClient'), 'must be true or false.')
+  }
+  if (descriptions.length === 0 && input.allowPublicClient !== true) {
+    throw new ConfigError(
+      name('clientSecret'),
+      `is missing, and so is any other credential: a web app redeeming authorization codes must prove its identity. Add a client secret (app registration > Certificates & secrets), or a certificate under ${name('clientCredentials')}; if the registration is a public client, set ${name('allowPublicClient')} to true.`,
+    )
+  }
+  if (input.sendX5c !== undefined && typeof input.sendX5c !== 'boolean')
+    throw new ConfigError(name('sendX5c'), 'must be true or false.')
+  return descriptions.map(({ description, path }) =>
+    resolveCredential(description, {
+      name: (field) => (path === '' ? name(field) : name(`${path}.${field}`)),
+      env: { ...env },
+      logger,
+      sendX5c: input.sendX5c === true,
+    }),
+  )
+}
+
+function postLogoutRedirect(
+  value: unknown,
+  key: string,
+  allowInsecureHttp: boolean,
+): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || value.length === 0)
+    throw new ConfigError(key, 'must be an absolute URL or a path starting with /.')
+  if (value.startsWith('/') && !value.startsWith('//')) {
+    routePath(value.split('?', 1)[0] ?? '', key)
+    return value
+  }
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new ConfigError(key, `"${value}" must be an absolute URL or a path starting with /.`)
+  }
+  if (value.includes('*')) throw new ConfigError(key, 'must not contain a wildcard.')
+  if (
+    url.protocol !== 'https:' &&
+    !(url.protocol === 'http:' && (allowInsecureHttp || isLoopbackHost(url.hostname)))
+  ) {
+    throw new ConfigError(
+      key,
+      'must be an https URL (http only on localhost or with AllowInsecureHttp).',
+    )
+  }
+  return value
+}
+
+function b2cPolicies(
+  input: IdwebOptions,
+  signUpSignIn: string | undefined,
+  name: (path: string) => string,
+): ResolvedConfig['b2c'] {
+  for (const k of ['resetPasswordPolicyId', 'editProfilePolicyId'] as const) {
+    const v = input[k]
+    if (
+      v !== undefined &&
+      (signUpSignIn === undefined || typeof v !== 'string' || !POLICY.test(v))
+    ) {
+      throw new ConfigError(
+        name(k),
+        signUpSignIn === undefined
+          ? 'only applies to B2C apps (set SignUpSignInPolicyId).'
+          : 'must be a user flow name, e.g. B2C_1_reset.',
+      )
+    }
+  }
+  if (signUpSignIn === undefined) return undefined
+  return {
+    signUpSignIn,
+    resetPassword: input.resetPasswordPolicyId,
+    editProfile: input.editProfilePolicyId,
+  }
+}
