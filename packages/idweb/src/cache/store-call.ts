@@ -24,7 +24,6 @@ export async function storeCall<T>(
         () => reject(new IdwebError('IDW_STORE_UNAVAILABLE', `store ${op} timed out`)),
         ctx.timeoutMs,
       )
-      timer.unref?.()
     })
     const work = Promise.resolve().then(fn)
     // A late rejection of the abandoned call must not become an unhandled rejection.
