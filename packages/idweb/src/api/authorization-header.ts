@@ -5,6 +5,12 @@ import { BearerError } from './bearer-error.ts'
  * such as Node's `req.headersDistinct` (arrays keep duplicated headers visible; Node's
  * `req.headers` silently drops a second `Authorization`, so adapters should prefer
  * `headersDistinct`).
+ *
+ * @example
+ * ```ts
+ * await validator.authenticate(request) // Web Request
+ * await validator.authenticate(req.headersDistinct) // Node IncomingMessage
+ * ```
  */
 export type HeaderSource =
   | Request

@@ -1,7 +1,14 @@
 import { BearerError } from './bearer-error.ts'
 import type { ApiPrincipal } from './principal.ts'
 
-/** Options of {@link requireScopes} and {@link requireRoles}. */
+/**
+ * Options of {@link requireScopes} and {@link requireRoles}.
+ *
+ * @example
+ * ```ts
+ * requireScopes(principal, ['Todo.Read', 'Todo.ReadWrite'], { anyOf: true })
+ * ```
+ */
 export interface RequireOptions {
   /** Accept the caller if it has any one of the listed values. Default `false`: all are needed. */
   anyOf?: boolean

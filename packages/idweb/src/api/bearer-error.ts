@@ -3,6 +3,11 @@ import { IdwebError } from '../errors.ts'
 /**
  * The RFC 6750 §3.1 error code a bearer failure answers with, or `undefined` when the request
  * carried no bearer credentials at all (then the challenge names no error, per RFC 6750 §3.1).
+ *
+ * @example
+ * ```ts
+ * if (err instanceof BearerError && err.bearerError === 'insufficient_scope') audit(err.requiredScopes)
+ * ```
  */
 export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
 
@@ -23,6 +28,11 @@ export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficien
  * - `no_permission`: the token carries neither `scp` nor `roles`.
  * - `insufficient_scope`: the token lacks the scope or app role the operation needs.
  * - `keys_unavailable`: the issuer's metadata or keys could not be fetched; not the caller's fault.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof BearerError) metrics.increment(`api.auth.refused.${err.reason}`)
+ * ```
  */
 export type BearerFailureReason =
   | 'missing'
@@ -44,7 +54,14 @@ export type BearerFailureReason =
   | 'insufficient_scope'
   | 'keys_unavailable'
 
-/** What a {@link BearerError} needs besides its reason and message. */
+/**
+ * What a {@link BearerError} needs besides its reason and message.
+ *
+ * @example
+ * ```ts
+ * throw new BearerError('insufficient_scope', 'Needs Todo.Write.', { requiredScopes: ['Todo.Write'] })
+ * ```
+ */
 export interface BearerErrorDetails {
   /** Scopes of which the caller needs (one or all, see the check that failed). */
   requiredScopes?: readonly string[]

@@ -1,4 +1,14 @@
-/** A `fetch`-compatible function; inject one to route through a proxy or to test. */
+/**
+ * A `fetch`-compatible function; inject one to route through a proxy or to test.
+ *
+ * @example
+ * ```ts
+ * const traced: FetchLike = (url, init) => {
+ *   console.debug('GET', url)
+ *   return fetch(url, init)
+ * }
+ * ```
+ */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>
 
 /** Raised when a metadata or JWKS response breaks a size or shape limit. */

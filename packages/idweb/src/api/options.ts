@@ -2,7 +2,14 @@ import { ConfigError } from '../errors.ts'
 import { type Logger, silentLogger } from '../logger.ts'
 import { type FetchLike, isAllowedMetadataUrl } from './limited-fetch.ts'
 
-/** Signature algorithms a protected API may accept: asymmetric only. */
+/**
+ * Signature algorithms a protected API may accept: asymmetric only.
+ *
+ * @example
+ * ```ts
+ * const algorithms: AsymmetricAlgorithm[] = ['RS256', 'ES256']
+ * ```
+ */
 export type AsymmetricAlgorithm =
   | 'RS256'
   | 'RS384'
@@ -30,7 +37,14 @@ const ASYMMETRIC: ReadonlySet<string> = new Set<AsymmetricAlgorithm>([
   'Ed25519',
 ])
 
-/** The algorithms accepted when `algorithms` is not set (RSA, RSA-PSS and ECDSA). */
+/**
+ * The algorithms accepted when `algorithms` is not set (RSA, RSA-PSS and ECDSA).
+ *
+ * @example
+ * ```ts
+ * createBearerValidator({ ...options, algorithms: [...DEFAULT_ALGORITHMS, 'EdDSA'] })
+ * ```
+ */
 export const DEFAULT_ALGORITHMS: readonly AsymmetricAlgorithm[] = Object.freeze([
   'RS256',
   'RS384',

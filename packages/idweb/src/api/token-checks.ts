@@ -1,7 +1,14 @@
 import { BearerError } from './bearer-error.ts'
 import { TENANT_PLACEHOLDER } from './options.ts'
 
-/** Claims every check reads. Values come from a verified token but are still untrusted shapes. */
+/**
+ * The claims of a token. Values come from a verified token but their shapes are still unchecked.
+ *
+ * @example
+ * ```ts
+ * const name = typeof principal.claims.name === 'string' ? principal.claims.name : undefined
+ * ```
+ */
 export type Claims = Readonly<Record<string, unknown>>
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i

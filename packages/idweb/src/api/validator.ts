@@ -8,7 +8,15 @@ import { type BearerValidatorOptions, type ResolvedOptions, resolveOptions } fro
 import { type ApiPrincipal, toPrincipal } from './principal.ts'
 import { checkAudience, checkClientApp, checkIssuedAt, checkIssuer } from './token-checks.ts'
 
-/** Validates bearer tokens for one protected API. Create it once, at startup. */
+/**
+ * Validates bearer tokens for one protected API. Create it once, at startup.
+ *
+ * @example
+ * ```ts
+ * const principal = await validator.authenticate(request)
+ * const same = await validator.validateToken(tokenFromWebSocketHandshake)
+ * ```
+ */
 export interface BearerValidator {
   /**
    * Reads the `Authorization` header and validates its bearer token.

@@ -1,7 +1,14 @@
 import { IdwebError } from '../errors.ts'
 import { BearerError, type BearerErrorCode } from './bearer-error.ts'
 
-/** Options of {@link wwwAuthenticate}. */
+/**
+ * Options of {@link wwwAuthenticate} and `toErrorResponse`.
+ *
+ * @example
+ * ```ts
+ * toErrorResponse(err, { realm: 'todo-api', scope: ['Todo.Read'] })
+ * ```
+ */
 export interface ChallengeOptions {
   /** The protection space, e.g. the API's name. Omitted when not set. */
   realm?: string
