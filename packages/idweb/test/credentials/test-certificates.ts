@@ -1,0 +1,86 @@
+// Makes throw-away certificates for tests with the openssl CLI, in a temporary directory.
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export interface TestCertificate {
+  dir: string
+  certPem: string
+  keyPem: string
+  /** Key and certificate in one file. */
+  bundlePath: string
+  cleanup: () => void
+}
+
+export function makeCertificate(
+  options: { days?: number; keyAlg?: 'rsa' | 'ec' } = {},
+): TestCertificate {
+  const dir = mkdtempSync(join(tmpdir(), 'idweb-cert-'))
+  const keyPath = join(dir, 'key.pem')
+  const certPath = join(dir, 'cert.pem')
+  const keyArgs =
+    options.keyAlg === 'ec'
+      ? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256']
+      : ['-newkey', 'rsa:2048']
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      ...keyArgs,
+      '-nodes',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+      '-days',
+      String(options.days ?? 30),
+      '-subj',
+      '/CN=idweb-test',
+    ],
+    { stdio: 'ignore' },
+  )
+  const certPem = readFileSync(certPath, 'utf8')
+  const keyPem = readFileSync(keyPath, 'utf8')
+  const bundlePath = join(dir, 'bundle.pem')
+  execFileSync('sh', ['-c', `cat "${keyPath}" "${certPath}" > "${bundlePath}"`])
+  return {
+    dir,
+    certPem,
+    keyPem,
+    bundlePath,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  }
+}
+
+/** `openssl x509 -fingerprint -sha256` of the certificate, as base64url: an independent x5t#S256. */
+export function opensslThumbprintSha256(certPem: string, dir: string): string {
+  const out = execFileSync('openssl', ['x509', '-noout', '-fingerprint', '-sha256'], {
+    input: certPem,
+  }).toString()
+  const hex = out.split('=')[1]?.trim().replaceAll(':', '') ?? ''
+  void dir
+  return Buffer.from(hex, 'hex').toString('base64url')
+}
+
+export function makePfx(cert: TestCertificate): string {
+  const pfx = join(cert.dir, 'cert.pfx')
+  execFileSync(
+    'openssl',
+    [
+      'pkcs12',
+      '-export',
+      '-in',
+      join(cert.dir, 'cert.pem'),
+      '-inkey',
+      join(cert.dir, 'key.pem'),
+      '-out',
+      pfx,
+      '-passout',
+      'pass:pw',
+    ],
+    { stdio: 'ignore' },
+  )
+  return pfx
+}
