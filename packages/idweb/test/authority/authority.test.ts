@@ -133,7 +133,8 @@ describe('entraAuthority: instances × tenants', () => {
     ] as const) {
       assert.throws(
         () => entraAuthority(instance, tenant),
-        (e: unknown) => isIdwebError(e, 'IDW_CONFIG_INVALID') && (e as { key: string }).key === key,
+        (e: unknown) =>
+          isIdwebError(e, 'IDW_CONFIG_INVALID') && (e as unknown as { key: string }).key === key,
         `${instance} ${tenant}`,
       )
     }
