@@ -51,3 +51,34 @@ export const TENANT_TEMPLATE = '{tenantid}'
 export function isIssuerTemplate(as: oauth.AuthorizationServer): boolean {
   return as.issuer.includes(TENANT_TEMPLATE)
 }
+
+/** What {@link createProtocolContext} builds a context from. */
+export interface ProtocolContextInput {
+  as: oauth.AuthorizationServer
+  clientId: string
+  clientAuth: oauth.ClientAuth
+  http: HttpOptions
+  clockToleranceSeconds: number
+  isEntra: boolean
+  allowedTenants?: readonly string[] | undefined
+  idTokenSigningAlgs?: readonly string[] | undefined
+}
+
+/** Builds the context of one client at one authorization server. */
+export function createProtocolContext(input: ProtocolContextInput): ProtocolContext {
+  const client: oauth.Client = {
+    client_id: input.clientId,
+    [oauth.clockTolerance]: input.clockToleranceSeconds,
+  }
+  if (input.idTokenSigningAlgs?.length === 1) {
+    client.id_token_signed_response_alg = input.idTokenSigningAlgs[0]
+  }
+  return {
+    as: input.as,
+    client,
+    clientAuth: input.clientAuth,
+    http: input.http,
+    requestClientInfo: input.isEntra,
+    allowedTenants: input.allowedTenants?.map((t) => t.toLowerCase()),
+  }
+}

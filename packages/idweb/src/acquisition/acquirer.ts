@@ -1,0 +1,314 @@
+import { createHash } from 'node:crypto'
+import type { CachedAccessToken } from '../cache/access-token-index.ts'
+import type { Partition } from '../cache/partition.ts'
+import type { TokenCache } from '../cache/token-cache.ts'
+import type { AccountToCache } from '../cache/token-response.ts'
+import { IdwebError, InteractionRequiredError, isIdwebError } from '../errors.ts'
+import { type Logger, redactId, silentLogger } from '../logger.ts'
+import type { ProtocolContext } from '../protocol/context.ts'
+import { clientCredentialsGrant, onBehalfOfGrant, refreshGrant } from '../protocol/grants.ts'
+import { homeAccountId, type TokenResult } from '../protocol/tokens.ts'
+import { KeyedMutex } from './keyed-mutex.ts'
+
+/** The signed-in account a user token is acquired for. Kept in the session. */
+export interface UserAccount {
+  /** MSAL home account id (`oid.tid` for Entra): the account's cache partition. */
+  homeAccountId: string
+  /** The tenant the account's tokens are cached under (`tid`; empty for generic providers). */
+  realm: string
+  /** Issuer and subject of the ID token: a refreshed ID token must name the same user. */
+  iss: string
+  sub: string
+  username?: string | undefined
+}
+
+/** An access token ready to send. */
+export interface AcquiredToken {
+  accessToken: string
+  tokenType: string
+  /** When the token expires. */
+  expiresOn: Date
+  /** The scopes the token carries. */
+  scopes: readonly string[]
+  /** Whether it came from the cache (no provider call). */
+  fromCache: boolean
+}
+
+/** Options of a user-token request. */
+export interface UserTokenOptions {
+  /** A claims challenge (JSON) to satisfy: skips the cache and asks the provider. */
+  claims?: string | undefined
+  /** Skip the cache and refresh. */
+  forceRefresh?: boolean | undefined
+}
+
+/** Options of {@link TokenAcquirer}. */
+export interface TokenAcquirerOptions {
+  cache: TokenCache
+  /** The provider context, discovered lazily (once) by the caller. */
+  protocol: () => Promise<ProtocolContext>
+  clientId: string
+  /** The cache `environment` (the authority host). */
+  environment: string
+  /** MSAL `authority_type` of accounts: `MSSTS` for Entra, `Generic` otherwise. */
+  authorityType: string
+  /** Tokens expiring sooner than this are refreshed before use. Default 300. */
+  refreshWindowSeconds?: number
+  /** The tenant app-only tokens are cached under when none is given. */
+  defaultTenant?: string | undefined
+  logger?: Logger
+  /** Epoch ms. */
+  clock?: () => number
+}
+
+/**
+ * Acquires tokens: for the signed-in user (silently from the cache, else with the refresh token),
+ * for the app itself (client credentials), and on behalf of a caller of a protected API.
+ *
+ * A cache hit is two map lookups. A miss takes the account's lock, looks again (another caller may
+ * just have refreshed), and only then calls the provider, so concurrent callers share one refresh.
+ * When only the user can help (no cached account, consent missing, refresh token revoked), the
+ * call raises {@link InteractionRequiredError} with the scopes to re-challenge for.
+ *
+ * @example
+ * ```ts
+ * const token = await acquirer.getTokenForUser(['User.Read'], session.account)
+ * await fetch('https://graph.microsoft.com/v1.0/me', {
+ *   headers: { authorization: `Bearer ${token.accessToken}` },
+ * })
+ * ```
+ */
+export class TokenAcquirer {
+  readonly #o: Required<Omit<TokenAcquirerOptions, 'defaultTenant'>> & { defaultTenant?: string }
+  readonly #mutex = new KeyedMutex()
+
+  constructor(options: TokenAcquirerOptions) {
+    this.#o = {
+      refreshWindowSeconds: 300,
+      logger: silentLogger,
+      clock: Date.now,
+      ...options,
+    } as Required<Omit<TokenAcquirerOptions, 'defaultTenant'>> & { defaultTenant?: string }
+  }
+
+  /** A token for the signed-in `account` carrying `scopes`. */
+  async getTokenForUser(
+    scopes: readonly string[],
+    account: UserAccount,
+    options: UserTokenOptions = {},
+  ): Promise<AcquiredToken> {
+    const fromCache = !options.claims && !options.forceRefresh
+    if (fromCache) {
+      const hit = this.#find(
+        await this.#o.cache.partition(account.homeAccountId),
+        account.realm,
+        scopes,
+      )
+      if (hit) return hit
+    }
+    return this.#mutex.run(account.homeAccountId, async () => {
+      const p = await this.#o.cache.partition(account.homeAccountId)
+      if (fromCache) {
+        const hit = this.#find(p, account.realm, scopes)
+        if (hit) return hit
+      }
+      if (p.account() === undefined) {
+        throw new InteractionRequiredError('no_account', scopes, {
+          cause: new Error('the account has no cached tokens (restart, eviction or sign-out)'),
+        })
+      }
+      const rt = p.findRefreshToken({
+        clientId: this.#o.clientId,
+        environment: this.#o.environment,
+      })
+      if (!rt) throw new InteractionRequiredError('no_refresh_token', scopes)
+      const ctx = await this.#o.protocol()
+      this.#o.logger.debug('refreshing a user token', { account: redactId(account.homeAccountId) })
+      const result = await refreshGrant(ctx, {
+        refreshToken: rt.secret,
+        scopes,
+        claims: options.claims,
+        subject: { iss: account.iss, sub: account.sub },
+      }).catch((err: unknown) => {
+        if (isIdwebError(err, 'IDW_INTERACTION_REQUIRED')) {
+          this.#o.logger.info('user interaction required', {
+            account: redactId(account.homeAccountId),
+            reason: (err as InteractionRequiredError).reason,
+          })
+        }
+        throw err
+      })
+      const saved = p.saveTokenResponse(this.#toCache(result, account.realm), this.#o.clock())
+      await this.#o.cache.flush(p)
+      return this.#acquired(saved, result, false)
+    })
+  }
+
+  /** An app-only token (client credentials), e.g. for `api://{app}/.default`. */
+  async getTokenForApp(
+    scopes: readonly string[],
+    options: { tenant?: string; forceRefresh?: boolean } = {},
+  ): Promise<AcquiredToken> {
+    const realm = options.tenant ?? this.#o.defaultTenant ?? ''
+    const key = `app:${this.#o.clientId}:${realm}`
+    if (!options.forceRefresh) {
+      const hit = this.#find(await this.#o.cache.partition(key), realm, scopes)
+      if (hit) return hit
+    }
+    return this.#mutex.run(key, async () => {
+      const p = await this.#o.cache.partition(key)
+      const hit = options.forceRefresh ? undefined : this.#find(p, realm, scopes)
+      if (hit) return hit
+      const result = await clientCredentialsGrant(await this.#o.protocol(), scopes)
+      const saved = p.saveTokenResponse(this.#toCache(result, realm), this.#o.clock())
+      await this.#o.cache.flush(p)
+      return this.#acquired(saved, result, false)
+    })
+  }
+
+  /**
+   * A token for a downstream API on behalf of the user whose access token (`userToken`) this API
+   * received. Cached per incoming token (by hash), so repeated calls with one token are hits.
+   */
+  async getTokenOnBehalfOf(
+    userToken: string,
+    scopes: readonly string[],
+    realm = '',
+  ): Promise<AcquiredToken> {
+    const key = `obo:${createHash('sha256').update(userToken).digest('base64url')}`
+    const hit = this.#find(await this.#o.cache.partition(key), realm, scopes)
+    if (hit) return hit
+    return this.#mutex.run(key, async () => {
+      const p = await this.#o.cache.partition(key)
+      const again = this.#find(p, realm, scopes)
+      if (again) return again
+      const ctx = await this.#o.protocol()
+      const rt = p.findRefreshToken({
+        clientId: this.#o.clientId,
+        environment: this.#o.environment,
+      })
+      const result = rt
+        ? await refreshGrant(ctx, { refreshToken: rt.secret, scopes }).catch(() =>
+            onBehalfOfGrant(ctx, userToken, scopes),
+          )
+        : await onBehalfOfGrant(ctx, userToken, scopes)
+      const saved = p.saveTokenResponse(
+        { ...this.#toCache(result, realm), homeAccountId: key, account: undefined },
+        this.#o.clock(),
+      )
+      await this.#o.cache.flush(p)
+      return this.#acquired(saved, result, false)
+    })
+  }
+
+  /**
+   * Writes the tokens of a completed sign-in into the account's partition and returns the account
+   * to keep in the session. The partition is replaced, not merged: a new sign-in starts clean.
+   */
+  async storeSignIn(result: TokenResult): Promise<UserAccount> {
+    const claims = result.idTokenClaims
+    if (!claims) {
+      throw new IdwebError('IDW_ID_TOKEN_INVALID', 'The sign-in returned no ID token.')
+    }
+    const home = homeAccountId(claims, result.clientInfo)
+    const realm = typeof claims.tid === 'string' ? claims.tid : ''
+    const account: UserAccount = {
+      homeAccountId: home,
+      realm,
+      iss: claims.iss,
+      sub: claims.sub,
+      username: usernameOf(claims),
+    }
+    await this.#mutex.run(home, async () => {
+      const p = await this.#o.cache.partition(home)
+      p.saveTokenResponse(this.#toCache(result, realm, account), this.#o.clock())
+      await this.#o.cache.flush(p)
+    })
+    return account
+  }
+
+  /** Forgets every token of the account (sign-out), in memory and in the store. */
+  async removeAccount(homeAccountId: string): Promise<void> {
+    await this.#o.cache.remove(homeAccountId)
+    this.#o.logger.info('account removed from the token cache', {
+      account: redactId(homeAccountId),
+    })
+  }
+
+  #find(p: Partition, realm: string, scopes: readonly string[]): AcquiredToken | undefined {
+    const at = p.findAccessToken({
+      clientId: this.#o.clientId,
+      environment: this.#o.environment,
+      realm,
+      scopes,
+      minLifetimeSeconds: this.#o.refreshWindowSeconds,
+    })
+    return at ? cachedToken(at) : undefined
+  }
+
+  #toCache(result: TokenResult, realm: string, account?: UserAccount) {
+    const claims = result.idTokenClaims
+    const toCache: AccountToCache | undefined =
+      account && claims
+        ? {
+            homeAccountId: account.homeAccountId,
+            localAccountId: typeof claims.oid === 'string' ? claims.oid : claims.sub,
+            username: account.username ?? '',
+            authorityType: this.#o.authorityType,
+            ...(typeof claims.name === 'string' ? { name: claims.name } : {}),
+            ...(result.clientInfo
+              ? {
+                  clientInfo: Buffer.from(JSON.stringify(result.clientInfo)).toString('base64url'),
+                }
+              : {}),
+          }
+        : undefined
+    return {
+      clientId: this.#o.clientId,
+      environment: this.#o.environment,
+      realm,
+      scopes: result.scopes,
+      accessToken: result.accessToken,
+      expiresIn: result.expiresIn,
+      ...(result.extExpiresIn !== undefined ? { extExpiresIn: result.extExpiresIn } : {}),
+      ...(result.refreshIn !== undefined ? { refreshIn: result.refreshIn } : {}),
+      tokenType: result.tokenType,
+      ...(result.refreshToken !== undefined ? { refreshToken: result.refreshToken } : {}),
+      ...(result.idToken !== undefined ? { idToken: result.idToken } : {}),
+      ...(toCache ? { account: toCache } : {}),
+    }
+  }
+
+  #acquired(
+    saved: CachedAccessToken | undefined,
+    result: TokenResult,
+    fromCache: boolean,
+  ): AcquiredToken {
+    if (saved) return { ...cachedToken(saved), fromCache }
+    return {
+      accessToken: result.accessToken,
+      tokenType: result.tokenType,
+      expiresOn: new Date(this.#o.clock() + result.expiresIn * 1000),
+      scopes: result.scopes,
+      fromCache,
+    }
+  }
+}
+
+function cachedToken(at: CachedAccessToken): AcquiredToken {
+  return {
+    accessToken: at.secret,
+    tokenType: at.tokenType,
+    expiresOn: new Date(at.expiresOn * 1000),
+    scopes: at.entity.target.split(' '),
+    fromCache: true,
+  }
+}
+
+function usernameOf(claims: Record<string, unknown>): string | undefined {
+  for (const name of ['preferred_username', 'upn', 'email']) {
+    const v = claims[name]
+    if (typeof v === 'string' && v) return v
+  }
+  return undefined
+}

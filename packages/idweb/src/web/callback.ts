@@ -1,0 +1,106 @@
+import { IdwebError, isIdwebError } from '../errors.ts'
+import { redactId } from '../logger.ts'
+import { checkAuthorizationResponse, redeemCode } from '../protocol/code.ts'
+import type { ProtocolContext } from '../protocol/context.ts'
+import type { TokenResult } from '../protocol/tokens.ts'
+import { absoluteUrl, SESSION_CLAIMS, type SignInTransaction, type WebContext } from './context.ts'
+import { callbackParameters, errorResponse, redirect } from './http.ts'
+
+/**
+ * The sign-in callback (`/signin-oidc`), in named steps:
+ * readTransaction → checkState → redeemCode (validates the ID token) → storeTokens → startSession.
+ * Whatever fails, the transaction cookie is cleared and nobody is signed in.
+ */
+export async function callback(ctx: WebContext, request: Request): Promise<Response> {
+  let state: string | undefined
+  try {
+    const params = await callbackParameters(request)
+    state = params.get('state') ?? undefined
+    const tx = await readTransaction(ctx, request, state)
+    const protocol = await ctx.protocol()
+    const checked = checkState(protocol, params, tx)
+    const tokens = await redeemCode(protocol, checked, {
+      nonce: tx.nonce,
+      codeVerifier: tx.codeVerifier,
+      redirectUri: absoluteUrl(request, ctx.config.callbackPath),
+      scopes: tx.scopes,
+    })
+    const account = await storeTokens(ctx, tokens)
+    const cookies = await startSession(ctx, request, tokens, account.homeAccountId)
+    cookies.push(ctx.sessions.clearTransaction(tx.state, request))
+    return redirect(tx.returnTo, cookies)
+  } catch (err) {
+    logFailure(ctx, err)
+    const clear = state ? [ctx.sessions.clearTransaction(state, request)] : []
+    return errorResponse(err, request, clear)
+  }
+}
+
+/** Opens the transaction the callback's `state` names; refuses replays before any token request. */
+async function readTransaction(
+  ctx: WebContext,
+  request: Request,
+  state: string | undefined,
+): Promise<SignInTransaction> {
+  if (!state) {
+    throw new IdwebError(
+      'IDW_STATE_INVALID',
+      'The sign-in response has no state. Please sign in again.',
+    )
+  }
+  const tx = await ctx.sessions.openTransaction<SignInTransaction>(request, state)
+  if (!tx) {
+    throw new IdwebError(
+      'IDW_STATE_INVALID',
+      'This sign-in response does not match a sign-in started here, or it expired. Please sign in again.',
+    )
+  }
+  if (!ctx.consumed.consume(tx.state)) {
+    throw new IdwebError(
+      'IDW_STATE_INVALID',
+      'This sign-in response was already used. Please sign in again.',
+    )
+  }
+  return tx
+}
+
+/** Checks `state` (and `iss`, where the provider advertises RFC 9207) against the transaction. */
+function checkState(
+  protocol: ProtocolContext,
+  params: URLSearchParams,
+  tx: SignInTransaction,
+): URLSearchParams {
+  return checkAuthorizationResponse(protocol, params, tx.state)
+}
+
+/** Writes the sign-in's tokens into the account's cache partition. */
+function storeTokens(ctx: WebContext, tokens: TokenResult) {
+  return ctx.acquirer.storeSignIn(tokens)
+}
+
+/** Starts a new session (a new session id: no fixation) holding the ID token's key claims. */
+async function startSession(
+  ctx: WebContext,
+  request: Request,
+  tokens: TokenResult,
+  homeAccountId: string,
+): Promise<string[]> {
+  const claims: Record<string, unknown> = {}
+  for (const name of SESSION_CLAIMS) {
+    const value = tokens.idTokenClaims?.[name]
+    if (value !== undefined) claims[name] = value
+  }
+  const session = ctx.sessions.create({ homeAccountId, claims })
+  ctx.logger.info('user signed in', { account: redactId(homeAccountId) })
+  return ctx.sessions.commit(request, session)
+}
+
+function logFailure(ctx: WebContext, err: unknown): void {
+  if (isIdwebError(err)) {
+    ctx.logger.warn('sign-in callback rejected', { code: err.code, reason: err.message })
+  } else {
+    ctx.logger.error('sign-in callback failed', {
+      reason: err instanceof Error ? err.message : String(err),
+    })
+  }
+}

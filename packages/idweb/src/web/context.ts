@@ -1,0 +1,70 @@
+import type { TokenAcquirer, UserAccount } from '../acquisition/acquirer.ts'
+import type { ResolvedConfig } from '../config/resolved-config.ts'
+import type { Logger } from '../logger.ts'
+import type { ProtocolContext } from '../protocol/context.ts'
+import type { SessionData, SessionManager } from '../session/index.ts'
+import type { ConsumedStates } from './consumed-states.ts'
+
+/** What every web handler works with. Built once by `createIdweb`. */
+export interface WebContext {
+  readonly config: ResolvedConfig
+  readonly sessions: SessionManager
+  readonly acquirer: TokenAcquirer
+  /** The provider context (discovery is cached by the caller). */
+  readonly protocol: () => Promise<ProtocolContext>
+  readonly consumed: ConsumedStates
+  readonly logger: Logger
+  readonly clock: () => number
+}
+
+/** The sign-in transaction sealed into a cookie for the round trip to the provider. */
+export interface SignInTransaction {
+  [field: string]: unknown
+  state: string
+  nonce: string
+  codeVerifier: string
+  returnTo: string
+  scopes: string[]
+  claims?: string
+  createdAt: number
+}
+
+/** A signed-in user, as the session holds it. */
+export interface SignedInUser {
+  /** Claims kept from the ID token (`name`, `preferred_username`, `oid`, `tid`, ...). */
+  readonly claims: Readonly<Record<string, unknown>>
+  /** The account to acquire tokens for. */
+  readonly account: UserAccount
+  readonly session: SessionData
+}
+
+/** The ID token claims kept in the session: enough to show and identify the user, no more. */
+export const SESSION_CLAIMS = [
+  'iss',
+  'sub',
+  'oid',
+  'tid',
+  'name',
+  'preferred_username',
+  'email',
+  'roles',
+  'groups',
+] as const
+
+/** The account a session belongs to, or `undefined` when the session lacks what it needs. */
+export function accountOf(session: SessionData): UserAccount | undefined {
+  const c = session.user.claims
+  if (typeof c.iss !== 'string' || typeof c.sub !== 'string') return undefined
+  return {
+    homeAccountId: session.user.homeAccountId,
+    realm: typeof c.tid === 'string' ? c.tid : '',
+    iss: c.iss,
+    sub: c.sub,
+    username: typeof c.preferred_username === 'string' ? c.preferred_username : undefined,
+  }
+}
+
+/** `https://app.example` + `path`: where the provider sends the browser back. */
+export function absoluteUrl(request: Request, path: string): string {
+  return new URL(path, request.url).href
+}

@@ -1,0 +1,182 @@
+import * as oauth from 'oauth4webapi'
+import {
+  type AcquiredToken,
+  TokenAcquirer,
+  type UserTokenOptions,
+} from '../acquisition/acquirer.ts'
+import { DiscoveryCache, type DiscoveryFetch } from '../authority/discovery.ts'
+import type { CacheStore } from '../cache/store.ts'
+import { TokenCache } from '../cache/token-cache.ts'
+import type { IdwebOptions } from '../config/options.ts'
+import type { ResolveConfigOptions } from '../config/resolve-config.ts'
+import { resolveConfig } from '../config/resolve-config.ts'
+import type { ResolvedConfig } from '../config/resolved-config.ts'
+import { createClientCredential } from '../credentials/client-credential.ts'
+import { ConfigError } from '../errors.ts'
+import { type Logger, silentLogger } from '../logger.ts'
+import { createProtocolContext, type ProtocolContext } from '../protocol/context.ts'
+import { createSessionManager, type SessionManager } from '../session/index.ts'
+import { callback } from './callback.ts'
+import { ConsumedStates } from './consumed-states.ts'
+import type { SignedInUser, WebContext } from './context.ts'
+import { errorResponse } from './http.ts'
+import { type ChallengeOptions, challenge, signIn } from './sign-in.ts'
+import { signedOut, signOut } from './sign-out.ts'
+import { type Authentication, authenticate } from './user.ts'
+
+/** Collaborators of {@link createIdweb}; every one has a default. */
+export interface IdwebDependencies {
+  /** The token cache; default in memory. Give one with a store for several instances. */
+  cache?: TokenCache
+  /** Server-side session store; default: the session lives in the encrypted cookie. */
+  sessionStore?: Pick<CacheStore, 'get' | 'set' | 'delete'>
+  logger?: Logger
+  /** Replaces `fetch` for provider calls (proxies; tests that inject provider faults). */
+  fetch?: typeof fetch
+  /** Timeout of each provider call. Default 10 s. */
+  httpTimeoutMs?: number
+  /** Epoch ms. */
+  clock?: () => number
+  /** Environment for configuration (`NODE_ENV`). Default `process.env`. */
+  env?: ResolveConfigOptions['env']
+}
+
+/**
+ * An idweb web app: sign-in, callback, sign-out, the signed-in user, and token acquisition,
+ * framework-neutral on Web `Request`/`Response`. Adapters (`idweb/express`, ...) only translate.
+ */
+export interface Idweb {
+  readonly config: ResolvedConfig
+  readonly acquirer: TokenAcquirer
+  readonly sessions: SessionManager
+  readonly cache: TokenCache
+  /**
+   * Answers the sign-in (`/signin`), callback (`/signin-oidc`), sign-out (`/signout`) and
+   * signed-out callback (`/signout-callback-oidc`) routes; `undefined` for any other path.
+   */
+  handle(request: Request): Promise<Response | undefined>
+  /** Redirects to the provider, e.g. for more scopes (incremental consent) or a claims challenge. */
+  challenge(request: Request, options?: ChallengeOptions): Promise<Response>
+  /** The signed-in user, if any, and cookies to send back. */
+  authenticate(request: Request): Promise<Authentication>
+  /** A token for the signed-in user; raises `IDW_INTERACTION_REQUIRED` when they must interact. */
+  getTokenForUser(
+    user: SignedInUser,
+    scopes: readonly string[],
+    options?: UserTokenOptions,
+  ): Promise<AcquiredToken>
+  /** The provider metadata (discovered once, cached). */
+  protocol(): Promise<ProtocolContext>
+  close(): Promise<void>
+}
+
+/**
+ * Creates an idweb web app from options (or `loadAppSettings(...)`). The configuration is
+ * validated here, once; discovery happens on first use and is cached.
+ *
+ * @example
+ * ```ts
+ * import { createIdweb, loadAppSettings } from 'idweb'
+ *
+ * const idweb = createIdweb(loadAppSettings('appsettings.json'))
+ * // in any Web-standard server:
+ * const response = (await idweb.handle(request)) ?? (await app(request))
+ * ```
+ */
+export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {}): Idweb {
+  const logger = deps.logger ?? silentLogger
+  const clock = deps.clock ?? Date.now
+  const config = resolveConfig(options, { logger, ...(deps.env ? { env: deps.env } : {}) })
+  if (!config.session) {
+    throw new ConfigError(
+      'session.secrets',
+      'is required for a web app: give at least one random secret of 32+ characters (e.g. `openssl rand -base64 48`).',
+    )
+  }
+  const sessions = createSessionManager({
+    secrets: config.session.secrets,
+    ...(config.session.cookieName ? { cookieName: config.session.cookieName } : {}),
+    ...(config.session.rollingSeconds ? { rollingSeconds: config.session.rollingSeconds } : {}),
+    ...(config.session.absoluteSeconds ? { absoluteSeconds: config.session.absoluteSeconds } : {}),
+    ...(config.session.secure !== undefined ? { secure: config.session.secure } : {}),
+    ...(deps.sessionStore ? { store: deps.sessionStore } : {}),
+    logger,
+    clock,
+  })
+  const credential = config.credentials[0]
+  const clientAuth = credential ? createClientCredential(credential).clientAuth : oauth.None()
+  const http = {
+    timeoutMs: deps.httpTimeoutMs ?? 10_000,
+    fetch: deps.fetch,
+    allowInsecureRequests: config.allowInsecureHttp,
+  }
+  const discovery = new DiscoveryCache({
+    allowInsecureHttp: config.allowInsecureHttp,
+    timeoutMs: http.timeoutMs,
+    logger,
+    ...(deps.fetch ? { fetch: deps.fetch as unknown as DiscoveryFetch } : {}),
+  })
+  const isEntra = config.authority.kind !== 'oidc'
+  const protocol = async (): Promise<ProtocolContext> =>
+    createProtocolContext({
+      as: await discovery.get(config.authority),
+      clientId: config.clientId,
+      clientAuth,
+      http,
+      clockToleranceSeconds: config.clockToleranceSeconds,
+      isEntra,
+      allowedTenants: config.allowedTenants,
+      idTokenSigningAlgs: config.idTokenSigningAlgs,
+    })
+  const cache = deps.cache ?? new TokenCache({ logger, clock })
+  const acquirer = new TokenAcquirer({
+    cache,
+    protocol,
+    clientId: config.clientId,
+    environment: config.authority.environment,
+    authorityType: isEntra ? 'MSSTS' : 'Generic',
+    refreshWindowSeconds: config.tokenRefreshWindowSeconds,
+    defaultTenant: config.authority.isMultiTenant ? undefined : config.authority.tenant,
+    logger,
+    clock,
+  })
+  const ctx: WebContext = {
+    config,
+    sessions,
+    acquirer,
+    protocol,
+    consumed: new ConsumedStates(15 * 60 * 1000, 100_000, clock),
+    logger,
+    clock,
+  }
+  const routes = new Map<string, (request: Request) => Promise<Response> | Response>([
+    [config.signInPath, (r) => signIn(ctx, r)],
+    [config.callbackPath, (r) => callback(ctx, r)],
+    [config.signOutPath, (r) => signOut(ctx, r)],
+    [config.signedOutCallbackPath, (r) => signedOut(ctx, r)],
+  ])
+  return {
+    config,
+    acquirer,
+    sessions,
+    cache,
+    async handle(request) {
+      const route = routes.get(new URL(request.url).pathname)
+      if (!route) return undefined
+      try {
+        return await route(request)
+      } catch (err) {
+        logger.error('idweb route failed', {
+          reason: err instanceof Error ? err.message : String(err),
+        })
+        return errorResponse(err, request)
+      }
+    },
+    challenge: (request, options) => challenge(ctx, request, options),
+    authenticate: (request) => authenticate(ctx, request),
+    getTokenForUser: (user, scopes, options) =>
+      acquirer.getTokenForUser(scopes, user.account, options),
+    protocol,
+    close: () => cache.close(),
+  }
+}
