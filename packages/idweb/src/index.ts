@@ -16,11 +16,33 @@ export {
   type UserAccount,
   type UserTokenOptions,
 } from './acquisition/acquirer.ts'
+export {
+  type Authority,
+  type AuthorityKind,
+  b2cAuthority,
+  type ExpectedIssuer,
+  entraAuthority,
+  oidcAuthority,
+  parseAuthority,
+} from './authority/authority.ts'
+export { DiscoveryCache, type DiscoveryCacheOptions } from './authority/discovery.ts'
+export { expectedIssuerFor, validateIssuer } from './authority/issuer.ts'
 export * from './cache/index.ts'
 export { type LoadAppSettingsOptions, loadAppSettings } from './config/app-settings.ts'
-export type { DownstreamApiOptions, IdwebOptions } from './config/options.ts'
+export type {
+  DownstreamApiOptions,
+  IdwebOptions,
+  SessionOptions as IdwebSessionOptions,
+} from './config/options.ts'
 export { type ResolveConfigOptions, resolveConfig } from './config/resolve-config.ts'
 export type { ResolvedConfig, ResolvedDownstreamApi } from './config/resolved-config.ts'
+export {
+  type ClientCredential,
+  createClientCredential,
+} from './credentials/client-credential.ts'
+export type { CredentialDescription, ResolvedCredential } from './credentials/descriptions.ts'
+export { resolveCredential } from './credentials/resolve-credential.ts'
+export { signedAssertionFromFile } from './credentials/signed-assertion.ts'
 export * from './errors.ts'
 export { consoleLogger, type LogFields, type Logger, redactId, silentLogger } from './logger.ts'
 export * from './session/index.ts'
