@@ -1,0 +1,111 @@
+/**
+ * The shape of the directory the development provider serves: tenants, users and app
+ * registrations, as a JSON file or an object passed to `startDevIdp({ directory })`.
+ *
+ * @example
+ * ```json
+ * {
+ *   "tenants": [{ "id": "10000000-0000-4000-a000-000000000001", "displayName": "Contoso", "domains": ["contoso.example"] }],
+ *   "users": [{ "oid": "…", "tenant": "contoso.example", "name": "Alice Smith",
+ *               "preferredUsername": "alice@contoso.example", "password": "alice" }],
+ *   "apps": [{ "appId": "…", "displayName": "Web app", "homeTenant": "contoso.example",
+ *              "signInAudience": "AzureADMultipleOrgs", "secrets": ["…"],
+ *              "redirectUris": ["http://localhost:3000/signin-oidc"] }]
+ * }
+ * ```
+ */
+export interface Directory {
+  tenants: TenantRecord[]
+  users: UserRecord[]
+  apps: AppRegistration[]
+}
+
+/** A Microsoft Entra tenant (directory). */
+export interface TenantRecord {
+  /** The tenant id (GUID); the issuer is `{origin}/{id}/v2.0`. */
+  id: string
+  displayName: string
+  /** Verified domains; each one is an alias of the tenant in URLs (`/{domain}/oauth2/v2.0/…`). */
+  domains: string[]
+}
+
+/** A user account of one tenant. */
+export interface UserRecord {
+  /** Object id (GUID), the `oid` claim. */
+  oid: string
+  /** Home tenant: its id or one of its verified domains. */
+  tenant: string
+  /** Display name, the `name` claim. */
+  name: string
+  givenName?: string
+  surname?: string
+  /** User principal name, the `preferred_username` claim and the sign-in name. */
+  preferredUsername: string
+  /** Mail address; defaults to {@link UserRecord.preferredUsername}. */
+  email?: string
+  /** The password the login page accepts. Development only. */
+  password: string
+  /** App roles assigned to the user, keyed by the app id of the app that defines them. */
+  roles?: Record<string, string[]>
+  /** Group object ids, the `groups` claim. */
+  groups?: string[]
+}
+
+/** `AzureADMyOrg` = single tenant; `AzureADMultipleOrgs` = any tenant of this directory. */
+export type SignInAudience = 'AzureADMyOrg' | 'AzureADMultipleOrgs'
+
+/** An app role an API defines. */
+export interface AppRole {
+  /** The value that appears in the `roles` claim, e.g. `Todo.Read.All`. */
+  value: string
+  displayName?: string
+  /** Who can be assigned the role; both by default. */
+  allowedMemberTypes?: Array<'User' | 'Application'>
+}
+
+/** An app that may call this API without user consent for the given scopes. */
+export interface PreAuthorizedApplication {
+  appId: string
+  /** Scope names (without the resource prefix), e.g. `access_as_user`. */
+  scopes: string[]
+}
+
+/** The app-only permissions (app roles) an app was granted on an API. */
+export interface AppRoleAssignment {
+  /** The API: its app id, or an identifier URI (`api://…`, `https://graph.microsoft.com`). */
+  resource: string
+  roles: string[]
+}
+
+/** An app registration (application object plus its service principal in every tenant). */
+export interface AppRegistration {
+  /** Application (client) id, a GUID. */
+  appId: string
+  displayName: string
+  /** The tenant that owns the registration: id or verified domain. */
+  homeTenant: string
+  signInAudience: SignInAudience
+  /** Client secrets. A confidential client has at least one secret or certificate. */
+  secrets?: string[]
+  /** Certificates (PEM `CERTIFICATE` or `PUBLIC KEY`) for `private_key_jwt` client assertions. */
+  certificates?: string[]
+  redirectUris?: string[]
+  postLogoutRedirectUris?: string[]
+  /** "Allow public client flows": no client secret, PKCE required, device code allowed. */
+  publicClient?: boolean
+  /** Identifier URIs of the API; defaults to `api://{appId}` when the app exposes scopes or roles. */
+  identifierUris?: string[]
+  /** Delegated permissions the app exposes, e.g. `access_as_user` (`api://{appId}/access_as_user`). */
+  scopes?: string[]
+  /** App roles the app defines. */
+  appRoles?: AppRole[]
+  /** Client apps pre-authorized to call this API: their users never see consent for these scopes. */
+  preAuthorizedApplications?: PreAuthorizedApplication[]
+  /** App roles granted to this app on other APIs (the `roles` of its client-credentials tokens). */
+  appRoleAssignments?: AppRoleAssignment[]
+  /**
+   * Delegated permissions an administrator consented to for every user, as full scope strings
+   * (`https://graph.microsoft.com/User.Read`, `api://…/access_as_user`).
+   */
+  adminConsentedScopes?: string[]
+}

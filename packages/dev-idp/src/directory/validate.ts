@@ -1,0 +1,113 @@
+import { DevIdpError } from '../errors.ts'
+import type { AppRegistration, Directory, TenantRecord, UserRecord } from './types.ts'
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+function fail(path: string, message: string): never {
+  throw new DevIdpError('DEV_IDP_DIRECTORY_INVALID', `directory ${path}: ${message}`)
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function str(obj: Record<string, unknown>, key: string, path: string): string {
+  const value = obj[key]
+  if (typeof value !== 'string' || value.length === 0) fail(`${path}.${key}`, 'must be a string')
+  return value
+}
+
+function guid(obj: Record<string, unknown>, key: string, path: string): string {
+  const value = str(obj, key, path)
+  if (!GUID.test(value)) fail(`${path}.${key}`, `"${value}" is not a GUID`)
+  return value.toLowerCase()
+}
+
+function strings(obj: Record<string, unknown>, key: string, path: string): string[] | undefined {
+  const value = obj[key]
+  if (value === undefined) return undefined
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v.length > 0)) {
+    fail(`${path}.${key}`, 'must be an array of strings')
+  }
+  return value as string[]
+}
+
+function absoluteUrl(value: string, path: string): void {
+  if (!URL.canParse(value)) fail(path, `"${value}" is not an absolute URL`)
+}
+
+function checkTenant(value: unknown, path: string): TenantRecord {
+  if (!isObject(value)) fail(path, 'must be an object')
+  const domains = strings(value, 'domains', path) ?? []
+  return {
+    id: guid(value, 'id', path),
+    displayName: str(value, 'displayName', path),
+    domains: domains.map((d) => d.toLowerCase()),
+  }
+}
+
+function checkUser(value: unknown, path: string): UserRecord {
+  if (!isObject(value)) fail(path, 'must be an object')
+  const roles = value.roles
+  if (roles !== undefined) {
+    if (!isObject(roles)) fail(`${path}.roles`, 'must map app ids to arrays of role values')
+    for (const key of Object.keys(roles)) strings(roles, key, `${path}.roles`)
+  }
+  return {
+    ...(value as unknown as UserRecord),
+    oid: guid(value, 'oid', path),
+    tenant: str(value, 'tenant', path),
+    name: str(value, 'name', path),
+    preferredUsername: str(value, 'preferredUsername', path),
+    password: str(value, 'password', path),
+    groups: strings(value, 'groups', path) ?? [],
+  }
+}
+
+function checkApp(value: unknown, path: string): AppRegistration {
+  if (!isObject(value)) fail(path, 'must be an object')
+  const audience = value.signInAudience ?? 'AzureADMyOrg'
+  if (audience !== 'AzureADMyOrg' && audience !== 'AzureADMultipleOrgs') {
+    fail(`${path}.signInAudience`, 'must be "AzureADMyOrg" or "AzureADMultipleOrgs"')
+  }
+  for (const key of ['redirectUris', 'postLogoutRedirectUris', 'identifierUris'] as const) {
+    for (const [i, uri] of (strings(value, key, path) ?? []).entries()) {
+      absoluteUrl(uri, `${path}.${key}[${i}]`)
+    }
+  }
+  for (const key of ['secrets', 'certificates', 'scopes', 'adminConsentedScopes'] as const) {
+    strings(value, key, path)
+  }
+  const app = value as unknown as AppRegistration
+  for (const [i, cert] of (app.certificates ?? []).entries()) {
+    if (!cert.includes('-----BEGIN')) fail(`${path}.certificates[${i}]`, 'must be PEM')
+  }
+  if (!app.publicClient && !app.secrets?.length && !app.certificates?.length) {
+    fail(path, 'a confidential client needs "secrets" or "certificates" (or set "publicClient")')
+  }
+  return {
+    ...app,
+    appId: guid(value, 'appId', path),
+    displayName: str(value, 'displayName', path),
+    homeTenant: str(value, 'homeTenant', path),
+    signInAudience: audience,
+  }
+}
+
+/**
+ * Checks a parsed directory and returns a normalized copy (GUIDs lower-cased, defaults filled).
+ * Throws a `DEV_IDP_DIRECTORY_INVALID` error that names the offending entry.
+ */
+export function validateDirectory(input: unknown): Directory {
+  if (!isObject(input)) fail('(root)', 'must be a JSON object with tenants, users and apps')
+  const list = (key: string): unknown[] => {
+    const value = input[key]
+    if (!Array.isArray(value)) fail(key, 'must be an array')
+    return value
+  }
+  const tenants = list('tenants').map((t, i) => checkTenant(t, `tenants[${i}]`))
+  if (tenants.length === 0) fail('tenants', 'needs at least one tenant')
+  const users = list('users').map((u, i) => checkUser(u, `users[${i}]`))
+  const apps = list('apps').map((a, i) => checkApp(a, `apps[${i}]`))
+  return { tenants, users, apps }
+}

@@ -1,0 +1,180 @@
+import { createHash } from 'node:crypto'
+import type { Configuration, KoaContextWithOIDC } from 'oidc-provider'
+import Provider, { interactionPolicy } from 'oidc-provider'
+import type { IdpContext } from '../context.ts'
+import { issuerOf } from '../context.ts'
+import { deviceCodeConfirmPage, deviceCodeInputPage } from '../pages/device.ts'
+import { errorPage, messagePage } from '../pages/error.ts'
+import { logoutPage } from '../pages/logout.ts'
+import { errorIds, toEntraFields } from '../protocol-error.ts'
+import { OIDC_SCOPES } from '../scopes.ts'
+import { accessTokenCustomizer } from './access-token.ts'
+import { accountFinder, pairwiseIdTokenSubjects } from './account.ts'
+import { adaptClientModel, clientMetadata, JWT_BEARER } from './clients.ts'
+import { loadExistingGrantHook } from './existing-grant.ts'
+import { clientCredentialsGrant } from './grants/client-credentials.ts'
+import { onBehalfOfGrant } from './grants/on-behalf-of.ts'
+import { refreshTokenGrant } from './grants/refresh-token.ts'
+import { installMiddleware } from './middleware.ts'
+import { defaultResourceHook, resourceServerHook } from './resources.ts'
+
+/** Entra's v2 endpoint paths of a tenant. */
+export function tenantRoutes(tenantId: string) {
+  const base = `/${tenantId}/oauth2/v2.0`
+  return {
+    authorization: `${base}/authorize`,
+    token: `${base}/token`,
+    end_session: `${base}/logout`,
+    device_authorization: `${base}/devicecode`,
+    code_verification: `/${tenantId}/oauth2/deviceauth`,
+    jwks: `/${tenantId}/discovery/v2.0/keys`,
+  }
+}
+
+function errorHtml(koa: KoaContextWithOIDC, err: unknown): void {
+  const fields = toEntraFields(err, { clientId: koa.oidc?.client?.clientId })
+  const ids = errorIds(koa.get('client-request-id'))
+  koa.type = 'html'
+  koa.body = errorPage({
+    error: fields.error,
+    aadsts: fields.aadsts,
+    message: fields.message,
+    ...ids,
+  })
+}
+
+function configuration(ctx: IdpContext, tenantId: string): Configuration {
+  const { ttl, seed } = ctx.options
+  const cookieKey = createHash('sha256').update(`cookies|${seed}`).digest('base64url')
+  const short = tenantId.slice(0, 8)
+  const policy = interactionPolicy.base()
+  return {
+    adapter: ctx.store.adapterFor(tenantId),
+    clients: ctx.index.appsForTenant(tenantId).map(clientMetadata),
+    clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    claims: {
+      openid: ['sub', 'oid', 'tid', 'ver', 'roles', 'groups'],
+      profile: ['name', 'preferred_username', 'given_name', 'family_name'],
+      email: ['email'],
+    },
+    conformIdTokenClaims: false,
+    clockTolerance: 5,
+    cookies: {
+      keys: [cookieKey],
+      names: { session: `idp_s_${short}`, interaction: `idp_i_${short}`, resume: `idp_r_${short}` },
+      long: { httpOnly: true, sameSite: 'lax' },
+      short: { httpOnly: true, sameSite: 'lax' },
+    },
+    enabledJWA: { clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256'] },
+    expiresWithSession: async () => false,
+    extraParams: ['client_info', 'domain_hint'],
+    features: {
+      devInteractions: { enabled: false },
+      dPoP: { enabled: false },
+      pushedAuthorizationRequests: { enabled: false },
+      userinfo: { enabled: false },
+      clientCredentials: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: defaultResourceHook(ctx) as never,
+        getResourceServerInfo: resourceServerHook(ctx),
+        useGrantedResource: async () => true,
+      },
+      deviceFlow: {
+        enabled: true,
+        charset: 'base-20',
+        mask: '****-****',
+        userCodeInputSource: async (koa, form, _out, err) => {
+          koa.body = deviceCodeInputPage(
+            form,
+            err ? 'That code is not valid or has expired. Try again.' : undefined,
+          )
+        },
+        userCodeConfirmSource: async (koa, form, client, _info, userCode) => {
+          koa.body = deviceCodeConfirmPage(form, client.clientName ?? client.clientId, userCode)
+        },
+        successSource: async (koa) => {
+          koa.body = messagePage(
+            'You are signed in',
+            'You have signed in to the application on your device. You may now close this window.',
+          )
+        },
+      },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (koa, form) => {
+          koa.body = logoutPage(form, undefined)
+        },
+        postLogoutSuccessSource: async (koa) => {
+          koa.body = messagePage(
+            'Signed out',
+            'You have signed out of your account. It is a good idea to close all browser windows.',
+          )
+        },
+      },
+    },
+    findAccount: accountFinder(ctx, tenantId),
+    formats: { customizers: { jwt: accessTokenCustomizer(ctx, tenantId) as never } },
+    interactions: {
+      policy,
+      url: async (_koa, interaction) => `/${tenantId}/interaction/${interaction.uid}`,
+    },
+    issueRefreshToken: async (_koa, client, code) =>
+      client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+    jwks: { keys: [ctx.keys.privateJwk] },
+    loadExistingGrant: loadExistingGrantHook(ctx, tenantId),
+    pkce: { required: (_koa, client) => client.clientAuthMethod === 'none' },
+    renderError: async (koa, _out, err) => errorHtml(koa, err),
+    responseTypes: ['code'],
+    rotateRefreshToken: false,
+    routes: tenantRoutes(tenantId),
+    scopes: [...OIDC_SCOPES],
+    subjectTypes: ['public'],
+    ttl: {
+      AccessToken: ttl.accessToken,
+      AuthorizationCode: ttl.code,
+      ClientCredentials: ttl.accessToken,
+      DeviceCode: 900,
+      Grant: ttl.refreshToken,
+      IdToken: ttl.idToken,
+      Interaction: 3600,
+      RefreshToken: ttl.refreshToken,
+      Session: 24 * 3600,
+    },
+  }
+}
+
+/** One tenant's oidc-provider, issuer `{origin}/{tenantId}/v2.0`, with Entra's paths and grants. */
+export function createTenantProvider(ctx: IdpContext, tenantId: string): Provider {
+  const provider = new Provider(issuerOf(ctx, tenantId), configuration(ctx, tenantId))
+  adaptClientModel(provider, ctx.index)
+  pairwiseIdTokenSubjects(provider, ctx.options.seed)
+  const fromAnyAlias = provider.OIDCContext.prototype as unknown as {
+    clientJwtAuthExpectedAudience(this: KoaContextWithOIDC['oidc']): Set<string>
+  }
+  const expected = fromAnyAlias.clientJwtAuthExpectedAudience
+  fromAnyAlias.clientJwtAuthExpectedAudience = function audiences() {
+    const set = expected.call(this)
+    for (const alias of tokenEndpointAliases(ctx, tenantId)) set.add(alias)
+    return set
+  }
+  provider.registerGrantType('refresh_token', refreshTokenGrant(ctx, provider, tenantId), [
+    'refresh_token',
+    'scope',
+  ])
+  provider.registerGrantType('client_credentials', clientCredentialsGrant(ctx, provider), ['scope'])
+  provider.registerGrantType(JWT_BEARER, onBehalfOfGrant(ctx, provider, tenantId), [
+    'assertion',
+    'requested_token_use',
+    'scope',
+  ])
+  installMiddleware(ctx, provider, tenantId)
+  return provider
+}
+
+/** Token endpoint URLs a client assertion may name as `aud`: every alias of the tenant, and `common`. */
+function tokenEndpointAliases(ctx: IdpContext, tenantId: string): string[] {
+  const tenant = ctx.index.tenants.find((t) => t.id === tenantId)
+  const aliases = [tenantId, ...(tenant?.domains ?? []), 'common', 'organizations']
+  return aliases.map((a) => `${ctx.origin}/${a}/oauth2/v2.0/token`)
+}

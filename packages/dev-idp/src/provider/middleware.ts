@@ -1,0 +1,172 @@
+import type { EventEmitter } from 'node:events'
+import type Provider from 'oidc-provider'
+import type { KoaContextWithOIDC } from 'oidc-provider'
+import type { IdpContext } from '../context.ts'
+import { entraDescription, entraErrorBody, errorIds, toEntraFields } from '../protocol-error.ts'
+import { parseScopes } from '../scopes.ts'
+import { responseScope } from './grants/issue.ts'
+import { withRequestContext } from './request-context.ts'
+
+const ERROR_EVENTS = [
+  'authorization.error',
+  'grant.error',
+  'jwks.error',
+  'discovery.error',
+  'end_session.error',
+  'end_session_confirm.error',
+  'end_session_success.error',
+  'device_authorization.error',
+  'code_verification.error',
+  'device_resume.error',
+  'server_error',
+] as const
+
+/** The error the provider answered a request with, kept for {@link entraShape}. */
+const errorOf = new WeakMap<object, unknown>()
+
+/** Wires the Entra-specific behaviour around one tenant's provider. */
+export function installMiddleware(ctx: IdpContext, provider: Provider, tenantId: string): void {
+  const flaggedCodes = new Set<string>()
+  const events = provider as unknown as EventEmitter
+  for (const event of ERROR_EVENTS) {
+    events.on(event, (koa: KoaContextWithOIDC, err: unknown) => {
+      errorOf.set(koa, err)
+      if (event === 'server_error') {
+        ctx.options.logger({
+          level: 'error',
+          message: `provider error: ${String((err as Error)?.stack ?? err)}`,
+        })
+      }
+    })
+  }
+  provider.on('grant.success', (koa: KoaContextWithOIDC) => {
+    ctx.grants.record({
+      grantType: String(koa.oidc.params?.grant_type),
+      clientId: String(koa.oidc.client?.clientId),
+      tenantId,
+      at: Date.now(),
+    })
+  })
+  provider.use(async (koa, next) => {
+    await withRequestContext(koa as KoaContextWithOIDC, next)
+    const oidc = (koa as KoaContextWithOIDC).oidc
+    const route = oidc?.route
+    if (route === 'authorization' || route === 'resume') {
+      authorizationResponse(ctx, koa as KoaContextWithOIDC, flaggedCodes)
+    } else if (route === 'token' || route === 'device_authorization') {
+      jsonResponse(ctx, koa as KoaContextWithOIDC, tenantId, flaggedCodes)
+    }
+    if (koa.status >= 500) {
+      koa.status = 400
+      koa.body = entraErrorBody(toEntraFields(undefined), errorIds())
+    }
+  })
+}
+
+function hint(koa: KoaContextWithOIDC): { clientId?: string } {
+  const id = koa.oidc?.client?.clientId ?? (koa.oidc?.params?.client_id as string | undefined)
+  return typeof id === 'string' ? { clientId: id } : {}
+}
+
+function authorizationResponse(ctx: IdpContext, koa: KoaContextWithOIDC, flagged: Set<string>) {
+  const location = koa.response.get('location')
+  const err = errorOf.get(koa)
+  if (location) {
+    const url = URL.parse(location)
+    if (!url) return
+    const params = url.hash ? new URLSearchParams(url.hash.slice(1)) : url.searchParams
+    if (!ctx.options.issuerInAuthResponse) params.delete('iss')
+    if (params.has('error')) {
+      const fields = toEntraFields(err, hint(koa))
+      params.set(
+        'error_description',
+        entraDescription(fields, errorIds(koa.get('client-request-id'))),
+      )
+      params.set('error_codes', `[${fields.aadsts}]`)
+    }
+    const code = params.get('code')
+    if (code && koa.oidc.params?.client_info === '1') flagged.add(code)
+    if (url.hash) url.hash = params.toString()
+    koa.set('location', url.href)
+    return
+  }
+  if (typeof koa.body === 'string' && koa.body.includes('<form method="post"')) {
+    let body = koa.body
+    if (!ctx.options.issuerInAuthResponse)
+      body = body.replace(/<input type="hidden" name="iss" value="[^"]*"\/>\n?/, '')
+    if (body.includes('name="error"')) {
+      const fields = toEntraFields(err, hint(koa))
+      const description = entraDescription(fields, errorIds()).replaceAll('"', '&quot;')
+      body = body.replace(
+        /(<input type="hidden" name="error_description" value=")[^"]*("\/>)/,
+        `$1${description}$2`,
+      )
+    }
+    const code = /name="code" value="([^"]*)"/.exec(body)?.[1]
+    if (code && koa.oidc.params?.client_info === '1') flagged.add(code)
+    koa.body = body
+  }
+}
+
+function jsonResponse(
+  ctx: IdpContext,
+  koa: KoaContextWithOIDC,
+  tenantId: string,
+  flagged: Set<string>,
+) {
+  const body = koa.body as Record<string, unknown> | undefined
+  if (!body || typeof body !== 'object') return
+  if (koa.status >= 400 || 'error' in body) {
+    const fields = toEntraFields(errorOf.get(koa), hint(koa))
+    koa.status = fields.status ?? 400
+    koa.body = entraErrorBody(fields, errorIds(koa.get('client-request-id')))
+    return
+  }
+  if (koa.oidc.route === 'device_authorization') {
+    body.message = `To sign in, use a web browser to open the page ${body.verification_uri} and enter the code ${body.user_code} to authenticate.`
+    return
+  }
+  if (typeof body.expires_in === 'number' && body.ext_expires_in === undefined) {
+    body.ext_expires_in = body.expires_in
+  }
+  const accountId = koa.oidc.account?.accountId
+  const grantType = koa.oidc.params?.grant_type
+  if (
+    accountId &&
+    (grantType === 'authorization_code' || String(grantType).endsWith('device_code'))
+  ) {
+    body.scope = displayScope(
+      ctx,
+      tenantId,
+      accountId,
+      String(koa.oidc.client?.clientId),
+      body.scope,
+    )
+  }
+  const wantsClientInfo =
+    koa.oidc.body?.client_info === '1' ||
+    (typeof koa.oidc.params?.code === 'string' && flagged.delete(koa.oidc.params.code))
+  if (accountId && wantsClientInfo) {
+    body.client_info = Buffer.from(JSON.stringify({ uid: accountId, utid: tenantId })).toString(
+      'base64url',
+    )
+  }
+}
+
+function displayScope(
+  ctx: IdpContext,
+  tenantId: string,
+  oid: string,
+  clientId: string,
+  scope: unknown,
+) {
+  if (typeof scope !== 'string') return scope
+  try {
+    const request = parseScopes(ctx.index, scope)
+    if (!request.resource) return scope
+    const names = ctx.consents.granted({ tenantId, oid, clientId }, request.resource, request.names)
+    return responseScope(request, names)
+  } catch {
+    return scope
+  }
+}
