@@ -1,0 +1,140 @@
+import type {
+  AuthenticationHandlerOptions,
+  Client,
+  Context,
+  Middleware,
+} from '@microsoft/microsoft-graph-client'
+import type { ResolvedDownstreamApi } from '../config/resolved-config.ts'
+import { ConfigError } from '../errors.ts'
+import { type GraphAuthenticationProvider, graphAuthProvider } from './graph-auth-provider.ts'
+
+type GraphSdk = typeof import('@microsoft/microsoft-graph-client')
+
+/**
+ * What {@link createGraphClient} needs.
+ *
+ * @example
+ * ```ts
+ * const options: CreateGraphClientOptions = { apis: config.downstreamApis, getToken: tokenGetter(acquirer, user) }
+ * ```
+ */
+export interface CreateGraphClientOptions {
+  /** The resolved `DownstreamApis` section (`config.downstreamApis`). */
+  apis: Readonly<Record<string, ResolvedDownstreamApi>>
+  /** The entry describing Microsoft Graph. Default `Graph`. */
+  name?: string
+  /** Gets a token for the scopes of a request (the entry's `Scopes` unless the request names others). */
+  getToken: (scopes: readonly string[]) => Promise<string | { accessToken: string }>
+  /** Logs each request's URL (the SDK's `debugLogging`). */
+  debugLogging?: boolean
+}
+
+/**
+ * Creates a Microsoft Graph SDK client (`@microsoft/microsoft-graph-client` v3, an optional peer
+ * dependency loaded on first use) whose base URL and default scopes come from the `Graph`
+ * downstream API entry, like Identity.Web's `AddMicrosoftGraph(Configuration.GetSection("Graph"))`.
+ *
+ * The entry's `BaseUrl` ends in the Graph version (`https://graph.microsoft.com/v1.0`, or a local
+ * emulation such as `http://localhost:4000/graph/v1.0`). The SDK's default middleware is kept
+ * (retries, redirects, telemetry) except its authentication handler, which only knows the public
+ * `https://` Graph hosts: idweb's handler attaches the token to requests for the configured
+ * origin, and to nothing else (a request to another host, e.g. a `@odata.nextLink` elsewhere,
+ * goes without it).
+ *
+ * @throws `IDW_CONFIG_INVALID` when the entry is missing or the SDK is not installed.
+ * @example
+ * ```ts
+ * const graph = await createGraphClient({ apis: config.downstreamApis, getToken: tokenGetter(acquirer, user) })
+ * const me = await graph.api('/me').select('displayName,mail').get()
+ * ```
+ */
+export async function createGraphClient(options: CreateGraphClientOptions): Promise<Client> {
+  const name = options.name ?? 'Graph'
+  const api = Object.hasOwn(options.apis, name) ? options.apis[name] : undefined
+  if (!api) {
+    throw new ConfigError(
+      `DownstreamApis.${name}`,
+      'is not configured: add it with BaseUrl (e.g. https://graph.microsoft.com/v1.0) and Scopes (e.g. ["User.Read"]).',
+    )
+  }
+  const sdk = await loadSdk()
+  const base = new URL(api.baseUrl)
+  const segments = base.pathname.split('/').filter(Boolean)
+  const version = segments.pop() ?? 'v1.0'
+  const host = `${base.origin}${segments.map((s) => `/${s}`).join('')}`
+  const provider = graphAuthProvider(options.getToken, api.scopes)
+  const middleware: Middleware[] = [
+    new OriginBearerHandler(base.origin, provider, sdk.AuthenticationHandlerOptions),
+    ...sdk.MiddlewareFactory.getDefaultMiddlewareChain(provider).filter(
+      (m) => !(m instanceof sdk.AuthenticationHandler),
+    ),
+  ]
+  return sdk.Client.initWithMiddleware({
+    baseUrl: host,
+    defaultVersion: version,
+    middleware,
+    debugLogging: options.debugLogging ?? false,
+  })
+}
+
+async function loadSdk(): Promise<GraphSdk> {
+  try {
+    return await import('@microsoft/microsoft-graph-client')
+  } catch (err) {
+    throw new ConfigError(
+      'DownstreamApis.Graph',
+      'needs the Microsoft Graph SDK: npm install @microsoft/microsoft-graph-client',
+      { cause: err },
+    )
+  }
+}
+
+/** Attaches `Authorization: Bearer` to requests for one origin and strips it from any other. */
+class OriginBearerHandler implements Middleware {
+  readonly #origin: string
+  readonly #provider: GraphAuthenticationProvider
+  readonly #optionsClass: typeof AuthenticationHandlerOptions
+  #next: Middleware | undefined
+
+  constructor(
+    origin: string,
+    provider: GraphAuthenticationProvider,
+    optionsClass: typeof AuthenticationHandlerOptions,
+  ) {
+    this.#origin = origin
+    this.#provider = provider
+    this.#optionsClass = optionsClass
+  }
+
+  async execute(context: Context): Promise<void> {
+    const url = typeof context.request === 'string' ? context.request : context.request.url
+    let sameOrigin = false
+    try {
+      sameOrigin = new URL(url).origin === this.#origin
+    } catch {
+      sameOrigin = false
+    }
+    const headers = new Headers(context.options?.headers)
+    if (sameOrigin) {
+      const perRequest = context.middlewareControl?.getMiddlewareOptions(this.#optionsClass) as
+        | AuthenticationHandlerOptions
+        | undefined
+      const provider = perRequest?.authenticationProvider ?? this.#provider
+      const token = await provider.getAccessToken(perRequest?.authenticationProviderOptions)
+      headers.set('authorization', `Bearer ${token}`)
+    } else {
+      headers.delete('authorization')
+    }
+    context.options = { ...context.options, headers }
+    if (typeof context.request !== 'string') {
+      if (sameOrigin) context.request.headers.set('authorization', headers.get('authorization')!)
+      else context.request.headers.delete('authorization')
+    }
+    if (!this.#next) throw new Error('The Graph middleware chain has no HTTP handler.')
+    await this.#next.execute(context)
+  }
+
+  setNext(next: Middleware): void {
+    this.#next = next
+  }
+}
