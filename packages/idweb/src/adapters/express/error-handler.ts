@@ -1,0 +1,128 @@
+import { STATUS_CODES } from 'node:http'
+import type {
+  ErrorRequestHandler,
+  Request as ExpressRequest,
+  Response as ExpressResponse,
+} from 'express'
+import { BearerError } from '../../api/bearer-error.ts'
+import { toErrorResponse } from '../../api/error-response.ts'
+import { isIdwebError } from '../../errors.ts'
+import { errorResponse, escapeHtml, wantsJson } from '../../web/http.ts'
+import { interactionResponse, needsInteraction } from './interaction.ts'
+import { sendWebResponse } from './send-web-response.ts'
+import { stateOf } from './state.ts'
+import { toWebHeaders } from './to-web-request.ts'
+
+/**
+ * Options of {@link errorHandler}.
+ *
+ * @example
+ * ```ts
+ * app.use(errorHandler({ onError: (err, req) => logger.error({ err, path: req.path }) }))
+ * ```
+ */
+export interface ErrorHandlerOptions {
+  /**
+   * Called for every error answered with a 5xx status, before answering. Default: `console.error`
+   * of the error (as Express's own final handler does), except when `NODE_ENV` is `test`.
+   */
+  onError?: (err: unknown, req: ExpressRequest) => void
+}
+
+/**
+ * The last error middleware of an idweb app. Never sends a stack trace, and never an error message
+ * that is not marked safe to show.
+ *
+ * - `IDW_INTERACTION_REQUIRED` / `IDW_NOT_SIGNED_IN`: re-challenge, as {@link authorizeForScopes}
+ *   does (so a session whose token cache was lost in a restart signs in again transparently).
+ * - Bearer errors of the API side: RFC 6750 401/403 with `WWW-Authenticate` (`toErrorResponse`).
+ * - Other idweb errors: their status; a small HTML page for people, `{ error, message }` JSON for
+ *   programs; the message only when the error is `expose`d.
+ * - Anything else: the `status`/`statusCode` it carries if 4xx/5xx (body parsers' 400 and 413),
+ *   else 500, with the generic status text only.
+ *
+ * @example
+ * ```ts
+ * app.use(idwebMiddleware(idweb))
+ * app.use(routes)
+ * app.use(errorHandler())
+ * ```
+ */
+export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHandler {
+  const onError = options.onError ?? defaultOnError
+  return (err, req, res, next) => {
+    if (res.headersSent) {
+      // Half a response is out: only Express can end it (it closes the connection).
+      next(err)
+      return
+    }
+    answer(err, req)
+      .catch((failure: unknown) => {
+        onError(failure, req)
+        return genericResponse(500, req)
+      })
+      .then((response) => {
+        if (response.status >= 500) onError(err, req)
+        return sendWebResponse(res, response)
+      })
+      .catch(() => destroy(res))
+  }
+}
+
+async function answer(err: unknown, req: ExpressRequest): Promise<Response> {
+  const state = stateOf(req)
+  if (needsInteraction(err) && state) return interactionResponse(state, req, err)
+  if (err instanceof BearerError) return toErrorResponse(err)
+  if (isIdwebError(err)) return errorResponse(err, webRequestOr(req))
+  return genericResponse(statusOf(err), req)
+}
+
+function statusOf(err: unknown): number {
+  if (typeof err !== 'object' || err === null) return 500
+  const { status, statusCode } = err as { status?: unknown; statusCode?: unknown }
+  const value = typeof status === 'number' ? status : statusCode
+  return typeof value === 'number' && Number.isInteger(value) && value >= 400 && value <= 599
+    ? value
+    : 500
+}
+
+function genericResponse(status: number, req: ExpressRequest): Response {
+  const text = STATUS_CODES[status] ?? 'Error'
+  const headers = new Headers({ 'cache-control': 'no-store' })
+  if (wantsJson(headersOnly(req))) {
+    headers.set('content-type', 'application/json; charset=utf-8')
+    const error = status >= 500 ? 'server_error' : 'request_error'
+    return new Response(JSON.stringify({ error, message: text }), { status, headers })
+  }
+  headers.set('content-type', 'text/html; charset=utf-8')
+  const title = escapeHtml(`${status} ${text}`)
+  const message =
+    status >= 500
+      ? 'Something went wrong on our side. Please try again.'
+      : 'The request could not be handled.'
+  return new Response(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title><meta name="viewport" content="width=device-width, initial-scale=1"></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem"><h1>${title}</h1><p>${message}</p><p><a href="/">Back to the home page</a></p></body></html>`,
+    { status, headers },
+  )
+}
+
+function webRequestOr(req: ExpressRequest): Request {
+  try {
+    return stateOf(req)?.webRequest() ?? headersOnly(req)
+  } catch {
+    return headersOnly(req)
+  }
+}
+
+/** Enough of the request to choose HTML or JSON, without trusting its host. */
+function headersOnly(req: ExpressRequest): Request {
+  return new Request('http://request.invalid/', { headers: toWebHeaders(req.headersDistinct) })
+}
+
+function defaultOnError(err: unknown): void {
+  if (process.env.NODE_ENV !== 'test') console.error(err)
+}
+
+function destroy(res: ExpressResponse): void {
+  if (!res.writableEnded) res.destroy()
+}

@@ -1,0 +1,102 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import type { DownstreamApis } from '../../downstream/types.ts'
+import type { Idweb } from '../../web/idweb.ts'
+import { createIdentity } from './identity.ts'
+import { sendWebResponse } from './send-web-response.ts'
+import { attachState } from './state.ts'
+import { toWebRequest } from './to-web-request.ts'
+
+/**
+ * Options of {@link idwebMiddleware}.
+ *
+ * @example
+ * ```ts
+ * app.use(idwebMiddleware(idweb, { downstream: createDownstreamApis({ apis, acquirer }) }))
+ * ```
+ */
+export interface IdwebMiddlewareOptions {
+  /** The named downstream APIs behind `req.identity.callApi`. */
+  downstream?: DownstreamApis
+}
+
+/**
+ * Mounts idweb on an Express app in one line.
+ *
+ * - Answers `/signin`, `/signin-oidc`, `/signout` and `/signout-callback-oidc` (or the configured
+ *   paths) through the framework-neutral core, so they behave exactly as under any other adapter.
+ *   Mount it before body parsers, or anywhere: a form post already parsed is rebuilt.
+ * - On every other request, sets `req.identity` ({@link RequestIdentity}) and appends the
+ *   session's rolled `Set-Cookie` values to the response. A request without a `Cookie` header
+ *   costs nothing; token acquisition, downstream calls and the Graph client are lazy.
+ *
+ * Works with Express 5 and Express 4 (it never relies on promise forwarding: its own failures go
+ * to `next(err)`).
+ *
+ * @example
+ * ```ts
+ * import express from 'express'
+ * import { createIdweb } from 'idweb'
+ * import { authorizeForScopes, errorHandler, idwebMiddleware, requireUser } from 'idweb/express'
+ *
+ * const idweb = createIdweb(loadAppSettings('appsettings.json'))
+ * const app = express()
+ * app.use(idwebMiddleware(idweb))
+ * app.get('/', (req, res) => res.send(`Hello ${req.identity.claims.name ?? 'stranger'}`))
+ * app.get('/me', requireUser(), async (req, res) => {
+ *   res.json(await req.identity.callApi('GraphApi', { relativePath: 'me' }))
+ * }, authorizeForScopes(['User.Read']))
+ * app.use(errorHandler())
+ * ```
+ */
+export function idwebMiddleware(
+  idweb: Idweb,
+  options: IdwebMiddlewareOptions = {},
+): RequestHandler {
+  const { config } = idweb
+  const routes = new Set([
+    config.signInPath,
+    config.callbackPath,
+    config.signOutPath,
+    config.signedOutCallbackPath,
+  ])
+  const downstream = () => options.downstream
+
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const run = async (): Promise<boolean> => {
+      if (routes.has(pathnameOf(req.originalUrl))) {
+        const request = toWebRequest(req)
+        const response = await idweb.handle(request)
+        if (response) {
+          await sendWebResponse(res, response)
+          return false
+        }
+      }
+      if (!req.headers.cookie) {
+        attachState(req, idweb)
+        req.identity = createIdentity(idweb, undefined, downstream)
+        return true
+      }
+      const state = attachState(req, idweb)
+      const { user, setCookies } = await idweb.authenticate(state.webRequest())
+      for (const cookie of setCookies) res.append('Set-Cookie', cookie)
+      req.identity = createIdentity(idweb, user, downstream)
+      return true
+    }
+    // `next` runs outside the promise chain, so an exception in a later handler is never taken
+    // for one of ours (Express 4 calls the next handler synchronously).
+    run().then(
+      (passOn) => {
+        if (passOn) next()
+      },
+      (err: unknown) => next(err),
+    )
+  }
+}
+
+function pathnameOf(originalUrl: string): string {
+  try {
+    return new URL(originalUrl, 'http://path.invalid').pathname
+  } catch {
+    return ''
+  }
+}

@@ -1,0 +1,172 @@
+import type { IncomingHttpHeaders } from 'node:http'
+import { Readable } from 'node:stream'
+import type { Request as ExpressRequest } from 'express'
+import { IdwebError } from '../../errors.ts'
+
+/** The parts of an Express request {@link toWebRequest} reads. */
+type NodeRequest = Pick<
+  ExpressRequest,
+  | 'method'
+  | 'originalUrl'
+  | 'protocol'
+  | 'headersDistinct'
+  | 'body'
+  | 'readableEnded'
+  | 'get'
+  | 'app'
+  | 'socket'
+> &
+  Readable & { readonly host?: string | undefined }
+
+/** Options of {@link toWebRequest}. */
+export interface ToWebRequestOptions {
+  /**
+   * Attach the request body (streamed, or rebuilt from a body parser's `req.body`). Default
+   * `true` for methods other than `GET` and `HEAD`. Handlers that never read the body pass `false`.
+   */
+  body?: boolean
+}
+
+/**
+ * Translates an Express request into a Web `Request` for idweb's framework-neutral core.
+ *
+ * - URL: `req.protocol` and `req.host` (both honour the app's `trust proxy` setting, so
+ *   `X-Forwarded-Proto`/`X-Forwarded-Host` count only from a trusted proxy) + `req.originalUrl`.
+ * - Headers from `req.headersDistinct`: several `Cookie` headers are joined with `; `; a repeated
+ *   `Authorization` stays repeated (the `Headers` value then contains `, `), so the API side
+ *   refuses it instead of silently taking the last one.
+ * - Body: the raw stream when nothing has read it yet; when a body parser already consumed it
+ *   (`req.body` is an object and the stream has ended), an `application/x-www-form-urlencoded`
+ *   body rebuilt from `req.body` (flat string fields only).
+ *
+ * @throws {IdwebError} `IDW_BAD_REQUEST` (400) when the host is missing or not a URL authority.
+ *
+ * @example
+ * ```ts
+ * app.post('/hook', async (req, res) => {
+ *   const request = toWebRequest(req)
+ *   const params = new URLSearchParams(await request.text())
+ *   res.json({ state: params.get('state') })
+ * })
+ * ```
+ */
+export function toWebRequest(req: ExpressRequest, options: ToWebRequestOptions = {}): Request {
+  const node = req as NodeRequest
+  const url = new URL(`${node.protocol}://${hostOf(node)}${originalPath(node)}`)
+  const headers = toWebHeaders(node.headersDistinct)
+  const method = node.method.toUpperCase()
+  const wantsBody = options.body ?? (method !== 'GET' && method !== 'HEAD')
+  if (!wantsBody || method === 'GET' || method === 'HEAD') {
+    return new Request(url, { method, headers })
+  }
+  const parsed = parsedBody(node, headers.get('content-type'))
+  if (parsed !== undefined) {
+    // The parser decoded and decompressed it: the original framing headers no longer apply.
+    headers.set('content-type', parsed.type)
+    headers.delete('content-length')
+    headers.delete('transfer-encoding')
+    headers.delete('content-encoding')
+    return new Request(url, { method, headers, body: parsed.body })
+  }
+  if (node.readableEnded) return new Request(url, { method, headers })
+  return new Request(url, {
+    method,
+    headers,
+    body: Readable.toWeb(node) as ReadableStream<Uint8Array>,
+    duplex: 'half',
+  } as RequestInit)
+}
+
+/**
+ * Copies Node headers into Web `Headers`: `Cookie` values joined with `; ` (RFC 6265 §5.4),
+ * every other repeated header appended (so duplicates stay visible), HTTP/2 pseudo-headers dropped.
+ *
+ * @example
+ * ```ts
+ * const headers = toWebHeaders(req.headersDistinct)
+ * headers.get('cookie') // 'a=1; b=2' for two Cookie headers
+ * ```
+ */
+export function toWebHeaders(
+  distinct: Readonly<Record<string, readonly string[] | undefined>> | IncomingHttpHeaders,
+): Headers {
+  const headers = new Headers()
+  for (const [name, raw] of Object.entries(distinct)) {
+    if (raw === undefined || name.startsWith(':')) continue
+    const values = typeof raw === 'string' ? [raw] : raw
+    if (name.toLowerCase() === 'cookie') {
+      headers.set('cookie', values.join('; '))
+      continue
+    }
+    for (const value of values) {
+      try {
+        headers.append(name, value)
+      } catch {
+        // A header Node accepted but `Headers` refuses (invalid characters): not ours to read.
+      }
+    }
+  }
+  return headers
+}
+
+// A URL authority: no path, query, fragment, userinfo, backslash or whitespace may ride along.
+const AUTHORITY = /^[A-Za-z0-9\-._~%!$&'()*+,;=:[\]]+$/
+
+function hostOf(req: NodeRequest): string {
+  const host = isExpress4(req) ? express4Host(req) : req.host
+  if (!host || !AUTHORITY.test(host)) {
+    throw new IdwebError('IDW_BAD_REQUEST', 'The request has no valid Host header.')
+  }
+  return host
+}
+
+// Express 4's `req.host` is a deprecated alias of `req.hostname`, which drops the port; its
+// `req.param` is gone in Express 5. Express 4 then gets the same logic by hand, through the
+// `trust proxy fn` setting both versions compile from `trust proxy`.
+function isExpress4(req: NodeRequest): boolean {
+  return typeof (req as unknown as { param?: unknown }).param === 'function'
+}
+
+function express4Host(req: NodeRequest): string | undefined {
+  const trust = req.app.get('trust proxy fn') as
+    | ((address: string | undefined, hop: number) => boolean)
+    | undefined
+  const forwarded = req.get('x-forwarded-host')
+  if (forwarded && trust?.(req.socket.remoteAddress, 0)) {
+    return forwarded.split(',', 1)[0]?.trim()
+  }
+  return req.get('host')
+}
+
+function originalPath(req: NodeRequest): string {
+  const path = req.originalUrl
+  // An absolute-form request target (`GET http://host/path`) must not move the URL elsewhere.
+  return path.startsWith('/') ? path : `/${path}`
+}
+
+const FORM = 'application/x-www-form-urlencoded'
+
+/** What a body parser left in `req.body`, turned back into bytes of the original media type. */
+function parsedBody(
+  req: NodeRequest,
+  contentType: string | null,
+): { body: string | Uint8Array<ArrayBuffer>; type: string } | undefined {
+  const body: unknown = req.body
+  if (body === undefined || body === null || !req.readableEnded) return undefined
+  const type = contentType ?? FORM
+  if (Buffer.isBuffer(body)) return { body: new Uint8Array(body), type }
+  if (typeof body === 'string') return { body, type }
+  if (typeof body !== 'object') return undefined
+  const mediaType = type.split(';', 1)[0]?.trim().toLowerCase()
+  if (mediaType === 'application/json' || mediaType?.endsWith('+json')) {
+    return { body: JSON.stringify(body), type }
+  }
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
+    if (typeof value === 'string') params.append(key, value)
+    else if (Array.isArray(value)) {
+      for (const item of value) if (typeof item === 'string') params.append(key, item)
+    }
+  }
+  return { body: params.toString(), type: FORM }
+}
