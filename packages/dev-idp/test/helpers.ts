@@ -94,3 +94,10 @@ export async function codeFlow(as: oauth.AuthorizationServer, o: CodeFlowOptions
   })
   return { tokens, signIn, jar, client, auth, request, params }
 }
+
+/** The shipped demo directory with extra app registrations. */
+export async function demoDirectoryWith(...apps: import('../src/index.ts').AppRegistration[]) {
+  const { readDirectoryFile, defaultDirectoryPath } = await import('../src/index.ts')
+  const directory = await readDirectoryFile(defaultDirectoryPath)
+  return { ...directory, apps: [...directory.apps, ...apps] }
+}

@@ -6,7 +6,7 @@ import { issuerOf } from '../context.ts'
 import { deviceCodeConfirmPage, deviceCodeInputPage } from '../pages/device.ts'
 import { errorPage, messagePage } from '../pages/error.ts'
 import { logoutPage } from '../pages/logout.ts'
-import { errorIds, toEntraFields } from '../protocol-error.ts'
+import { EntraError, errorIds, toEntraFields } from '../protocol-error.ts'
 import { OIDC_SCOPES } from '../scopes.ts'
 import { accessTokenCustomizer } from './access-token.ts'
 import { accountFinder, pairwiseIdTokenSubjects } from './account.ts'
@@ -43,6 +43,27 @@ function errorHtml(koa: KoaContextWithOIDC, err: unknown): void {
   })
 }
 
+/**
+ * Entra identifies the certificate of a client assertion by its header: `kid`, `x5t` (SHA-1) or
+ * `x5t#S256`. A header that names none, or names a certificate the app does not have, fails.
+ */
+function assertRegisteredCertificate(
+  header: Record<string, unknown>,
+  keys: readonly Record<string, unknown>[],
+) {
+  const names = ['kid', 'x5t', 'x5t#S256'] as const
+  const given = names.filter((n) => typeof header[n] === 'string')
+  const known = given.length > 0 && given.every((n) => keys.some((k) => k[n] === header[n]))
+  if (!known) {
+    throw new EntraError({
+      error: 'invalid_client',
+      aadsts: 700027,
+      status: 401,
+      message: `The certificate with identifier used to sign the client assertion is not registered on application. (${given.map((n) => `${n}: ${String(header[n])}`).join(', ') || 'no kid, x5t or x5t#S256 header'})`,
+    })
+  }
+}
+
 function configuration(ctx: IdpContext, tenantId: string): Configuration {
   const { ttl, seed } = ctx.options
   const cookieKey = createHash('sha256').update(`cookies|${seed}`).digest('base64url')
@@ -59,6 +80,12 @@ function configuration(ctx: IdpContext, tenantId: string): Configuration {
     },
     conformIdTokenClaims: false,
     clockTolerance: 5,
+    assertJwtClientAuthClaimsAndHeader: async (_koa, _claims, header, client) => {
+      assertRegisteredCertificate(
+        header,
+        (client.jwks?.keys ?? []) as unknown as Record<string, unknown>[],
+      )
+    },
     cookies: {
       keys: [cookieKey],
       names: { session: `idp_s_${short}`, interaction: `idp_i_${short}`, resume: `idp_r_${short}` },
