@@ -1,7 +1,10 @@
+import type { Client as GraphClient } from '@microsoft/microsoft-graph-client'
 import type { UserTokenOptions } from '../../acquisition/acquirer.ts'
 import type { ApiPrincipal } from '../../api/principal.ts'
+import { createGraphClient } from '../../downstream/graph-client.ts'
+import { tokenGetter } from '../../downstream/token-getter.ts'
 import type { CallApiOptions, DownstreamApis } from '../../downstream/types.ts'
-import { ConfigError, IdwebError } from '../../errors.ts'
+import { IdwebError } from '../../errors.ts'
 import type { SignedInUser } from '../../web/context.ts'
 import type { Idweb } from '../../web/idweb.ts'
 
@@ -39,6 +42,15 @@ export interface RequestIdentity {
    * @throws like {@link RequestIdentity.getToken}, plus `IDW_DOWNSTREAM_API_ERROR` and `IDW_TIMEOUT`.
    */
   callApi<T = unknown>(name: string, options?: CallApiOptions): Promise<T>
+  /**
+   * A Microsoft Graph SDK client (`@microsoft/microsoft-graph-client`, an optional peer) for the
+   * signed-in user, configured from the `Graph` downstream API entry. Created on first call, then
+   * the same client for the rest of the request.
+   *
+   * @throws `IDW_NOT_SIGNED_IN` for an anonymous request, `IDW_CONFIG_INVALID` when the entry or
+   *   the SDK is missing; the client's calls raise `IDW_INTERACTION_REQUIRED` like `getToken`.
+   */
+  graph(): Promise<GraphClient>
 }
 
 declare global {
@@ -55,12 +67,22 @@ declare global {
 
 const NO_CLAIMS: Readonly<Record<string, unknown>> = Object.freeze({})
 
+/** What every request's identity shares, built once by the middleware. */
+export interface IdentityContext {
+  readonly idweb: Idweb
+  /** The downstream APIs, created on first use. */
+  readonly downstream: () => DownstreamApis
+  /** The downstream API entry describing Microsoft Graph. */
+  readonly graphApiName: string
+}
+
 /** Builds the identity of one request. Everything beyond the user is lazy. */
 export function createIdentity(
-  idweb: Idweb,
+  context: IdentityContext,
   user: SignedInUser | undefined,
-  downstream: () => DownstreamApis | undefined,
 ): RequestIdentity {
+  const { idweb } = context
+  let graph: Promise<GraphClient> | undefined
   return {
     user,
     isAuthenticated: user !== undefined,
@@ -69,17 +91,18 @@ export function createIdentity(
       if (!user) throw notSignedIn()
       return (await idweb.getTokenForUser(user, scopes, options)).accessToken
     },
-    callApi<T>(name: string, options?: CallApiOptions): Promise<T> {
-      const apis = downstream()
-      if (!apis) {
-        return Promise.reject(
-          new ConfigError(
-            'downstream',
-            `cannot call "${name}": pass { downstream: createDownstreamApis(...) } to idwebMiddleware.`,
-          ),
-        )
-      }
-      return apis.call<T>(name, user, options)
+    async callApi<T>(name: string, options?: CallApiOptions): Promise<T> {
+      return context.downstream().call<T>(name, user, options)
+    },
+    graph() {
+      graph ??= user
+        ? createGraphClient({
+            apis: idweb.config.downstreamApis,
+            name: context.graphApiName,
+            getToken: tokenGetter(idweb.acquirer, user),
+          })
+        : Promise.reject(notSignedIn())
+      return graph
     },
   }
 }

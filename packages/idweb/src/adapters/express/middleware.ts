@@ -1,7 +1,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import { createDownstreamApis } from '../../downstream/downstream-apis.ts'
 import type { DownstreamApis } from '../../downstream/types.ts'
 import type { Idweb } from '../../web/idweb.ts'
-import { createIdentity } from './identity.ts'
+import { createIdentity, type IdentityContext } from './identity.ts'
 import { sendWebResponse } from './send-web-response.ts'
 import { attachState } from './state.ts'
 import { toWebRequest } from './to-web-request.ts'
@@ -15,8 +16,13 @@ import { toWebRequest } from './to-web-request.ts'
  * ```
  */
 export interface IdwebMiddlewareOptions {
-  /** The named downstream APIs behind `req.identity.callApi`. */
+  /**
+   * The named downstream APIs behind `req.identity.callApi`. Default: created on first use from
+   * the configuration's `downstreamApis` and `idweb.acquirer`.
+   */
   downstream?: DownstreamApis
+  /** The downstream API entry `req.identity.graph()` is configured from. Default `Graph`. */
+  graphApiName?: string
 }
 
 /**
@@ -59,7 +65,15 @@ export function idwebMiddleware(
     config.signOutPath,
     config.signedOutCallbackPath,
   ])
-  const downstream = () => options.downstream
+  let apis = options.downstream
+  const context: IdentityContext = {
+    idweb,
+    downstream: () => {
+      apis ??= createDownstreamApis({ apis: config.downstreamApis, acquirer: idweb.acquirer })
+      return apis
+    },
+    graphApiName: options.graphApiName ?? 'Graph',
+  }
 
   return (req: Request, res: Response, next: NextFunction): void => {
     const run = async (): Promise<boolean> => {
@@ -73,13 +87,13 @@ export function idwebMiddleware(
       }
       if (!req.headers.cookie) {
         attachState(req, idweb)
-        req.identity = createIdentity(idweb, undefined, downstream)
+        req.identity = createIdentity(context, undefined)
         return true
       }
       const state = attachState(req, idweb)
       const { user, setCookies } = await idweb.authenticate(state.webRequest())
       for (const cookie of setCookies) res.append('Set-Cookie', cookie)
-      req.identity = createIdentity(idweb, user, downstream)
+      req.identity = createIdentity(context, user)
       return true
     }
     // `next` runs outside the promise chain, so an exception in a later handler is never taken
