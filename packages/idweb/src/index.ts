@@ -43,6 +43,7 @@ export {
 export type { CredentialDescription, ResolvedCredential } from './credentials/descriptions.ts'
 export { resolveCredential } from './credentials/resolve-credential.ts'
 export { signedAssertionFromFile } from './credentials/signed-assertion.ts'
+export * from './downstream/index.ts'
 export * from './errors.ts'
 export { consoleLogger, type LogFields, type Logger, redactId, silentLogger } from './logger.ts'
 export * from './session/index.ts'
