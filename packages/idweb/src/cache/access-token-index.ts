@@ -96,16 +96,24 @@ export class AccessTokenIndex {
     promote(b, token)
   }
 
-  remove(bucket: string, token: CachedAccessToken): void {
+  /** Removes the token stored under `key` from `bucket`; returns it. */
+  remove(bucket: string, key: string): CachedAccessToken | undefined {
     const b = this.#buckets.get(bucket)
-    if (b === undefined) return
-    const i = b.all.indexOf(token)
-    if (i >= 0) b.all.splice(i, 1)
+    if (b === undefined) return undefined
+    const i = b.all.findIndex((t) => t.key === key)
+    if (i < 0) return undefined
+    const [token] = b.all.splice(i, 1) as [CachedAccessToken]
     if (b.exact.get(token.scopes.key) === token) {
       b.exact.delete(token.scopes.key)
       for (const other of b.all) if (other.scopes.key === token.scopes.key) promote(b, other)
     }
     if (b.all.length === 0) this.#buckets.delete(bucket)
+    return token
+  }
+
+  /** Every token. */
+  *all(): Generator<CachedAccessToken> {
+    for (const b of this.#buckets.values()) yield* b.all
   }
 
   clear(): void {

@@ -137,6 +137,7 @@ const isEpoch = (text: unknown): boolean => typeof text === 'string' && /^\d{1,1
 /** Whether `value` is a usable {@link AccountEntity}. */
 export const isAccount: Validator<AccountEntity> = (value): value is AccountEntity =>
   isRecord(value) &&
+  value.credential_type === undefined &&
   strings(value, [
     'home_account_id',
     'environment',
@@ -177,6 +178,8 @@ export const isRefreshToken: Validator<RefreshTokenEntity> = (value): value is R
 /** Whether `value` is a usable {@link AppMetadataEntity}. */
 export const isAppMetadata: Validator<AppMetadataEntity> = (value): value is AppMetadataEntity =>
   isRecord(value) &&
+  value.credential_type === undefined &&
+  !('local_account_id' in value) &&
   strings(value, ['client_id', 'environment']) &&
   optionalStrings(value, ['family_id'])
 
@@ -184,4 +187,22 @@ export const isAppMetadata: Validator<AppMetadataEntity> = (value): value is App
 export function cachedAt(entity: { cached_at?: unknown }): number {
   const text = entity.cached_at
   return typeof text === 'string' && isEpoch(text) ? Number(text) : 0
+}
+
+/** Any entity of the unified schema. */
+export type CacheEntity =
+  | AccountEntity
+  | IdTokenEntity
+  | AccessTokenEntity
+  | RefreshTokenEntity
+  | AppMetadataEntity
+
+/** The section an entity belongs to. */
+export type EntityKind = 'Account' | 'IdToken' | 'AccessToken' | 'RefreshToken' | 'AppMetadata'
+
+/** The section of an entity that passed validation. */
+export function kindOf(entity: CacheEntity): EntityKind {
+  const type = entity.credential_type
+  if (type === 'AccessToken' || type === 'RefreshToken' || type === 'IdToken') return type
+  return 'local_account_id' in entity ? 'Account' : 'AppMetadata'
 }

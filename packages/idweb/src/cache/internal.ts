@@ -52,7 +52,7 @@ export interface PartitionState {
   /** Cache-wide sequence number when the partition was created (compared with tombstones). */
   seq: number
   /** Keys removed locally since the last store sync → epoch seconds of the removal. */
-  deleted: Map<string, number>
+  deleted: Map<string, number> | undefined
   /** Shared counters. */
   stats: CacheStats
   /** Called after every change (the cache re-accounts the partition's bytes). */

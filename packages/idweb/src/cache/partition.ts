@@ -10,6 +10,7 @@ import {
   type AppMetadataEntity,
   accountKey,
   appMetadataKey,
+  type CacheEntity,
   cachedAt,
   credentialKey,
   type IdTokenEntity,
@@ -18,8 +19,8 @@ import {
 } from './entities.ts'
 import { newStats, type PartitionState, state } from './internal.ts'
 import { type ScopeSet, scopeSet } from './scopes.ts'
-import { type ParsedCache, parseMsalJson, toMsalJson } from './serialization.ts'
-import type { TokenResponseToCache } from './token-response.ts'
+import { groupEntities, type ParsedCache, parseMsalJson, toMsalJson } from './serialization.ts'
+import { entitiesOf, type TokenResponseToCache } from './token-response.ts'
 
 /** MSAL's default: a token expiring within five minutes is not served. */
 export const DEFAULT_MIN_LIFETIME_SECONDS = 300
@@ -71,15 +72,9 @@ export class Partition {
   /** @internal */
   readonly [state]: PartitionState
   readonly #clock: () => number
-  readonly #accounts = new Map<string, AccountEntity>()
-  readonly #idTokens = new Map<string, IdTokenEntity>()
-  readonly #idTokenBy = new Map<string, IdTokenEntity>()
-  readonly #accessTokens = new Map<string, CachedAccessToken>()
+  /** Every entity by its MSAL key. Partitions are small: only access tokens need an index. */
+  readonly #entities = new Map<string, CacheEntity>()
   readonly #atIndex = new AccessTokenIndex()
-  readonly #refreshTokens = new Map<string, RefreshTokenEntity>()
-  readonly #rtByClient = new Map<string, RefreshTokenEntity>()
-  readonly #rtByFamily = new Map<string, RefreshTokenEntity>()
-  readonly #appMetadata = new Map<string, AppMetadataEntity>()
   #changed = false
   #bytes = 0
 
@@ -90,14 +85,14 @@ export class Partition {
       version: 0,
       snapshot: undefined,
       seq: 0,
-      deleted: new Map(),
+      deleted: undefined,
       stats: newStats(),
       onChange: undefined,
       markClean: () => {
         this.#changed = false
       },
     }
-    this.#bytes = 256 + key.length
+    this.#bytes = PARTITION_BYTES + key.length
   }
 
   /** A partition holding the entities of `json` (MSAL unified schema). Throws `IDW_CACHE_CORRUPT`. */
@@ -119,14 +114,7 @@ export class Partition {
 
   /** Whether the partition holds nothing. */
   get isEmpty(): boolean {
-    return (
-      this.#accounts.size +
-        this.#idTokens.size +
-        this.#accessTokens.size +
-        this.#refreshTokens.size +
-        this.#appMetadata.size ===
-      0
-    )
+    return this.#entities.size === 0
   }
 
   /**
@@ -151,51 +139,55 @@ export class Partition {
     return found
   }
 
-  /** The refresh token for the client (or its family), or `undefined`. */
+  /** The refresh token for the client, or its family's when newer or the only one. */
   findRefreshToken(query: RefreshTokenQuery): RefreshTokenEntity | undefined {
     const env = query.environment.toLowerCase()
-    const client = this.#rtByClient.get(`${env}|${query.clientId.toLowerCase()}`)
-    const familyId =
-      query.familyId ??
-      this.#appMetadata.get(appMetadataKey({ environment: env, client_id: query.clientId }))
-        ?.family_id
-    if (familyId) {
-      const family = this.#rtByFamily.get(`${env}|${familyId.toLowerCase()}`)
-      if (family !== undefined && (client === undefined || cachedAt(family) >= cachedAt(client))) {
-        return family
-      }
+    const clientId = query.clientId.toLowerCase()
+    const familyId = (
+      query.familyId ?? this.appMetadata(query.clientId, env)?.family_id
+    )?.toLowerCase()
+    let own: RefreshTokenEntity | undefined
+    let family: RefreshTokenEntity | undefined
+    for (const e of this.#entities.values()) {
+      if (e.credential_type !== 'RefreshToken' || e.environment.toLowerCase() !== env) continue
+      const rt = e as RefreshTokenEntity
+      if (familyId && rt.family_id?.toLowerCase() === familyId) family = newer(family, rt)
+      else if (rt.client_id.toLowerCase() === clientId) own = newer(own, rt)
     }
-    return client
+    return family && (own === undefined || cachedAt(family) >= cachedAt(own)) ? family : own
   }
 
   /** The ID token of the client in the tenant, or `undefined`. */
   findIdToken(query: { clientId: string; environment: string; realm: string }) {
-    return this.#idTokenBy.get(bucketKey(query.clientId, query.environment, query.realm))
+    const want = bucketKey(query.clientId, query.environment, query.realm)
+    for (const e of this.#entities.values()) {
+      if (e.credential_type !== 'IdToken') continue
+      const t = e as IdTokenEntity
+      if (bucketKey(t.client_id, t.environment, t.realm) === want) return t
+    }
+    return undefined
   }
 
   /** The account (the home tenant's when there are several), or `undefined`. */
   account(): AccountEntity | undefined {
-    let first: AccountEntity | undefined
-    for (const a of this.#accounts.values()) {
-      if (a.home_account_id.endsWith(`.${a.realm}`)) return a
-      first ??= a
-    }
-    return first
+    const all = this.accounts()
+    return all.find((a) => a.home_account_id.endsWith(`.${a.realm}`)) ?? all[0]
   }
 
   /** Every account of the partition (one per tenant the user signed in to). */
   accounts(): AccountEntity[] {
-    return [...this.#accounts.values()]
+    return groupEntities(this.#entities.values()).accounts
   }
 
   /** Every access token of the partition. */
   accessTokens(): CachedAccessToken[] {
-    return [...this.#accessTokens.values()]
+    return [...this.#atIndex.all()]
   }
 
   /** The app metadata of a client, which says whether it belongs to a family. */
   appMetadata(clientId: string, environment: string): AppMetadataEntity | undefined {
-    return this.#appMetadata.get(appMetadataKey({ client_id: clientId, environment }))
+    const e = this.#entities.get(appMetadataKey({ client_id: clientId, environment }))
+    return e === undefined ? undefined : (e as AppMetadataEntity)
   }
 
   /**
@@ -218,64 +210,14 @@ export class Partition {
     r: TokenResponseToCache,
     now: number = this.#clock(),
   ): CachedAccessToken | undefined {
-    const nowS = String(Math.floor(now / 1000))
-    const home = r.account?.homeAccountId ?? r.homeAccountId ?? ''
-    const base = { home_account_id: home, environment: r.environment, client_id: r.clientId }
-    if (r.account !== undefined) {
-      const a: AccountEntity = {
-        home_account_id: home,
-        environment: r.environment,
-        realm: r.realm,
-        local_account_id: r.account.localAccountId,
-        username: r.account.username,
-        authority_type: r.account.authorityType ?? 'MSSTS',
-        last_modification_time: nowS,
-      }
-      if (r.account.name !== undefined) a.name = r.account.name
-      if (r.account.clientInfo !== undefined) a.client_info = r.account.clientInfo
-      this.#putAccount(a)
+    const e = entitiesOf(r, Math.floor(now / 1000))
+    if (e.account !== undefined) this.#entities.set(accountKey(e.account), e.account)
+    if (e.idToken !== undefined) this.#entities.set(credentialKey(e.idToken), e.idToken)
+    if (e.refreshToken !== undefined) {
+      this.#entities.set(credentialKey(e.refreshToken), e.refreshToken)
     }
-    if (r.idToken !== undefined) {
-      this.#putIdToken({
-        ...base,
-        credential_type: 'IdToken',
-        secret: r.idToken,
-        realm: r.realm,
-        cached_at: nowS,
-      })
-    }
-    if (r.refreshToken !== undefined) {
-      const rt: RefreshTokenEntity = {
-        ...base,
-        credential_type: 'RefreshToken',
-        secret: r.refreshToken,
-        cached_at: nowS,
-      }
-      if (r.familyId) rt.family_id = r.familyId
-      this.#putRefreshToken(rt)
-    }
-    const meta: AppMetadataEntity = { client_id: r.clientId, environment: r.environment }
-    if (r.familyId) meta.family_id = r.familyId
-    this.#appMetadata.set(appMetadataKey(meta), meta)
-    let stored: CachedAccessToken | undefined
-    if (r.accessToken !== undefined) {
-      const expiresIn = Math.max(0, Math.floor(r.expiresIn ?? 3600))
-      const at: AccessTokenEntity = {
-        ...base,
-        credential_type: 'AccessToken',
-        secret: r.accessToken,
-        realm: r.realm,
-        target: [...new Set(r.scopes.flatMap((s) => s.split(/\s+/)).filter(Boolean))].join(' '),
-        cached_at: nowS,
-        expires_on: String(Number(nowS) + expiresIn),
-        extended_expires_on: String(Number(nowS) + Math.floor(r.extExpiresIn ?? expiresIn)),
-        token_type: r.tokenType ?? 'Bearer',
-      }
-      // MSAL .NET's rule: tokens living two hours or more are refreshed at half-life.
-      const refreshIn = r.refreshIn ?? (expiresIn >= 7200 ? Math.floor(expiresIn / 2) : undefined)
-      if (refreshIn !== undefined) at.refresh_on = String(Number(nowS) + Math.floor(refreshIn))
-      stored = this.#putAccessToken(at, false)
-    }
+    this.#entities.set(appMetadataKey(e.appMetadata), e.appMetadata)
+    const stored = e.accessToken && this.#putAccessToken(e.accessToken, false)
     this.#touch()
     return stored
   }
@@ -289,25 +231,23 @@ export class Partition {
   /** Removes a refresh token (e.g. after `invalid_grant`). */
   removeRefreshToken(token: RefreshTokenEntity): void {
     const key = credentialKey(token)
-    if (this.#dropRefreshToken(key)) this.#forgot(key)
+    if (this.#entities.get(key)?.credential_type !== 'RefreshToken') return
+    this.#entities.delete(key)
+    this.#forgot(key)
   }
 
   /** Removes everything; the partition stays usable (empty). */
   clear(): void {
-    for (const key of this.#allKeys()) this[state].deleted.set(key, this.#clock() / 1000)
-    this.#reset()
+    const at = this.#clock() / 1000
+    for (const key of this.#entities.keys()) this.#deleted().set(key, at)
+    this.#entities.clear()
+    this.#atIndex.clear()
     this.#touch()
   }
 
   /** The partition in MSAL's unified schema; `JSON.stringify(p)` uses it. Does not reset the flag. */
   toJSON(): MsalCacheJson {
-    return toMsalJson({
-      accounts: this.#accounts,
-      idTokens: this.#idTokens,
-      accessTokens: [...this.#accessTokens].map(([k, t]) => [k, t.entity as AccessTokenEntity]),
-      refreshTokens: this.#refreshTokens,
-      appMetadata: this.#appMetadata,
-    })
+    return toMsalJson(this.#entities)
   }
 
   /** The partition as MSAL-schema JSON; clears {@link Partition.hasStateChanged}, as MSAL does. */
@@ -320,9 +260,10 @@ export class Partition {
   /** Replaces the content with `json` (MSAL unified schema). Throws `IDW_CACHE_CORRUPT`. */
   deserialize(json: string): void {
     const parsed = parseMsalJson(json)
-    this.#reset()
+    this.#entities.clear()
+    this.#atIndex.clear()
     this.#load(parsed, false)
-    this[state].deleted.clear()
+    this[state].deleted = undefined
     this.#changed = false
     this.#resize()
   }
@@ -333,71 +274,34 @@ export class Partition {
    * state before writing back; the newer refresh token wins.
    */
   merge(other: Partition): void {
-    this.#load(
-      {
-        accounts: other.accounts(),
-        idTokens: [...other.#idTokens.values()],
-        accessTokens: [...other.#accessTokens.values()].map((t) => t.entity as AccessTokenEntity),
-        refreshTokens: [...other.#refreshTokens.values()],
-        appMetadata: [...other.#appMetadata.values()],
-      },
-      true,
-    )
+    this.#load(groupEntities(other.#entities.values()), true)
     this.#touch()
   }
 
   #load(parsed: ParsedCache, onlyIfNewer: boolean): void {
     const deleted = this[state].deleted
-    const keep = (
-      key: string,
-      entity: { cached_at?: unknown },
-      mine: { cached_at?: unknown } | undefined,
-    ) => {
+    const take = (key: string, theirs: CacheEntity) => {
       if (!onlyIfNewer) return true
-      const removedAt = deleted.get(key)
-      if (removedAt !== undefined && cachedAt(entity) <= removedAt) return false
-      return mine === undefined || cachedAt(entity) > cachedAt(mine)
+      const removedAt = deleted?.get(key)
+      if (removedAt !== undefined && modifiedAt(theirs) <= removedAt) return false
+      const mine = this.#entities.get(key)
+      return mine === undefined || modifiedAt(theirs) > modifiedAt(mine)
     }
     for (const a of parsed.accounts) {
       const k = accountKey(a)
-      const mine = this.#accounts.get(k)
-      const time = (e: AccountEntity | undefined) => ({ cached_at: e?.last_modification_time })
-      if (keep(k, time(a), mine && time(mine))) this.#putAccount(a)
+      if (take(k, a)) this.#entities.set(k, a)
     }
-    for (const t of parsed.idTokens) {
+    for (const t of [...parsed.idTokens, ...parsed.refreshTokens]) {
       const k = credentialKey(t)
-      if (keep(k, t, this.#idTokens.get(k))) this.#putIdToken(t)
-    }
-    for (const t of parsed.refreshTokens) {
-      const k = credentialKey(t)
-      if (keep(k, t, this.#refreshTokens.get(k))) this.#putRefreshToken(t)
+      if (take(k, t)) this.#entities.set(k, t)
     }
     for (const m of parsed.appMetadata) {
       const k = appMetadataKey(m)
-      if (!onlyIfNewer || !this.#appMetadata.has(k)) this.#appMetadata.set(k, m)
+      if (!onlyIfNewer || !this.#entities.has(k)) this.#entities.set(k, m)
     }
     for (const t of parsed.accessTokens) {
-      const k = credentialKey(t)
-      if (keep(k, t, this.#accessTokens.get(k)?.entity)) this.#putAccessToken(t, onlyIfNewer)
+      if (take(credentialKey(t), t)) this.#putAccessToken(t, onlyIfNewer)
     }
-  }
-
-  #putAccount(a: AccountEntity): void {
-    this.#accounts.set(accountKey(a), a)
-  }
-
-  #putIdToken(t: IdTokenEntity): void {
-    this.#idTokens.set(credentialKey(t), t)
-    this.#idTokenBy.set(bucketKey(t.client_id, t.environment, t.realm), t)
-  }
-
-  #putRefreshToken(t: RefreshTokenEntity): void {
-    const key = credentialKey(t)
-    this.#dropRefreshToken(key)
-    this.#refreshTokens.set(key, t)
-    const env = t.environment.toLowerCase()
-    this.#rtByClient.set(`${env}|${t.client_id.toLowerCase()}`, t)
-    if (t.family_id) this.#rtByFamily.set(`${env}|${t.family_id.toLowerCase()}`, t)
   }
 
   /** Adds an access token, replacing those of its bucket whose scopes intersect its scopes. */
@@ -410,53 +314,28 @@ export class Partition {
     if (onlyIfNewest && overlapping.some((o) => o.cachedAt >= record.cachedAt)) return undefined
     for (const o of overlapping) this.#dropAccessToken(o.key)
     this.#dropAccessToken(record.key)
-    this.#accessTokens.set(record.key, record)
+    this.#entities.set(record.key, record.entity)
     this.#atIndex.add(bucket, record)
     return record
   }
 
   #dropAccessToken(key: string): boolean {
-    const t = this.#accessTokens.get(key)
-    if (t === undefined) return false
-    this.#accessTokens.delete(key)
-    this.#atIndex.remove(bucketKey(t.entity.client_id, t.entity.environment, t.entity.realm), t)
+    const e = this.#entities.get(key)
+    if (e === undefined || e.credential_type !== 'AccessToken') return false
+    const t = e as AccessTokenEntity
+    this.#entities.delete(key)
+    this.#atIndex.remove(bucketKey(t.client_id, t.environment, t.realm), key)
     return true
   }
 
-  #dropRefreshToken(key: string): boolean {
-    const t = this.#refreshTokens.get(key)
-    if (t === undefined) return false
-    this.#refreshTokens.delete(key)
-    const env = t.environment.toLowerCase()
-    const byClient = `${env}|${t.client_id.toLowerCase()}`
-    if (this.#rtByClient.get(byClient) === t) this.#rtByClient.delete(byClient)
-    const byFamily = `${env}|${(t.family_id ?? '').toLowerCase()}`
-    if (this.#rtByFamily.get(byFamily) === t) this.#rtByFamily.delete(byFamily)
-    return true
+  #deleted(): Map<string, number> {
+    this[state].deleted ??= new Map()
+    return this[state].deleted
   }
 
   #forgot(key: string): void {
-    this[state].deleted.set(key, this.#clock() / 1000)
+    this.#deleted().set(key, this.#clock() / 1000)
     this.#touch()
-  }
-
-  *#allKeys(): Generator<string> {
-    yield* this.#accounts.keys()
-    yield* this.#idTokens.keys()
-    yield* this.#accessTokens.keys()
-    yield* this.#refreshTokens.keys()
-  }
-
-  #reset(): void {
-    this.#accounts.clear()
-    this.#idTokens.clear()
-    this.#idTokenBy.clear()
-    this.#accessTokens.clear()
-    this.#atIndex.clear()
-    this.#refreshTokens.clear()
-    this.#rtByClient.clear()
-    this.#rtByFamily.clear()
-    this.#appMetadata.clear()
   }
 
   #touch(): void {
@@ -466,21 +345,36 @@ export class Partition {
   }
 
   #resize(): void {
-    let bytes = 256 + this.key.length
-    for (const map of [this.#accounts, this.#idTokens, this.#refreshTokens, this.#appMetadata]) {
-      for (const e of map.values()) bytes += entityBytes(e) + 48
+    let bytes = PARTITION_BYTES + this.key.length
+    for (const [key, e] of this.#entities) {
+      bytes += ENTRY_BYTES + key.length + entityBytes(e)
+      if (e.credential_type === 'AccessToken') bytes += RECORD_BYTES
     }
-    for (const t of this.#accessTokens.values()) bytes += entityBytes(t.entity) + 320
     this.#bytes = bytes
     this[state].onChange?.(bytes)
   }
 }
 
+/** Rough V8 costs: a partition with its maps and bookkeeping, a map entry, a token record. */
+const PARTITION_BYTES = 600
+const ENTRY_BYTES = 40
+const RECORD_BYTES = 400
+
 /** A rough size of an entity: its field names and string values, plus object overhead. */
 function entityBytes(entity: object): number {
-  let n = 64
-  for (const [k, v] of Object.entries(entity)) {
-    n += 16 + k.length + (typeof v === 'string' ? v.length : 16)
+  let n = 32
+  for (const v of Object.values(entity)) {
+    n += 8 + (typeof v === 'string' ? 16 + v.length : 16)
   }
   return n
+}
+
+/** When an entity was written: `cached_at`, or an account's `last_modification_time`. */
+function modifiedAt(e: CacheEntity): number {
+  const time = 'cached_at' in e ? e.cached_at : e.last_modification_time
+  return cachedAt({ cached_at: time })
+}
+
+function newer(a: RefreshTokenEntity | undefined, b: RefreshTokenEntity): RefreshTokenEntity {
+  return a === undefined || cachedAt(b) > cachedAt(a) ? b : a
 }

@@ -3,12 +3,15 @@ import {
   type AccessTokenEntity,
   type AccountEntity,
   type AppMetadataEntity,
+  type CacheEntity,
+  type EntityKind,
   type IdTokenEntity,
   isAccessToken,
   isAccount,
   isAppMetadata,
   isIdToken,
   isRefreshToken,
+  kindOf,
   type MsalCacheJson,
   type RefreshTokenEntity,
 } from './entities.ts'
@@ -75,19 +78,43 @@ export function parseMsalJson(json: string): ParsedCache {
   }
 }
 
-/** Entities keyed as MSAL keys them, ready for `JSON.stringify`. */
-export function toMsalJson(entries: {
-  accounts: Iterable<[string, AccountEntity]>
-  idTokens: Iterable<[string, IdTokenEntity]>
-  accessTokens: Iterable<[string, AccessTokenEntity]>
-  refreshTokens: Iterable<[string, RefreshTokenEntity]>
-  appMetadata: Iterable<[string, AppMetadataEntity]>
-}): MsalCacheJson {
-  return {
-    Account: Object.fromEntries(entries.accounts),
-    IdToken: Object.fromEntries(entries.idTokens),
-    AccessToken: Object.fromEntries(entries.accessTokens),
-    RefreshToken: Object.fromEntries(entries.refreshTokens),
-    AppMetadata: Object.fromEntries(entries.appMetadata),
+/** Entities keyed as MSAL keys them, sorted into MSAL's sections, ready for `JSON.stringify`. */
+export function toMsalJson(entities: Iterable<[string, CacheEntity]>): MsalCacheJson {
+  const json: Record<EntityKind, Record<string, CacheEntity>> = {
+    Account: {},
+    IdToken: {},
+    AccessToken: {},
+    RefreshToken: {},
+    AppMetadata: {},
   }
+  // defineProperty: a key can never reach a prototype, whatever it spells.
+  for (const [key, entity] of entities) {
+    Object.defineProperty(json[kindOf(entity)], key, {
+      value: entity,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
+  }
+  return json as MsalCacheJson
+}
+
+/** Entities grouped by section. */
+export function groupEntities(entities: Iterable<CacheEntity>): ParsedCache {
+  const out: ParsedCache = {
+    accounts: [],
+    idTokens: [],
+    accessTokens: [],
+    refreshTokens: [],
+    appMetadata: [],
+  }
+  for (const e of entities) {
+    const kind = kindOf(e)
+    if (kind === 'Account') out.accounts.push(e as AccountEntity)
+    else if (kind === 'IdToken') out.idTokens.push(e as IdTokenEntity)
+    else if (kind === 'AccessToken') out.accessTokens.push(e as AccessTokenEntity)
+    else if (kind === 'RefreshToken') out.refreshTokens.push(e as RefreshTokenEntity)
+    else out.appMetadata.push(e as AppMetadataEntity)
+  }
+  return out
 }

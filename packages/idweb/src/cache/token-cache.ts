@@ -241,7 +241,7 @@ export class TokenCache {
       this.stats.writes++
       if (st.version === version) {
         st.markClean()
-        st.deleted.clear()
+        st.deleted = undefined
       }
       return 'written'
     }

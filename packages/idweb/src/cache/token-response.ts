@@ -1,3 +1,11 @@
+import type {
+  AccessTokenEntity,
+  AccountEntity,
+  AppMetadataEntity,
+  IdTokenEntity,
+  RefreshTokenEntity,
+} from './entities.ts'
+
 /** The account a token response belongs to, as the acquisition layer derived it. */
 export interface AccountToCache {
   /** `<oid>.<tid>` of the home tenant for Entra (from `client_info`), `sub` elsewhere. */
@@ -44,4 +52,60 @@ export interface TokenResponseToCache {
   account?: AccountToCache
   /** For tokens without an account: the home account id to record (default `''`, as MSAL). */
   homeAccountId?: string
+}
+
+/** The entities a token response becomes, times from `nowSeconds`. */
+export function entitiesOf(r: TokenResponseToCache, nowSeconds: number) {
+  const now = String(nowSeconds)
+  const home = r.account?.homeAccountId ?? r.homeAccountId ?? ''
+  const base = { home_account_id: home, environment: r.environment, client_id: r.clientId }
+  let account: AccountEntity | undefined
+  if (r.account !== undefined) {
+    account = {
+      home_account_id: home,
+      environment: r.environment,
+      realm: r.realm,
+      local_account_id: r.account.localAccountId,
+      username: r.account.username,
+      authority_type: r.account.authorityType ?? 'MSSTS',
+      last_modification_time: now,
+    }
+    if (r.account.name !== undefined) account.name = r.account.name
+    if (r.account.clientInfo !== undefined) account.client_info = r.account.clientInfo
+  }
+  const idToken: IdTokenEntity | undefined =
+    r.idToken === undefined
+      ? undefined
+      : { ...base, credential_type: 'IdToken', secret: r.idToken, realm: r.realm, cached_at: now }
+  let refreshToken: RefreshTokenEntity | undefined
+  if (r.refreshToken !== undefined) {
+    refreshToken = {
+      ...base,
+      credential_type: 'RefreshToken',
+      secret: r.refreshToken,
+      cached_at: now,
+    }
+    if (r.familyId) refreshToken.family_id = r.familyId
+  }
+  const appMetadata: AppMetadataEntity = { client_id: r.clientId, environment: r.environment }
+  if (r.familyId) appMetadata.family_id = r.familyId
+  let accessToken: AccessTokenEntity | undefined
+  if (r.accessToken !== undefined) {
+    const expiresIn = Math.max(0, Math.floor(r.expiresIn ?? 3600))
+    accessToken = {
+      ...base,
+      credential_type: 'AccessToken',
+      secret: r.accessToken,
+      realm: r.realm,
+      target: [...new Set(r.scopes.flatMap((s) => s.split(/\s+/)).filter(Boolean))].join(' '),
+      cached_at: now,
+      expires_on: String(nowSeconds + expiresIn),
+      extended_expires_on: String(nowSeconds + Math.floor(r.extExpiresIn ?? expiresIn)),
+      token_type: r.tokenType ?? 'Bearer',
+    }
+    // MSAL .NET's rule: tokens living two hours or more are refreshed at half-life.
+    const refreshIn = r.refreshIn ?? (expiresIn >= 7200 ? Math.floor(expiresIn / 2) : undefined)
+    if (refreshIn !== undefined) accessToken.refresh_on = String(nowSeconds + Math.floor(refreshIn))
+  }
+  return { account, idToken, refreshToken, appMetadata, accessToken }
 }

@@ -1,0 +1,87 @@
+// Silent token acquisition on a cache hit, idweb next to msal-node, with 1, 10,000 and 100,000
+// cached accounts: µs per call and heap per cached account. Options: --sizes=1,10000
+// --budget-ms=1500 (time spent measuring each scenario).
+import { microsPerCall, settledHeap } from './measure.ts'
+import { idwebSilentHit, msalNodeSilentHit, type Scenario } from './scenarios.ts'
+
+const arg = (name: string) =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
+const sizes = (arg('sizes') ?? '1,10000,100000').split(',').map(Number)
+const budgetMs = Number(arg('budget-ms') ?? 1500)
+
+interface Row {
+  name: string
+  accounts: number
+  micros: number
+  calls: number
+  heapPerAccount: number
+  setupMs: number
+}
+
+async function measure(make: () => Promise<Scenario>): Promise<Row> {
+  const before = settledHeap()
+  const t0 = performance.now()
+  const scenario = await make()
+  const setupMs = performance.now() - t0
+  const heap = settledHeap() - before
+  const { micros, calls } = await microsPerCall(() => scenario.run(), { budgetMs, minCalls: 5 })
+  if (scenario.networkCalls() !== 0) throw new Error(`${scenario.name} reached for the network`)
+  return {
+    name: scenario.name,
+    accounts: scenario.accounts,
+    micros,
+    calls,
+    heapPerAccount: heap / scenario.accounts,
+    setupMs,
+  }
+}
+
+const rows: Row[] = []
+for (const n of sizes) {
+  for (const make of [
+    () => idwebSilentHit(n),
+    () => idwebSilentHit(n, { rotate: true }),
+    () => msalNodeSilentHit(n),
+  ]) {
+    const row = await measure(make)
+    rows.push(row)
+    console.error(
+      `  ${row.name} × ${n}: ${row.micros.toFixed(2)} µs (${row.calls} calls, set up in ${(row.setupMs / 1000).toFixed(1)} s)`,
+    )
+  }
+}
+
+const fmtMicros = (us: number) =>
+  us >= 1000 ? `${(us / 1000).toFixed(1)} ms` : `${us.toFixed(2)} µs`
+const fmtBytes = (b: number) => (b >= 1024 ? `${(b / 1024).toFixed(1)} KiB` : `${Math.round(b)} B`)
+const table = rows.map((r) => ({
+  library: r.name,
+  accounts: r.accounts.toLocaleString('en-US'),
+  'per silent hit': fmtMicros(r.micros),
+  'heap per account': r.accounts >= 1000 ? fmtBytes(r.heapPerAccount) : '(fixed costs)',
+}))
+const widths = Object.keys(table[0]!).map((k) =>
+  Math.max(k.length, ...table.map((t) => String(t[k as keyof typeof t]).length)),
+)
+const line = (cells: string[]) =>
+  `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`
+console.log(
+  `\nSilent token acquisition, cache hit (node ${process.version}, ${budgetMs} ms per cell)\n`,
+)
+console.log(line(Object.keys(table[0]!)))
+console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`)
+for (const t of table) console.log(line(Object.values(t)))
+
+const idweb = rows.filter((r) => r.name === 'idweb')
+const worst = Math.max(...idweb.map((r) => r.micros))
+const smallest = idweb.find((r) => r.accounts === Math.min(...sizes))
+const largest = idweb.find((r) => r.accounts === Math.max(...sizes))
+console.log(
+  `\nidweb target ≤ 5 µs per hit: ${worst <= 5 ? 'met' : 'MISSED'} (worst ${worst.toFixed(2)} µs)`,
+)
+if (smallest && largest && smallest !== largest) {
+  const ratio = largest.micros / smallest.micros
+  console.log(
+    `idweb target ${largest.accounts.toLocaleString('en-US')} accounts within 1.5× of ${smallest.accounts}: ${ratio <= 1.5 ? 'met' : 'MISSED'} (${ratio.toFixed(2)}×)`,
+  )
+}
