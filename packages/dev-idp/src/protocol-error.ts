@@ -85,6 +85,13 @@ export function entraErrorBody(fields: EntraErrorFields, ids: ErrorIds): Record<
   }
 }
 
+/** What the request said that helps pick the right AADSTS code. */
+export interface ErrorHint {
+  clientId?: string
+  /** The client authenticated with a `client_assertion`. */
+  clientAssertion?: boolean
+}
+
 interface ProviderErrorLike {
   error?: unknown
   message?: unknown
@@ -99,7 +106,7 @@ interface ProviderErrorLike {
  * Entra's fields. Internal errors become a 400 `invalid_request`, never a 500: the provider's
  * callers must only ever see protocol errors.
  */
-export function toEntraFields(err: unknown, hint: { clientId?: string } = {}): EntraErrorFields {
+export function toEntraFields(err: unknown, hint: ErrorHint = {}): EntraErrorFields {
   if (err instanceof EntraError) return err.fields
   const e = (typeof err === 'object' && err !== null ? err : {}) as ProviderErrorLike
   const error = typeof e.error === 'string' ? e.error : 'invalid_request'
@@ -118,7 +125,7 @@ function mapProviderError(
   error: string,
   text: string,
   description: string,
-  hint: { clientId?: string },
+  hint: ErrorHint,
 ): EntraErrorFields {
   const client = hint.clientId ? `'${hint.clientId}'` : 'the client'
   switch (error) {
@@ -140,7 +147,10 @@ function mapProviderError(
             'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app.',
         }
       }
-      if (text.includes('mechanism') || text.includes('does not match the registered')) {
+      if (
+        !hint.clientAssertion &&
+        (text.includes('mechanism') || text.includes('does not match the registered'))
+      ) {
         return {
           error,
           aadsts: 7000218,

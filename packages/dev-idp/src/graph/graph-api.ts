@@ -78,7 +78,7 @@ async function authenticate(ctx: IdpContext, req: IncomingMessage): Promise<Outc
   try {
     ;({ payload } = await jwtVerify(match[1], createLocalJWKSet(ctx.keys.jwks), {
       algorithms: ['RS256'],
-      clockTolerance: 5,
+      clockTolerance: 1,
     }))
   } catch (err) {
     const expired = err instanceof joseErrors.JWTExpired

@@ -2,7 +2,13 @@ import type { EventEmitter } from 'node:events'
 import type Provider from 'oidc-provider'
 import type { KoaContextWithOIDC } from 'oidc-provider'
 import type { IdpContext } from '../context.ts'
-import { entraDescription, entraErrorBody, errorIds, toEntraFields } from '../protocol-error.ts'
+import {
+  type ErrorHint,
+  entraDescription,
+  entraErrorBody,
+  errorIds,
+  toEntraFields,
+} from '../protocol-error.ts'
 import { parseScopes } from '../scopes.ts'
 import { responseScope } from './grants/issue.ts'
 import { withRequestContext } from './request-context.ts'
@@ -63,9 +69,12 @@ export function installMiddleware(ctx: IdpContext, provider: Provider, tenantId:
   })
 }
 
-function hint(koa: KoaContextWithOIDC): { clientId?: string } {
+function hint(koa: KoaContextWithOIDC): ErrorHint {
   const id = koa.oidc?.client?.clientId ?? (koa.oidc?.params?.client_id as string | undefined)
-  return typeof id === 'string' ? { clientId: id } : {}
+  return {
+    ...(typeof id === 'string' ? { clientId: id } : {}),
+    clientAssertion: koa.oidc?.params?.client_assertion !== undefined,
+  }
 }
 
 function authorizationResponse(ctx: IdpContext, koa: KoaContextWithOIDC, flagged: Set<string>) {

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import {
+  DevIdpError,
+  DirectoryIndex,
+  defaultDirectoryPath,
+  readDirectoryFile,
+} from '../src/index.ts'
+import { demo, startIdp } from './helpers.ts'
+
+describe('directory', () => {
+  it('the exported demo constants match the shipped directory.json', async () => {
+    const index = new DirectoryIndex(await readDirectoryFile(defaultDirectoryPath))
+    for (const tenant of Object.values(demo.tenants)) {
+      assert.equal(index.tenant(tenant.domain)?.id, tenant.id)
+      assert.equal(index.tenant(tenant.id)?.displayName, tenant.displayName)
+    }
+    for (const user of Object.values(demo.users)) {
+      const found = index.userByName(user.username)
+      assert.equal(found?.oid, user.oid)
+      assert.equal(found?.password, user.password)
+      assert.equal(found?.tenantId, user.tenantId)
+      assert.equal(found?.name, user.name)
+    }
+    const { webApp, todoApi, cli, daemon } = demo.apps
+    assert.deepEqual(index.app(webApp.clientId)?.secrets, [webApp.clientSecret])
+    assert.deepEqual(index.app(webApp.clientId)?.redirectUris, [webApp.redirectUri])
+    assert.deepEqual(index.app(webApp.clientId)?.postLogoutRedirectUris, [
+      webApp.postLogoutRedirectUri,
+    ])
+    assert.deepEqual(index.app(todoApi.clientId)?.secrets, [todoApi.clientSecret])
+    assert.equal(index.resource(todoApi.identifierUri)?.appId, todoApi.clientId)
+    assert.equal(index.app(cli.clientId)?.publicClient, true)
+    assert.deepEqual(index.app(daemon.clientId)?.secrets, [daemon.clientSecret])
+    assert.equal(index.resource(demo.graph.resource)?.appId, demo.graph.appId)
+  })
+
+  it('names the offending entry of an invalid directory', async () => {
+    assert.throws(
+      () =>
+        new DirectoryIndex({
+          tenants: [{ id: 'not-a-guid', displayName: 'x', domains: [] }],
+          users: [],
+          apps: [],
+        }),
+      (err: unknown) =>
+        err instanceof DevIdpError &&
+        err.code === 'DEV_IDP_DIRECTORY_INVALID' &&
+        /tenants\[0\]\.id/.test(err.message),
+    )
+    assert.throws(
+      () =>
+        new DirectoryIndex({
+          tenants: [{ id: demo.tenants.contoso.id, displayName: 'c', domains: [] }],
+          users: [],
+          apps: [
+            {
+              appId: demo.apps.webApp.clientId,
+              displayName: 'w',
+              homeTenant: demo.tenants.contoso.id,
+              signInAudience: 'AzureADMyOrg',
+            },
+          ],
+        }),
+      /needs "secrets" or "certificates"/,
+    )
+  })
+
+  it('loads a directory file given by path', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dev-idp-dir-'))
+    try {
+      const path = join(dir, 'directory.json')
+      await writeFile(
+        path,
+        JSON.stringify({
+          tenants: [
+            {
+              id: '30000000-0000-4000-a000-000000000003',
+              displayName: 'Tailspin',
+              domains: ['tailspin.example'],
+            },
+          ],
+          users: [
+            {
+              oid: '30000000-0000-4000-b000-000000000001',
+              tenant: 'tailspin.example',
+              name: 'Dan',
+              preferredUsername: 'dan@tailspin.example',
+              password: 'dan',
+            },
+          ],
+          apps: [],
+        }),
+      )
+      const idp = await startIdp({ directory: path })
+      try {
+        const doc = await (
+          await fetch(`${idp.authority('tailspin.example')}/v2.0/.well-known/openid-configuration`)
+        ).json()
+        assert.equal(doc.issuer, `${idp.url}/30000000-0000-4000-a000-000000000003/v2.0`)
+      } finally {
+        await idp.close()
+      }
+      await assert.rejects(
+        startIdp({ directory: join(dir, 'missing.json') }),
+        /cannot read the directory file/,
+      )
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})

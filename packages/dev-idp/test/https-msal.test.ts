@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { promisify } from 'node:util'
+import type { DevIdp } from '../src/index.ts'
+import { demo, startIdp } from './helpers.ts'
+
+const run = promisify(execFile)
+const fixture = new URL('./fixtures/msal-client-credentials.mjs', import.meta.url).pathname
+
+describe('--https and a real MSAL client', () => {
+  let dir: string
+  let idp: DevIdp
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'dev-idp-https-'))
+    idp = await startIdp({ https: { dir }, host: 'localhost' })
+  })
+  after(async () => {
+    await idp.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('keeps its CA under .dev-idp/ and reuses it on the next start', async () => {
+    assert.match(idp.url, /^https:\/\/localhost:\d+$/)
+    const ca = await readFile(join(dir, '.dev-idp', 'ca.pem'), 'utf8')
+    assert.equal(ca, idp.caCert)
+    const second = await startIdp({ https: { dir } })
+    try {
+      assert.equal(second.caCert, ca)
+    } finally {
+      await second.close()
+    }
+  })
+
+  it('msal-node acquires a client-credentials token (NODE_EXTRA_CA_CERTS trusts the CA)', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      [
+        fixture,
+        idp.authority(demo.tenants.contoso.id),
+        demo.apps.daemon.clientId,
+        demo.apps.daemon.clientSecret,
+        demo.apps.todoApi.defaultScope,
+      ],
+      {
+        env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, '.dev-idp', 'ca.pem') },
+        timeout: 20_000,
+      },
+    )
+    const { claims, fromCache } = JSON.parse(stdout)
+    assert.equal(claims.aud, demo.apps.todoApi.clientId)
+    assert.deepEqual(claims.roles, ['Todo.Read.All'])
+    assert.equal(claims.iss, idp.issuer(demo.tenants.contoso.id))
+    assert.equal(fromCache, true)
+    assert.equal(idp.grantCount('client_credentials'), 1)
+  })
+})
