@@ -202,8 +202,9 @@ export class TokenAcquirer {
   }
 
   /**
-   * Writes the tokens of a completed sign-in into the account's partition and returns the account
-   * to keep in the session. The partition is replaced, not merged: a new sign-in starts clean.
+   * Writes the tokens of a completed sign-in (or re-challenge) into the account's partition and
+   * returns the account to keep in the session. Tokens already cached for other scopes stay: after
+   * an incremental consent the earlier resources' tokens remain usable.
    */
   async storeSignIn(result: TokenResult): Promise<UserAccount> {
     const claims = result.idTokenClaims

@@ -85,9 +85,14 @@ export async function redeemCode(
     })
   } catch (err) {
     if (err instanceof oauth.ResponseBodyError) {
-      const fields = protocolFields(err.cause)
-      throw new ProtocolError(fields, undefined, { cause: err })
+      // The code was refused (replayed, expired, PKCE mismatch): a failed sign-in, not an outage.
+      throw new ProtocolError(protocolFields(err.cause), undefined, {
+        cause: err,
+        code: 'IDW_CALLBACK_INVALID',
+      })
     }
+    if (err instanceof oauth.WWWAuthenticateChallengeError)
+      throw toIdwebError(err, redemption.scopes)
     throw idTokenError(err)
   }
   await checkIdTokenSignature(ctx, as, response)

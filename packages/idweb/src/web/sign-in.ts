@@ -27,7 +27,9 @@ export async function challenge(
 ): Promise<Response> {
   const protocol = await ctx.protocol()
   const secrets = newTransactionSecrets()
-  const scopes = [...new Set([...ctx.config.initialScopes, ...(options.scopes ?? [])])]
+  // A re-challenge asks for exactly the missing scopes: Entra takes one resource per request, so
+  // mixing them with the initial scopes (often another resource) would fail with AADSTS28000.
+  const scopes = [...new Set(options.scopes ?? ctx.config.initialScopes)]
   const tx: SignInTransaction = {
     ...secrets,
     returnTo: safeReturnTo(options.returnTo),
