@@ -1,16 +1,19 @@
-import type { ErrorRequestHandler } from 'express'
+import type { ErrorRequestHandler, RequestHandler } from 'express'
 import { interactionResponse, needsInteraction } from './interaction.ts'
 import { sendWebResponse } from './send-web-response.ts'
 import { stateOf } from './state.ts'
 
 /**
- * Error middleware answering "the user must interact" (Identity.Web's `[AuthorizeForScopes]`).
- * Put it right after a route's handlers (Express 5 forwards a rejected promise to it; under
- * Express 4 pass errors to `next`), or once after all routes.
+ * Answers "the user must interact" (Identity.Web's `[AuthorizeForScopes]`), in two forms:
  *
- * When `req.identity.getToken` or `callApi` raises `IDW_INTERACTION_REQUIRED` (consent missing,
- * a claims challenge, a session whose token cache is empty after a restart, a revoked refresh
- * token) or `IDW_NOT_SIGNED_IN`:
+ * - `authorizeForScopes(scopes?)`: an error middleware. Put it right after a route's handlers
+ *   (Express 5 forwards a rejected promise to it) or once after all routes.
+ * - `authorizeForScopes(scopes, handler)`: wraps a handler, catching what it throws or rejects
+ *   with, under Express 5 and Express 4 alike; TypeScript infers `req` and `res` as usual.
+ *
+ * When `req.identity.getToken`, `callApi` or the Graph client raises `IDW_INTERACTION_REQUIRED`
+ * (consent missing, a claims challenge, a session whose token cache is empty after a restart, a
+ * revoked refresh token) or `IDW_NOT_SIGNED_IN`:
  *
  * - people are sent to the provider again, asking for the missing scopes plus `scopes` and the
  *   claims challenge, and come back to `req.originalUrl`;
@@ -18,21 +21,37 @@ import { stateOf } from './state.ts'
  *   claims?, signInUrl }` and `WWW-Authenticate: Bearer error="interaction_required", scope="..."`
  *   (`error="insufficient_claims", claims="<base64>"` for a claims challenge).
  *
- * Any other error goes on to the next error middleware.
+ * Any other error goes on to the next error middleware. Needs `idwebMiddleware` earlier.
+ *
+ * Entra refuses an authorization request naming scopes of two resources (AADSTS28000): give
+ * scopes of the same API as the ones the handler acquires.
  *
  * @param scopes Scopes to consent to together with the missing ones, e.g. everything the page uses.
  *
  * @example
  * ```ts
- * app.get('/profile', requireUser(), async (req, res) => {
- *   const me = await req.identity.callApi('GraphApi', { relativePath: 'me' })
- *   res.render('profile', { me })
- * }, authorizeForScopes(['User.Read']))
+ * app.get('/profile', requireUser(), authorizeForScopes(['User.Read'], async (req, res) => {
+ *   const graph = await req.identity.graph()
+ *   res.render('profile', { me: await graph.api('/me').get() })
+ * }))
+ *
+ * // or as an error middleware after the handler (annotate the handler's parameters then):
+ * app.get('/mail', async (req: Request, res: Response) => {
+ *   res.json(await req.identity.callApi('GraphApi', { relativePath: 'me/messages', scopes: ['Mail.Read'] }))
+ * }, authorizeForScopes(['Mail.Read']))
  * ```
  */
-export function authorizeForScopes(scopes: readonly string[] = []): ErrorRequestHandler {
+export function authorizeForScopes(scopes?: readonly string[]): ErrorRequestHandler
+export function authorizeForScopes(
+  scopes: readonly string[],
+  handler: RequestHandler,
+): RequestHandler
+export function authorizeForScopes(
+  scopes: readonly string[] = [],
+  handler?: RequestHandler,
+): ErrorRequestHandler | RequestHandler {
   const extra = [...scopes]
-  return (err, req, res, next) => {
+  const onError: ErrorRequestHandler = (err, req, res, next) => {
     const state = stateOf(req)
     if (!needsInteraction(err) || !state || res.headersSent) {
       next(err)
@@ -42,4 +61,14 @@ export function authorizeForScopes(scopes: readonly string[] = []): ErrorRequest
       .then((response) => sendWebResponse(res, response))
       .catch((failure: unknown) => next(failure))
   }
+  if (!handler) return onError
+  const wrapped: RequestHandler = (req, res, next) => {
+    const fail = (err: unknown) => onError(err, req, res, next)
+    try {
+      Promise.resolve(handler(req, res, next)).catch(fail)
+    } catch (err) {
+      fail(err)
+    }
+  }
+  return wrapped
 }

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import express from 'express'
-import { BearerError } from '../../../src/api/index.ts'
 import { errorHandler, idwebMiddleware } from '../../../src/adapters/express/index.ts'
+import { BearerError } from '../../../src/api/index.ts'
 import { ConfigError, IdwebError } from '../../../src/index.ts'
 import { type Listening, listen, offlineIdweb } from './support.ts'
 
@@ -66,7 +66,10 @@ describe('errorHandler', () => {
     assert.equal(res.status, 500)
     const page = await res.text()
     assert.doesNotMatch(page, /hunter2|ClientSecret|secret\.js/)
-    assert.ok(logged.some((e) => e instanceof ConfigError), 'a 5xx is reported to onError')
+    assert.ok(
+      logged.some((e) => e instanceof ConfigError),
+      'a 5xx is reported to onError',
+    )
   })
 
   for (const path of ['/plain', '/string']) {
@@ -76,7 +79,11 @@ describe('errorHandler', () => {
         assert.equal(res.status, 500)
         const body = await res.text()
         assert.doesNotMatch(body, /hunter2|\/srv\/|at [A-Za-z.]+ \(|Error:/)
-        if (headers === json) assert.deepEqual(JSON.parse(body), { error: 'server_error', message: 'Internal Server Error' })
+        if (headers === json)
+          assert.deepEqual(JSON.parse(body), {
+            error: 'server_error',
+            message: 'Internal Server Error',
+          })
         else assert.match(body, /500 Internal Server Error/)
       }
     })

@@ -16,11 +16,18 @@ describe('requireBearer', () => {
 
   before(async () => {
     issuer = await startTestIssuer()
-    const validator = createBearerValidator({ discoveryUrl: issuer.discoveryUrl, clientId: CLIENT_ID })
-    const app = express()
-    app.get('/todos', requireBearer(validator, { scopes: ['Todo.Read'], realm: 'todo-api' }), (req, res) => {
-      res.json({ oid: req.auth?.oid, scopes: [...(req.auth?.scopes ?? [])] })
+    const validator = createBearerValidator({
+      discoveryUrl: issuer.discoveryUrl,
+      clientId: CLIENT_ID,
     })
+    const app = express()
+    app.get(
+      '/todos',
+      requireBearer(validator, { scopes: ['Todo.Read'], realm: 'todo-api' }),
+      (req, res) => {
+        res.json({ oid: req.auth?.oid, scopes: [...(req.auth?.scopes ?? [])] })
+      },
+    )
     app.get('/admin', requireBearer(validator, { roles: ['Todo.Admin'] }), (_req, res) => {
       res.send('admin')
     })
@@ -73,7 +80,10 @@ describe('requireBearer', () => {
     test(`answers a malformed header (${name}) with 401 and WWW-Authenticate, never 500`, async () => {
       const res = await get('/todos', value)
       assert.equal(res.status, 401)
-      assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer realm="todo-api"(, error="invalid_(request|token)")?/)
+      assert.match(
+        res.headers.get('www-authenticate') ?? '',
+        /^Bearer realm="todo-api"(, error="invalid_(request|token)")?/,
+      )
     })
   }
 
@@ -113,7 +123,10 @@ describe('requireBearer', () => {
 
   test('answers an expired or foreign-audience token with 401 invalid_token', async () => {
     const now = Math.floor(Date.now() / 1000)
-    for (const claims of [{ exp: now - 3600, iat: now - 7200, nbf: now - 7200 }, { aud: 'api://someone-else' }]) {
+    for (const claims of [
+      { exp: now - 3600, iat: now - 7200, nbf: now - 7200 },
+      { aud: 'api://someone-else' },
+    ]) {
       const res = await get('/todos', `Bearer ${await issuer.sign(claims)}`)
       assert.equal(res.status, 401)
       assert.match(res.headers.get('www-authenticate') ?? '', /error="invalid_token"/)

@@ -4,7 +4,12 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Express } from 'express'
-import { createIdweb, type Idweb, type IdwebDependencies, type IdwebOptions } from '../../../src/index.ts'
+import {
+  createIdweb,
+  type Idweb,
+  type IdwebDependencies,
+  type IdwebOptions,
+} from '../../../src/index.ts'
 
 export const SECRET = 'express-adapter-tests-session-secret-0123456789'
 export const TENANT = '10000000-0000-4000-a000-000000000001'
@@ -39,7 +44,9 @@ export async function listen(app: Express, hostName = '127.0.0.1'): Promise<List
  * (the test then fails loudly if it does).
  */
 export const noProviderFetch: typeof fetch = async (input) => {
-  throw new Error(`unexpected provider call to ${String(input instanceof Request ? input.url : input)}`)
+  throw new Error(
+    `unexpected provider call to ${String(input instanceof Request ? input.url : input)}`,
+  )
 }
 
 /**

@@ -165,11 +165,16 @@ describe('toWebRequest', () => {
     const app = express()
     app.get('/echo', echo)
     app.use(((err, _req, res, _next) => {
-      res.status((err as { status?: number }).status ?? 500).json({ code: (err as { code?: string }).code })
+      res
+        .status((err as { status?: number }).status ?? 500)
+        .json({ code: (err as { code?: string }).code })
     }) as express.ErrorRequestHandler)
     const server = await listen(app)
     try {
-      const res = await rawRequest(server.port, 'GET', '/echo', ['Host', 'evil.example@good.example'])
+      const res = await rawRequest(server.port, 'GET', '/echo', [
+        'Host',
+        'evil.example@good.example',
+      ])
       assert.equal(res.status, 400)
       assert.equal((JSON.parse(res.body) as { code: string }).code, 'IDW_BAD_REQUEST')
     } finally {
@@ -201,7 +206,10 @@ describe('sendWebResponse', () => {
           controller.close()
         },
       })
-      await sendWebResponse(res, new Response(stream, { headers: { 'content-type': 'text/plain' } }))
+      await sendWebResponse(
+        res,
+        new Response(stream, { headers: { 'content-type': 'text/plain' } }),
+      )
     })
     app.get('/empty', async (_req, res) => {
       await sendWebResponse(res, new Response(null, { status: 204, headers: { 'x-a': 'b' } }))
