@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { isIdwebError } from '../../src/errors.ts'
+import { InteractionRequiredError, isIdwebError } from '../../src/errors.ts'
 import {
   APP,
   alice,
@@ -106,7 +106,7 @@ describe('sign-in, silent acquisition, incremental consent and sign-out against 
     )
 
     const challenge = await h.idweb.challenge(browserRequest(h, '/todos'), {
-      scopes: (err as { scopes: string[] }).scopes,
+      scopes: err.scopes,
       returnTo: '/todos',
     })
     h.jar.store(APP, challenge.headers)
@@ -133,12 +133,8 @@ describe('sign-in, silent acquisition, incremental consent and sign-out against 
     const idweb = h.restart() // same secrets, new in-memory cache
     const { user } = await idweb.authenticate(browserRequest(h))
     assert.ok(user, 'the session cookie still signs the user in')
-    const err = await idweb.getTokenForUser(user, ['User.Read']).then(
-      () => assert.fail('an empty cache cannot answer'),
-      (e: unknown) => e,
-    )
-    assert.ok(isIdwebError(err, 'IDW_INTERACTION_REQUIRED'))
-    assert.equal((err as { reason: string }).reason, 'no_account')
+    const err = await interaction(idweb.getTokenForUser(user, ['User.Read']))
+    assert.equal(err.reason, 'no_account')
     const challenge = await idweb.challenge(browserRequest(h), {
       scopes: ['User.Read'],
       returnTo: '/profile',
@@ -218,3 +214,13 @@ describe('multi-tenant sign-in through common', () => {
     await only.close()
   })
 })
+
+/** The InteractionRequiredError `promise` rejects with; fails the test if it resolves. */
+async function interaction(promise: Promise<unknown>): Promise<InteractionRequiredError> {
+  const err = await promise.then(
+    () => assert.fail('expected the user to be asked to interact'),
+    (e: unknown) => e,
+  )
+  assert.ok(err instanceof InteractionRequiredError, String(err))
+  return err
+}
