@@ -93,17 +93,12 @@ describe('sign-in, silent acquisition, incremental consent and sign-out against 
   it('raises InteractionRequiredError for a scope not consented, and a re-challenge for it succeeds', async () => {
     const { user } = await h.idweb.authenticate(browserRequest(h))
     assert.ok(user)
-    const err = await h.idweb.getTokenForUser(user, [todoScope]).then(
-      () => assert.fail('the todo API scope was never consented'),
-      (e: unknown) => e,
-    )
-    assert.ok(isIdwebError(err, 'IDW_INTERACTION_REQUIRED'))
-    assert.equal((err as { reason: string }).reason, 'consent_required')
-    assert.deepEqual((err as { scopes: string[] }).scopes, [todoScope])
-    assert.equal(
-      (err as { protocolError?: { errorCodes?: number[] } }).protocolError?.errorCodes?.[0],
-      65001,
-    )
+    const err = await interaction(h.idweb.getTokenForUser(user, [todoScope]))
+    assert.equal(err.code, 'IDW_INTERACTION_REQUIRED')
+    assert.equal(err.reason, 'consent_required')
+    assert.deepEqual(err.scopes, [todoScope])
+    assert.equal(err.protocolError?.errorCodes?.[0], 65001)
+    assert.equal(err.protocolError?.suberror, 'consent_required')
 
     const challenge = await h.idweb.challenge(browserRequest(h, '/todos'), {
       scopes: err.scopes,
