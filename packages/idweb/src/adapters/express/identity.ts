@@ -14,12 +14,12 @@ import type { Idweb } from '../../web/idweb.ts'
  *
  * @example
  * ```ts
- * app.get('/todos', requireUser(), async (req, res) => {
+ * app.get('/todos', requireUser(), authorizeForScopes([], async (req, res) => {
  *   res.render('todos', {
  *     name: req.identity.claims.name,
  *     todos: await req.identity.callApi<Todo[]>('TodoApi'),
  *   })
- * }, authorizeForScopes())
+ * }))
  * ```
  */
 export interface RequestIdentity {

@@ -14,9 +14,9 @@
  * const app = express()
  * app.use(idwebMiddleware(idweb))
  * app.get('/', (req, res) => res.send(`Hello ${req.identity.claims.name ?? 'stranger'}`))
- * app.get('/todos', requireUser(), async (req, res) => {
+ * app.get('/todos', requireUser(), authorizeForScopes([], async (req, res) => {
  *   res.json(await req.identity.callApi('TodoApi'))
- * }, authorizeForScopes())
+ * }))
  * app.use(errorHandler())
  * app.listen(3000)
  * ```

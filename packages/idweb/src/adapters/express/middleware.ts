@@ -36,7 +36,8 @@ export interface IdwebMiddlewareOptions {
  *   costs nothing; token acquisition, downstream calls and the Graph client are lazy.
  *
  * Works with Express 5 and Express 4 (it never relies on promise forwarding: its own failures go
- * to `next(err)`).
+ * to `next(err)`). Session and store failures reach the error middleware; put
+ * {@link errorHandler} last.
  *
  * @example
  * ```ts
@@ -48,9 +49,10 @@ export interface IdwebMiddlewareOptions {
  * const app = express()
  * app.use(idwebMiddleware(idweb))
  * app.get('/', (req, res) => res.send(`Hello ${req.identity.claims.name ?? 'stranger'}`))
- * app.get('/me', requireUser(), async (req, res) => {
- *   res.json(await req.identity.callApi('GraphApi', { relativePath: 'me' }))
- * }, authorizeForScopes(['User.Read']))
+ * app.get('/me', requireUser(), authorizeForScopes(['User.Read'], async (req, res) => {
+ *   const graph = await req.identity.graph()
+ *   res.json(await graph.api('/me').get())
+ * }))
  * app.use(errorHandler())
  * ```
  */
