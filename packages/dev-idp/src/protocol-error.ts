@@ -273,6 +273,13 @@ function invalidGrant(text: string): EntraErrorFields {
 
 function invalidRequest(text: string, description: string): EntraErrorFields {
   const error = 'invalid_request'
+  if (text.includes('no client authentication mechanism')) {
+    return {
+      error,
+      aadsts: 900144,
+      message: "The request body must contain the following parameter: 'client_id'.",
+    }
+  }
   const missing =
     /missing required parameter[s]?\W+(\S+)/.exec(text) ?? /(\w+) must be provided/.exec(text)
   if (missing) {

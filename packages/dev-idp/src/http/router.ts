@@ -74,6 +74,7 @@ export function createRouter(ctx: IdpContext): RequestListener {
       fields: { method: req.method, path: url.pathname },
     })
     if (first === '') return sendHtml(res, 200, homePage(ctx))
+    if (first === 'favicon.ico') return sendJson(res, 404, {})
     if (first === 'graph') return handleGraph(ctx, restParts, url, req, res)
     if (first === 'common' || first === 'organizations') {
       return handleCommon(ctx, first, rest, url, req, res, dispatch)

@@ -61,12 +61,30 @@ export function installMiddleware(ctx: IdpContext, provider: Provider, tenantId:
       authorizationResponse(ctx, koa as KoaContextWithOIDC, flaggedCodes)
     } else if (route === 'token' || route === 'device_authorization') {
       jsonResponse(ctx, koa as KoaContextWithOIDC, tenantId, flaggedCodes)
+    } else if (isJsonError(koa.body)) {
+      const fields = toEntraFields(errorOf.get(koa), hint(koa as KoaContextWithOIDC))
+      koa.status = fields.status ?? 400
+      koa.body = entraErrorBody(fields, errorIds(koa.get('client-request-id')))
+    } else if (!route && koa.status === 404) {
+      koa.status = 404
+      koa.body = entraErrorBody(
+        {
+          error: 'invalid_request',
+          aadsts: 90014,
+          message: `The endpoint ${koa.method} ${koa.path} does not exist.`,
+        },
+        errorIds(koa.get('client-request-id')),
+      )
     }
     if (koa.status >= 500) {
       koa.status = 400
       koa.body = entraErrorBody(toEntraFields(undefined), errorIds())
     }
   })
+}
+
+function isJsonError(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && !Buffer.isBuffer(body) && 'error' in body
 }
 
 function hint(koa: KoaContextWithOIDC): ErrorHint {

@@ -232,7 +232,9 @@ export async function signOut(
       continue
     }
     const page = await res.text()
-    const form = parseForms(page).find((f) => f.id === 'op.logoutForm')
+    const form = parseForms(page).find(
+      (f) => f.id === 'op.logoutForm' || f.action.endsWith('/logout/confirm'),
+    )
     if (!form || res.status >= 400)
       return { kind: 'page', page, status: res.status, consentShown: false, consentScopes: [] }
     const body = new URLSearchParams(form.fields)
