@@ -78,6 +78,7 @@ async function showInteraction(
   req: IncomingMessage,
   res: ServerResponse,
   error?: string,
+  typed?: string,
 ) {
   const details = await provider.interactionDetails(req, res)
   const client = await provider.Client.find(String(details.params.client_id))
@@ -85,8 +86,8 @@ async function showInteraction(
   const tenant = ctx.index.tenants.find((t) => t.id === tenantId)
   const action = `/${tenantId}/interaction/${details.uid}`
   if (details.prompt.name === 'login') {
-    const hint =
-      typeof details.params.login_hint === 'string' ? details.params.login_hint : undefined
+    const loginHint = details.params.login_hint
+    const hint = typed || (typeof loginHint === 'string' ? loginHint : undefined)
     sendHtml(
       res,
       200,
@@ -135,7 +136,7 @@ async function submitLogin(
     error = `AADSTS50020: User account '${user.preferredUsername}' does not exist in tenant '${tenant?.displayName}'. Sign in through /common or the user's own tenant.`
   }
   if (error || !user) {
-    await showInteraction(ctx, provider, tenantId, req, res, error)
+    await showInteraction(ctx, provider, tenantId, req, res, error, username)
     return
   }
   ctx.options.logger({
