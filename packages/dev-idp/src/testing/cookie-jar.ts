@@ -39,9 +39,15 @@ export class CookieJar {
     return cookies.length > 0 ? cookies.map((c) => `${c.name}=${c.value}`).join('; ') : undefined
   }
 
-  /** The value of one cookie for `url`'s host, if set. */
+  /** The value of the cookie `name` that would be sent to `url`, if any. */
   get(url: string | URL, name: string): string | undefined {
-    return this.#byHost.get(new URL(url).hostname)?.get(name)?.value
+    const target = new URL(url)
+    const now = Date.now()
+    for (const c of this.#byHost.get(target.hostname)?.values() ?? []) {
+      if (c.name !== name || (c.expiresAt !== undefined && c.expiresAt <= now)) continue
+      if (pathMatches(target.pathname, c.path)) return c.value
+    }
+    return undefined
   }
 
   /** Forgets every cookie. */
