@@ -11,7 +11,12 @@ import {
   remainingSeconds,
 } from './payload.ts'
 import { open, seal } from './seal.ts'
-import { clearTransaction, openTransaction, sealTransaction } from './transaction.ts'
+import {
+  clearAllTransactions,
+  clearTransaction,
+  openTransaction,
+  sealTransaction,
+} from './transaction.ts'
 import type { SessionData, SessionOptions, SessionUser, TransactionData } from './types.ts'
 
 /**
@@ -73,6 +78,8 @@ export interface SessionManager {
   ): Promise<T | undefined>
   /** The `Set-Cookie` value deleting the transaction cookie of `state`. */
   clearTransaction(state: string, requestUrl: Request | URL | string): string
+  /** `Set-Cookie` values deleting every pending transaction cookie of `request`. */
+  clearAllTransactions(request: Request): string[]
 }
 
 const STORE_KEY_PREFIX = 'idweb:session:'
@@ -171,6 +178,7 @@ export function createSessionManager(options: SessionOptions): SessionManager {
     sealTransaction: (tx, request) => sealTransaction(ctx, tx, request),
     openTransaction: (request, state) => openTransaction(ctx, request, state),
     clearTransaction: (state, requestUrl) => clearTransaction(ctx, state, requestUrl),
+    clearAllTransactions: (request) => clearAllTransactions(ctx, request),
   }
   return Object.freeze(manager)
 }

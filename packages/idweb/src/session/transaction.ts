@@ -134,3 +134,17 @@ export function clearTransaction(
   const { secure, prefix } = cookieScope(ctx, requestUrl)
   return serializeCookie(transactionName(ctx, prefix, state), '', transactionAttributes(secure, 0))
 }
+
+/**
+ * `Set-Cookie` values deleting every transaction cookie the request carries. A callback whose
+ * `state` names no transaction (missing, altered) cannot tell which pending sign-in it belongs
+ * to, so all of them are dropped: the user simply signs in again.
+ */
+export function clearAllTransactions(ctx: SessionContext, request: Request): string[] {
+  const { secure, prefix } = cookieScope(ctx, request)
+  const family = `${prefix}${ctx.transactionCookiePrefix}`
+  const names = parseCookieHeader(request.headers.get('cookie')).values.keys()
+  return [...names]
+    .filter((name) => name.startsWith(family))
+    .map((name) => serializeCookie(name, '', transactionAttributes(secure, 0)))
+}

@@ -12,11 +12,11 @@ import { callbackParameters, errorResponse, redirect } from './http.ts'
  * Whatever fails, the transaction cookie is cleared and nobody is signed in.
  */
 export async function callback(ctx: WebContext, request: Request): Promise<Response> {
-  let state: string | undefined
+  let opened: string | undefined
   try {
     const params = await callbackParameters(request)
-    state = params.get('state') ?? undefined
-    const tx = await readTransaction(ctx, request, state)
+    const tx = await readTransaction(ctx, request, params.get('state') ?? undefined)
+    opened = tx.state
     const protocol = await ctx.protocol()
     const checked = checkState(protocol, params, tx)
     const tokens = await redeemCode(protocol, checked, {
@@ -31,7 +31,9 @@ export async function callback(ctx: WebContext, request: Request): Promise<Respo
     return redirect(tx.returnTo, cookies)
   } catch (err) {
     logFailure(ctx, err)
-    const clear = state ? [ctx.sessions.clearTransaction(state, request)] : []
+    const clear = opened
+      ? [ctx.sessions.clearTransaction(opened, request)]
+      : ctx.sessions.clearAllTransactions(request)
     return errorResponse(err, request, clear)
   }
 }

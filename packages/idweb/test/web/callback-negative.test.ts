@@ -1,0 +1,364 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { type DevIdp, startDevIdp } from '@idweb/dev-idp'
+import fc from 'fast-check'
+import {
+  APP,
+  alice,
+  browserRequest,
+  demo,
+  type Harness,
+  type HarnessOptions,
+  SECRETS,
+  sessionCookie,
+  startHarness,
+} from './harness.ts'
+
+/**
+ * Watches the app's calls to the provider and can alter a token response in transit. The provider
+ * itself is the real dev IdP: the alterations stand for a network attacker or a faulty provider,
+ * which a real provider cannot be asked to be.
+ */
+function providerTap() {
+  const tap = {
+    tokenRequests: 0,
+    alter: undefined as undefined | ((body: Record<string, unknown>) => Promise<void> | void),
+    fetch: (async (input: string | URL | Request, init?: RequestInit) => {
+      const url = input instanceof Request ? input.url : String(input)
+      const response = await fetch(input, init)
+      if (!url.endsWith('/oauth2/v2.0/token')) return response
+      tap.tokenRequests++
+      if (!tap.alter || !response.ok) return response
+      const body = (await response.json()) as Record<string, unknown>
+      await tap.alter(body)
+      return new Response(JSON.stringify(body), {
+        status: response.status,
+        headers: { 'content-type': 'application/json' },
+      })
+    }) as typeof fetch,
+  }
+  return tap
+}
+
+async function failure(response: Response, status: number, code: string): Promise<void> {
+  const text = await response.text()
+  assert.equal(response.status, status, text.slice(0, 300))
+  assert.match(text, new RegExp(code))
+}
+
+function noSessionStarted(response: Response): void {
+  assert.ok(
+    !response.headers
+      .getSetCookie()
+      .some((c) => c.startsWith('idweb.session=') && !/Max-Age=0/i.test(c)),
+    'no session cookie may be issued',
+  )
+}
+
+describe('sign-in callback: refused inputs, nothing cached, nobody signed in', () => {
+  let idp: DevIdp
+  let h: Harness
+  const tap = providerTap()
+  const setup = (extra: HarnessOptions = {}) =>
+    startHarness({ sharedIdp: idp, deps: { fetch: tap.fetch }, ...extra })
+
+  before(async () => {
+    idp = await startDevIdp({ port: 0, host: '127.0.0.1', issuerInAuthResponse: true })
+    h = await setup()
+    // Alice consents once so later sign-ins go straight back to the app.
+    const { callback } = await h.signIn(alice)
+    assert.equal(callback.status, 303)
+  })
+  after(async () => {
+    await h.close()
+    await idp.close()
+  })
+
+  /** Starts a sign-in and returns the provider's answer, not yet posted to the app. */
+  async function pendingCallback(harness = h) {
+    harness.jar.clear()
+    const start = await harness.app('/signin')
+    return harness.completeAtProvider(start, alice)
+  }
+
+  function assertCleared(response: Response): void {
+    assert.ok(
+      response.headers
+        .getSetCookie()
+        .some((c) => c.startsWith('idweb.tx.') && /Max-Age=0/i.test(c)),
+      'the transaction cookie is deleted',
+    )
+  }
+
+  for (const [name, mutate] of [
+    ['missing', (p: URLSearchParams) => p.delete('state')],
+    ['altered', (p: URLSearchParams) => p.set('state', `${p.get('state')}x`)],
+    ['empty', (p: URLSearchParams) => p.set('state', '')],
+    ['duplicated', (p: URLSearchParams) => p.append('state', p.get('state') ?? '')],
+  ] as const) {
+    it(`state ${name} → 400, no token request, transaction cleared`, async () => {
+      const result = await pendingCallback()
+      const before = tap.tokenRequests
+      const res = await h.postCallback(result, mutate)
+      assert.equal(tap.tokenRequests, before, 'no token request')
+      assertCleared(res)
+      noSessionStarted(res)
+      await failure(res, 400, 'IDW_(STATE|CALLBACK)_INVALID')
+    })
+  }
+
+  it('state replayed after success → 400, no token request, no second session', async () => {
+    const result = await pendingCallback()
+    const first = await h.postCallback(result)
+    assert.equal(first.status, 303)
+    const before = tap.tokenRequests
+    // The attacker replays the whole callback, transaction cookie included.
+    const txCookie = result.formPost ? h.jar.header(APP) : undefined
+    const replay = await h.postCallback(result)
+    assert.equal(tap.tokenRequests, before)
+    noSessionStarted(replay)
+    await failure(replay, 400, 'IDW_STATE_INVALID')
+    assert.ok(txCookie !== undefined)
+  })
+
+  it('code replayed to another instance (no shared replay memory) → refused by the provider, no session', async () => {
+    const result = await pendingCallback()
+    const cookies = h.jar.header(APP) ?? ''
+    const ok = await h.postCallback(result)
+    assert.equal(ok.status, 303)
+    const other = await setup()
+    const params = new URLSearchParams(result.formPost?.params)
+    const res = await other.idweb.handle(
+      new Request(`${APP}/signin-oidc`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookies },
+        body: params,
+      }),
+    )
+    assert.ok(res)
+    noSessionStarted(res)
+    await failure(res, 400, 'IDW_CALLBACK_INVALID')
+    await other.close()
+  })
+
+  for (const [name, mutate] of [
+    ['one character different', (iss: string) => `${iss.slice(0, -1)}1`],
+    ['with a trailing slash', (iss: string) => `${iss}/`],
+    ['of another tenant', () => `${idp.url}/${demo.tenants.fabrikam.id}/v2.0`],
+  ] as const) {
+    it(`iss in the authorization response ${name} → rejected before the code is redeemed`, async () => {
+      const result = await pendingCallback()
+      const before = tap.tokenRequests
+      const res = await h.postCallback(result, (p) => p.set('iss', mutate(p.get('iss') ?? '')))
+      assert.equal(tap.tokenRequests, before)
+      noSessionStarted(res)
+      await failure(res, 400, 'IDW_CALLBACK_INVALID')
+    })
+  }
+
+  it('iss absent while the provider advertises RFC 9207 → rejected', async () => {
+    const result = await pendingCallback()
+    assert.ok(result.formPost?.params.get('iss'), 'the provider sends iss')
+    const before = tap.tokenRequests
+    const res = await h.postCallback(result, (p) => p.delete('iss'))
+    assert.equal(tap.tokenRequests, before)
+    await failure(res, 400, 'IDW_CALLBACK_INVALID')
+  })
+
+  it('nonce mismatch (an ID token of another sign-in swapped in) → rejected', async () => {
+    let otherIdToken: string | undefined
+    tap.alter = (body) => {
+      otherIdToken = body.id_token as string
+    }
+    await h.postCallback(await pendingCallback())
+    assert.ok(otherIdToken)
+    tap.alter = (body) => {
+      body.id_token = otherIdToken
+    }
+    try {
+      const res = await h.postCallback(await pendingCallback())
+      noSessionStarted(res)
+      await failure(res, 401, 'IDW_ID_TOKEN_INVALID')
+    } finally {
+      tap.alter = undefined
+    }
+  })
+
+  it('tampered ID token signature → rejected', async () => {
+    tap.alter = (body) => {
+      const [header, payload, signature = ''] = String(body.id_token).split('.')
+      const flipped = `${signature.slice(0, 10)}${signature[10] === 'A' ? 'B' : 'A'}${signature.slice(11)}`
+      body.id_token = `${header}.${payload}.${flipped}`
+    }
+    try {
+      const res = await h.postCallback(await pendingCallback())
+      noSessionStarted(res)
+      await failure(res, 401, 'IDW_ID_TOKEN_INVALID')
+    } finally {
+      tap.alter = undefined
+    }
+  })
+
+  it('tampered ID token payload (another oid) → rejected', async () => {
+    tap.alter = (body) => {
+      const [header, payload = '', signature] = String(body.id_token).split('.')
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString())
+      claims.oid = demo.users.bob.oid
+      body.id_token = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`
+    }
+    try {
+      const res = await h.postCallback(await pendingCallback())
+      noSessionStarted(res)
+      await failure(res, 401, 'IDW_ID_TOKEN_INVALID')
+    } finally {
+      tap.alter = undefined
+    }
+  })
+
+  it('expired ID token (held back past its lifetime, no clock tolerance) → rejected', async () => {
+    const shortIdp = await startDevIdp({ port: 0, host: '127.0.0.1', ttl: { idToken: 1 } })
+    const strict = await startHarness({
+      sharedIdp: shortIdp,
+      app: { clockToleranceSeconds: 0 },
+      deps: {
+        fetch: (async (input: string | URL | Request, init?: RequestInit) => {
+          const response = await fetch(input, init)
+          if (String(input instanceof Request ? input.url : input).endsWith('/token'))
+            await sleep(2200)
+          return response
+        }) as typeof fetch,
+      },
+    })
+    try {
+      const { callback } = await strict.signIn(alice)
+      noSessionStarted(callback)
+      await failure(callback, 401, 'IDW_ID_TOKEN_INVALID')
+      assert.equal(sessionCookie(strict), undefined)
+    } finally {
+      await strict.close()
+      await shortIdp.close()
+    }
+  })
+
+  it('a provider error response (access_denied) → a clear page, nobody signed in', async () => {
+    const result = await pendingCallback()
+    const res = await h.postCallback(result, (p) => {
+      p.delete('code')
+      p.set('error', 'access_denied')
+      p.set('error_description', 'AADSTS50126: the user declined')
+    })
+    noSessionStarted(res)
+    assertCleared(res)
+    const text = await res.text()
+    assert.equal(res.status, 403)
+    assert.match(text, /access_denied/)
+    assert.match(text, /IDW_AUTHORIZATION_DENIED/)
+  })
+
+  for (const target of [
+    '//evil.example',
+    'https://evil.example/x',
+    '/\\evil.example',
+    '/%2F%2Fevil.example',
+  ]) {
+    it(`returnTo ${target} → the redirect stays on the app`, async () => {
+      h.jar.clear()
+      const start = await h.app(`/signin?returnTo=${encodeURIComponent(target)}`)
+      const res = await h.postCallback(await h.completeAtProvider(start, alice))
+      assert.equal(res.status, 303)
+      assert.equal(res.headers.get('location'), '/')
+    })
+  }
+
+  it('tampered, truncated, garbage and old-secret session cookies are anonymous, never a 500', async () => {
+    h.jar.clear()
+    const { callback } = await h.signIn(alice)
+    assert.equal(callback.status, 303)
+    const good = sessionCookie(h)
+    assert.ok(
+      good,
+      `${callback.headers.getSetCookie().join(' | ').slice(0, 400)} // ${h.jar.header(APP)?.slice(0, 200)}`,
+    )
+    const variants = [
+      `${good.slice(0, -2)}${good.endsWith('A') ? 'B' : 'A'}${good.slice(-1)}`,
+      good.slice(0, good.length / 2),
+      'garbage',
+      'a.b.c.d.e',
+      '',
+      '%00%ff',
+      'x'.repeat(5000),
+    ]
+    for (const value of variants) {
+      const request = new Request(`${APP}/`, { headers: { cookie: `idweb.session=${value}` } })
+      assert.equal((await h.idweb.authenticate(request)).user, undefined, value.slice(0, 20))
+      for (const path of ['/signin', '/signout', '/signin-oidc', '/signout-callback-oidc']) {
+        const res = await h.idweb.handle(
+          new Request(`${APP}${path}`, { headers: { cookie: `idweb.session=${value}` } }),
+        )
+        assert.ok(res && res.status < 500, `${path} answered ${res?.status}`)
+      }
+    }
+    const rotatedOut = h.restart({ env: {} })
+    assert.ok((await rotatedOut.authenticate(browserRequest(h))).user, 'same secrets: signed in')
+    const rotated = await startHarness({
+      sharedIdp: idp,
+      app: { session: { secrets: ['a-brand-new-session-secret-with-enough-entropy-1'] } },
+    })
+    assert.equal(
+      (await rotated.idweb.authenticate(browserRequest(h))).user,
+      undefined,
+      'old secret no longer listed',
+    )
+    const stillListed = await startHarness({
+      sharedIdp: idp,
+      app: {
+        session: { secrets: ['a-brand-new-session-secret-with-enough-entropy-1', ...SECRETS] },
+      },
+    })
+    assert.ok(
+      (await stillListed.idweb.authenticate(browserRequest(h))).user,
+      'old secret still in the list',
+    )
+    await rotated.close()
+    await stillListed.close()
+  })
+
+  it('random callback requests never sign anyone in and never answer 5xx (property)', async () => {
+    const before = tap.tokenRequests
+    await fc.assert(
+      fc.asyncProperty(
+        fc.dictionary(
+          fc.constantFrom(
+            'code',
+            'state',
+            'iss',
+            'error',
+            'session_state',
+            fc.string() as unknown as string,
+          ),
+          fc.string({ maxLength: 80 }),
+          { maxKeys: 5 },
+        ),
+        fc.boolean(),
+        fc.string({ maxLength: 200 }),
+        async (params, post, cookie) => {
+          const query = new URLSearchParams(params as Record<string, string>)
+          const request = post
+            ? new Request(`${APP}/signin-oidc`, {
+                method: 'POST',
+                headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+                body: query,
+              })
+            : new Request(`${APP}/signin-oidc?${query}`, { headers: { cookie } })
+          const res = await h.idweb.handle(request)
+          assert.ok(res)
+          assert.ok(res.status >= 400 && res.status < 500, String(res.status))
+          noSessionStarted(res)
+        },
+      ),
+      { numRuns: 2000 },
+    )
+    assert.equal(tap.tokenRequests, before, 'no random callback reached the token endpoint')
+  })
+})
