@@ -1,6 +1,5 @@
 import type { AccountInfo } from '@azure/msal-node'
-// The cache is not exported from the package root yet; import its sources directly.
-import { TokenCache } from '../packages/idweb/src/cache/index.ts'
+import { TokenAcquirer, TokenCache, type UserAccount } from 'idweb'
 import { offlineMsalApp } from '../packages/idweb/test/cache/msal-offline.ts'
 import {
   type BenchAccount,
@@ -24,9 +23,9 @@ export interface Scenario {
 }
 
 /**
- * idweb, silent call on a cache hit: `cache.partition(homeAccountId)` then `findAccessToken`.
- * When the acquisition layer lands, `run` becomes `acquirer.getTokenForUser(SCOPES, account)`.
- * `rotate` spreads calls over every account instead of one.
+ * idweb, silent acquisition on a cache hit: `acquirer.getTokenForUser(scopes, account)`, the call an
+ * app makes per request, over a cache holding `n` accounts. The provider is unreachable on purpose
+ * (any call to it counts as a network call and fails). `rotate` spreads calls over every account.
  */
 export async function idwebSilentHit(
   n: number,
@@ -38,21 +37,34 @@ export async function idwebSilentHit(
     const p = await cache.partition(a.homeAccountId)
     p.saveTokenResponse(responseFor(a))
   }
-  const query = { clientId: CLIENT, environment: ENV, realm: TENANT, scopes: SCOPES }
-  const keys = accounts.map((a) => a.homeAccountId)
-  const one = keys[n >> 1]!
+  let network = 0
+  const acquirer = new TokenAcquirer({
+    cache,
+    clientId: CLIENT,
+    environment: ENV,
+    authorityType: 'MSSTS',
+    protocol: async () => {
+      network++
+      throw new Error('idweb bench: the provider must not be called on a cache hit')
+    },
+  })
+  const users: UserAccount[] = accounts.map((a) => ({
+    homeAccountId: a.homeAccountId,
+    realm: TENANT,
+    iss: `https://${ENV}/${TENANT}/v2.0`,
+    sub: a.oid,
+    username: a.username,
+  }))
+  const one = users[n >> 1]!
   let i = 0
-  const next = options.rotate ? () => keys[i++ % n]! : () => one
+  const next = options.rotate ? () => users[i++ % n]! : () => one
   return {
     name: options.rotate ? 'idweb (every account in turn)' : 'idweb',
     accounts: n,
     async run() {
-      const p = await cache.partition(next())
-      const token = p.findAccessToken(query)
-      if (token === undefined) throw new Error('idweb bench: cache miss')
-      return token.secret
+      return (await acquirer.getTokenForUser(SCOPES, next())).accessToken
     },
-    networkCalls: () => 0,
+    networkCalls: () => network,
   }
 }
 

@@ -22,7 +22,10 @@ export interface UserAccount {
   username?: string | undefined
 }
 
-/** An access token ready to send. */
+/**
+ * An access token ready to send. Answers served from the cache are shared and frozen: treat them,
+ * `expiresOn` included, as read-only.
+ */
 export interface AcquiredToken {
   accessToken: string
   tokenType: string
@@ -285,7 +288,7 @@ export class TokenAcquirer {
     result: TokenResult,
     fromCache: boolean,
   ): AcquiredToken {
-    if (saved) return { ...cachedToken(saved), fromCache }
+    if (saved) return fromCache ? cachedToken(saved) : { ...cachedToken(saved), fromCache }
     return {
       accessToken: result.accessToken,
       tokenType: result.tokenType,
@@ -296,14 +299,25 @@ export class TokenAcquirer {
   }
 }
 
+/**
+ * The answer for a cached token, built once per cache entry: entries are immutable and replaced
+ * when the token changes, so a hit allocates nothing.
+ */
+const answers = new WeakMap<CachedAccessToken, AcquiredToken>()
+
 function cachedToken(at: CachedAccessToken): AcquiredToken {
-  return {
-    accessToken: at.secret,
-    tokenType: at.tokenType,
-    expiresOn: new Date(at.expiresOn * 1000),
-    scopes: at.entity.target.split(' '),
-    fromCache: true,
+  let answer = answers.get(at)
+  if (answer === undefined) {
+    answer = Object.freeze({
+      accessToken: at.secret,
+      tokenType: at.tokenType,
+      expiresOn: new Date(at.expiresOn * 1000),
+      scopes: Object.freeze(at.entity.target.split(' ')),
+      fromCache: true,
+    })
+    answers.set(at, answer)
   }
+  return answer
 }
 
 function usernameOf(claims: Record<string, unknown>): string | undefined {
