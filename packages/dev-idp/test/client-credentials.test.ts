@@ -7,7 +7,7 @@ import { createCertificate } from '../src/testing/index.ts'
 import { claimsOf, demo, demoDirectoryWith, discover, insecure, startIdp } from './helpers.ts'
 
 const certApp = 'a0000000-0000-4000-c000-0000000000c1'
-const certificate = createCertificate({ commonName: 'cert-daemon', keyType: 'rsa' })
+const certificate = await createCertificate({ commonName: 'cert-daemon', keyType: 'rsa' })
 const x509 = new X509Certificate(certificate.cert)
 const sha1 = createHash('sha1').update(x509.raw).digest('base64url')
 const sha256 = createHash('sha256').update(x509.raw).digest('base64url')

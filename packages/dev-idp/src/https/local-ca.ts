@@ -62,13 +62,13 @@ export async function ensureLocalCertificates(dir: string): Promise<LocalCertifi
     const key = await readIfExists(paths.key)
     if (usable(cert, ca) && key && ca && cert) return { ca, cert, key }
     if (!ca || !caKey || !usable(ca, ca)) {
-      const created = createCertificate({ commonName: CA_NAME, isCa: true, days: 3650 })
+      const created = await createCertificate({ commonName: CA_NAME, isCa: true, days: 3650 })
       ca = created.cert
       caKey = created.key
       await writeFile(paths.ca, ca)
       await writeFile(paths.caKey, caKey, { mode: 0o600 })
     }
-    const server = createCertificate({
+    const server = await createCertificate({
       commonName: 'localhost',
       altNames: HOSTS,
       issuer: { cert: ca, key: caKey, commonName: CA_NAME },

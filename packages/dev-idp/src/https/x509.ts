@@ -1,25 +1,12 @@
-import {
-  createHash,
-  createPrivateKey,
-  generateKeyPairSync,
-  type KeyObject,
-  randomBytes,
-  sign,
-  X509Certificate,
-} from 'node:crypto'
-import { isIPv4 } from 'node:net'
-import * as der from './der.ts'
+import { createPrivateKey, KeyObject, webcrypto } from 'node:crypto'
+import { isIP } from 'node:net'
+
+type X509 = typeof import('@peculiar/x509')
 
 /** A certificate and its private key, both PEM. */
 export interface CertificateAndKey {
   cert: string
   key: string
-}
-
-interface Issuer {
-  name: string
-  key: KeyObject
-  keyId: Buffer
 }
 
 /** Options of {@link createCertificate}. */
@@ -31,111 +18,115 @@ export interface CertificateOptions {
   isCa?: boolean
   /** DNS names and IP addresses for subjectAltName (server certificates). */
   altNames?: string[]
-  /** Signs with this CA instead of self-signing. */
+  /**
+   * Signs with this CA instead of self-signing. The issuer name and authority key identifier are
+   * taken from `cert`, so that they match the CA exactly.
+   */
   issuer?: CertificateAndKey & { commonName: string }
   /** Validity in days. Default 365. */
   days?: number
 }
 
-function name(commonName: string): Buffer {
-  return der.sequence(der.set(der.sequence(der.oid('2.5.4.3'), der.utf8String(commonName))))
+const RSA = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const
+const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const
+
+let loaded: Promise<X509> | undefined
+
+/**
+ * `@peculiar/x509`, loaded on first use. It resolves its algorithms through tsyringe, which needs
+ * the Reflect metadata API, so `reflect-metadata` is loaded first; loading both lazily keeps that
+ * global polyfill out of processes that never create a certificate.
+ */
+function library(): Promise<X509> {
+  loaded ??= (async () => {
+    await import('reflect-metadata')
+    const x509 = await import('@peculiar/x509')
+    x509.cryptoProvider.set(webcrypto as Crypto)
+    return x509
+  })()
+  return loaded
 }
 
-function signatureAlgorithm(key: KeyObject): Buffer {
-  return key.asymmetricKeyType === 'rsa'
-    ? der.sequence(der.oid('1.2.840.113549.1.1.11'), der.nullValue())
-    : der.sequence(der.oid('1.2.840.10045.4.3.2'))
+async function generateKeyPair(keyType: 'ec' | 'rsa' | undefined): Promise<CryptoKeyPair> {
+  const algorithm =
+    keyType === 'rsa'
+      ? { ...RSA, modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) }
+      : EC
+  return (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair
 }
 
-function extension(id: string, critical: boolean, value: Buffer): Buffer {
-  return der.sequence(der.oid(id), ...(critical ? [der.boolean(true)] : []), der.octetString(value))
-}
-
-function altName(value: string): Buffer {
-  if (isIPv4(value)) return der.implicit(7, Buffer.from(value.split('.').map(Number)))
-  if (value === '::1') return der.implicit(7, Buffer.concat([Buffer.alloc(15), Buffer.from([1])]))
-  return der.implicit(2, Buffer.from(value, 'ascii'))
-}
-
-function extensions(options: CertificateOptions, keyId: Buffer, issuerKeyId: Buffer): Buffer {
-  const list = [
-    extension('2.5.29.19', true, options.isCa ? der.sequence(der.boolean(true)) : der.sequence()),
-    // keyUsage: CA = digitalSignature, keyCertSign, cRLSign; leaf = digitalSignature, keyEncipherment
-    extension(
-      '2.5.29.15',
-      true,
-      options.isCa ? der.bitString(Buffer.from([0x86]), 1) : der.bitString(Buffer.from([0xa0]), 5),
-    ),
-    extension('2.5.29.14', false, der.octetString(keyId)),
-    extension('2.5.29.35', false, der.sequence(der.implicit(0, issuerKeyId))),
-  ]
-  if (!options.isCa) {
-    list.push(
-      extension(
-        '2.5.29.37',
-        false,
-        der.sequence(der.oid('1.3.6.1.5.5.7.3.1'), der.oid('1.3.6.1.5.5.7.3.2')),
-      ),
-    )
-  }
-  if (options.altNames?.length) {
-    list.push(extension('2.5.29.17', false, der.sequence(...options.altNames.map(altName))))
-  }
-  return der.explicit(3, der.sequence(...list))
-}
-
-function toPem(label: string, body: Buffer): string {
-  const lines = body.toString('base64').match(/.{1,64}/g) ?? []
-  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`
+async function importSigningKey(pem: string): Promise<CryptoKey> {
+  const key = createPrivateKey(pem)
+  const algorithm = key.asymmetricKeyType === 'rsa' ? RSA : EC
+  const pkcs8 = key.export({ type: 'pkcs8', format: 'der' })
+  return (await webcrypto.subtle.importKey('pkcs8', pkcs8, algorithm, false, ['sign'])) as CryptoKey
 }
 
 /**
- * Creates an X.509 v3 certificate (self-signed, or signed by `issuer`) with a fresh key pair, in
- * plain Node.js: no OpenSSL command and no dependency, so it works on any machine offline.
+ * Creates an X.509 v3 certificate (self-signed, or signed by `issuer`) with a fresh key pair, with
+ * `@peculiar/x509` on Node's WebCrypto: no OpenSSL command, so it works on any machine offline.
  */
-export function createCertificate(options: CertificateOptions): CertificateAndKey {
-  const { privateKey, publicKey } =
-    options.keyType === 'rsa'
-      ? generateKeyPairSync('rsa', { modulusLength: 2048 })
-      : generateKeyPairSync('ec', { namedCurve: 'P-256' })
-  const spki = publicKey.export({ type: 'spki', format: 'der' })
-  const keyId = createHash('sha1').update(spki).digest()
-  const issuer: Issuer = options.issuer
-    ? {
-        name: options.issuer.commonName,
-        key: keyFromPem(options.issuer.key),
-        keyId: keyIdOf(options.issuer.cert),
-      }
-    : { name: options.commonName, key: privateKey, keyId }
-  const now = Date.now()
-  const serial = randomBytes(16)
-  serial[0] = (serial[0] ?? 0) & 0x7f
-  const tbs = der.sequence(
-    der.explicit(0, der.integer(2)),
-    der.integer(serial),
-    signatureAlgorithm(issuer.key),
-    name(issuer.name),
-    der.sequence(
-      der.time(new Date(now - 60_000)),
-      der.time(new Date(now + (options.days ?? 365) * 86_400_000)),
-    ),
-    name(options.commonName),
-    spki,
-    extensions(options, keyId, issuer.keyId),
-  )
-  const signature = sign('sha256', tbs, issuer.key)
-  const certificate = der.sequence(tbs, signatureAlgorithm(issuer.key), der.bitString(signature))
-  return {
-    cert: toPem('CERTIFICATE', certificate),
-    key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+export async function createCertificate(options: CertificateOptions): Promise<CertificateAndKey> {
+  const x509 = await library()
+  const keys = await generateKeyPair(options.keyType)
+  const subject = new x509.Name([{ CN: [{ utf8String: options.commonName }] }])
+  const subjectKeyId = await x509.SubjectKeyIdentifierExtension.create(keys.publicKey)
+
+  let issuerName = subject
+  let issuerKeyId = subjectKeyId.keyId
+  let signingKey = keys.privateKey
+  if (options.issuer) {
+    const ca = new x509.X509Certificate(options.issuer.cert)
+    const caKeyId =
+      ca.getExtension(x509.SubjectKeyIdentifierExtension) ??
+      (await x509.SubjectKeyIdentifierExtension.create(ca.publicKey))
+    issuerName = ca.subjectName
+    issuerKeyId = caKeyId.keyId
+    signingKey = await importSigningKey(options.issuer.key)
   }
-}
 
-function keyFromPem(pem: string): KeyObject {
-  return createPrivateKey(pem)
-}
+  const usages = options.isCa
+    ? x509.KeyUsageFlags.digitalSignature |
+      x509.KeyUsageFlags.keyCertSign |
+      x509.KeyUsageFlags.cRLSign
+    : x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment
+  const extensions: InstanceType<X509['Extension']>[] = [
+    new x509.BasicConstraintsExtension(options.isCa === true, undefined, true),
+    new x509.KeyUsagesExtension(usages, true),
+    subjectKeyId,
+    new x509.AuthorityKeyIdentifierExtension(issuerKeyId),
+  ]
+  if (!options.isCa) {
+    extensions.push(
+      new x509.ExtendedKeyUsageExtension([
+        x509.ExtendedKeyUsage.serverAuth,
+        x509.ExtendedKeyUsage.clientAuth,
+      ]),
+    )
+  }
+  if (options.altNames?.length) {
+    extensions.push(
+      new x509.SubjectAlternativeNameExtension(
+        options.altNames.map((value) => ({
+          type: isIP(value) ? ('ip' as const) : ('dns' as const),
+          value,
+        })),
+      ),
+    )
+  }
 
-function keyIdOf(certPem: string): Buffer {
-  const spki = new X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' })
-  return createHash('sha1').update(spki).digest()
+  const now = Date.now()
+  const certificate = await x509.X509CertificateGenerator.create({
+    subject,
+    issuer: issuerName,
+    publicKey: keys.publicKey,
+    signingKey,
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + (options.days ?? 365) * 86_400_000),
+    extensions,
+  })
+  return {
+    cert: `${certificate.toString('pem')}\n`,
+    key: KeyObject.from(keys.privateKey).export({ type: 'pkcs8', format: 'pem' }).toString(),
+  }
 }

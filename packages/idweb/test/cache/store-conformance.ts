@@ -3,6 +3,12 @@ import { randomBytes } from 'node:crypto'
 import { after, describe, it } from 'node:test'
 import type { CacheStore } from '../../src/cache/store.ts'
 
+/** The optional parts of the store contract a store implements. */
+export interface StoreCapabilities {
+  compareAndSet: boolean
+  lock: boolean
+}
+
 /**
  * The behaviour every {@link CacheStore} must have. Each store's test file calls it with a
  * factory; each test gets a fresh store and its own key namespace, so a shared server works.
@@ -10,12 +16,17 @@ import type { CacheStore } from '../../src/cache/store.ts'
  * @example
  * ```ts
  * runStoreConformance('MemoryStore', () => new MemoryStore())
- * runStoreConformance('RedisStore', async () => new RedisStore(await connect()))
+ * runStoreConformance('FileStore', () => new FileStore(dir), { compareAndSet: true, lock: false })
  * ```
+ *
+ * Capabilities are declared, not detected: the tests of a declared capability run, and a store
+ * must not implement one it does not declare (so a store cannot silently lose a capability and
+ * with it the tests that check it). Nothing is ever skipped.
  */
 export function runStoreConformance(
   name: string,
   makeStore: () => CacheStore | Promise<CacheStore>,
+  capabilities: StoreCapabilities = { compareAndSet: true, lock: true },
 ): void {
   describe(`store conformance: ${name}`, () => {
     const opened: CacheStore[] = []
@@ -96,120 +107,128 @@ export function runStoreConformance(
       assert.deepEqual(await store.get(`${ns}long`), bytes('y'))
     })
 
-    describe('compareAndSet', () => {
-      it('writes when absent was expected and the key is absent, only once', async (t) => {
-        const { store, ns } = await fresh()
-        if (!store.compareAndSet) return t.skip('store has no compareAndSet')
-        assert.equal(await store.compareAndSet(`${ns}a`, undefined, bytes('1')), true)
-        assert.equal(await store.compareAndSet(`${ns}a`, undefined, bytes('2')), false)
-        assert.deepEqual(await store.get(`${ns}a`), bytes('1'))
-      })
+    it('implements exactly the declared optional capabilities', async () => {
+      const { store } = await fresh()
+      assert.equal(typeof store.compareAndSet === 'function', capabilities.compareAndSet)
+      assert.equal(typeof store.lock === 'function', capabilities.lock)
+    })
 
-      it('writes only when the current value equals the expected one', async (t) => {
-        const { store, ns } = await fresh()
-        if (!store.compareAndSet) return t.skip('store has no compareAndSet')
-        await store.set(`${ns}a`, bytes('v1'))
-        assert.equal(await store.compareAndSet(`${ns}a`, bytes('v0'), bytes('v2')), false)
-        assert.equal(await store.compareAndSet(`${ns}a`, bytes('v1x'), bytes('v2')), false)
-        assert.equal(await store.compareAndSet(`${ns}a`, undefined, bytes('v2')), false)
-        assert.deepEqual(await store.get(`${ns}a`), bytes('v1'))
-        assert.equal(await store.compareAndSet(`${ns}a`, bytes('v1'), bytes('v2')), true)
-        assert.deepEqual(await store.get(`${ns}a`), bytes('v2'))
-      })
+    if (capabilities.compareAndSet)
+      describe('compareAndSet', () => {
+        it('writes when absent was expected and the key is absent, only once', async () => {
+          const { store, ns } = await fresh()
+          assert.ok(store.compareAndSet)
+          assert.equal(await store.compareAndSet(`${ns}a`, undefined, bytes('1')), true)
+          assert.equal(await store.compareAndSet(`${ns}a`, undefined, bytes('2')), false)
+          assert.deepEqual(await store.get(`${ns}a`), bytes('1'))
+        })
 
-      it('fails when a value was expected but the key was deleted', async (t) => {
-        const { store, ns } = await fresh()
-        if (!store.compareAndSet) return t.skip('store has no compareAndSet')
-        await store.set(`${ns}a`, bytes('v1'))
-        await store.delete(`${ns}a`)
-        assert.equal(await store.compareAndSet(`${ns}a`, bytes('v1'), bytes('v2')), false)
-        assert.equal(await store.get(`${ns}a`), undefined)
-      })
+        it('writes only when the current value equals the expected one', async () => {
+          const { store, ns } = await fresh()
+          assert.ok(store.compareAndSet)
+          await store.set(`${ns}a`, bytes('v1'))
+          assert.equal(await store.compareAndSet(`${ns}a`, bytes('v0'), bytes('v2')), false)
+          assert.equal(await store.compareAndSet(`${ns}a`, bytes('v1x'), bytes('v2')), false)
+          assert.equal(await store.compareAndSet(`${ns}a`, undefined, bytes('v2')), false)
+          assert.deepEqual(await store.get(`${ns}a`), bytes('v1'))
+          assert.equal(await store.compareAndSet(`${ns}a`, bytes('v1'), bytes('v2')), true)
+          assert.deepEqual(await store.get(`${ns}a`), bytes('v2'))
+        })
 
-      it('loses no update under concurrent read-modify-write', async (t) => {
-        const { store, ns } = await fresh()
-        const cas = store.compareAndSet?.bind(store)
-        if (!cas) return t.skip('store has no compareAndSet')
-        const key = `${ns}counter`
-        const writers = 8
-        const each = 10
-        const increment = async () => {
-          for (;;) {
-            const current = await store.get(key)
-            const n = current === undefined ? 0 : Number(Buffer.from(current).toString())
-            if (await cas(key, current, bytes(String(n + 1)))) return
+        it('fails when a value was expected but the key was deleted', async () => {
+          const { store, ns } = await fresh()
+          assert.ok(store.compareAndSet)
+          await store.set(`${ns}a`, bytes('v1'))
+          await store.delete(`${ns}a`)
+          assert.equal(await store.compareAndSet(`${ns}a`, bytes('v1'), bytes('v2')), false)
+          assert.equal(await store.get(`${ns}a`), undefined)
+        })
+
+        it('loses no update under concurrent read-modify-write', async () => {
+          const { store, ns } = await fresh()
+          const cas = store.compareAndSet?.bind(store)
+          assert.ok(cas)
+          const key = `${ns}counter`
+          const writers = 8
+          const each = 10
+          const increment = async () => {
+            for (;;) {
+              const current = await store.get(key)
+              const n = current === undefined ? 0 : Number(Buffer.from(current).toString())
+              if (await cas(key, current, bytes(String(n + 1)))) return
+            }
           }
-        }
-        await Promise.all(
-          Array.from({ length: writers }, async () => {
-            for (let i = 0; i < each; i++) await increment()
-          }),
-        )
-        assert.equal(Buffer.from((await store.get(key))!).toString(), String(writers * each))
-      })
-    })
-
-    describe('lock', () => {
-      it('is exclusive until released', async (t) => {
-        const { store, ns } = await fresh()
-        const lock = store.lock?.bind(store)
-        if (!lock) return t.skip('store has no lock')
-        const release = await lock(`${ns}l`, 5000, 0)
-        assert.ok(release)
-        assert.equal(await lock(`${ns}l`, 5000, 50), undefined)
-        assert.ok(await lock(`${ns}other`, 5000, 0), 'another lock name is independent')
-        await release()
-        const again = await lock(`${ns}l`, 5000, 0)
-        assert.ok(again)
-        await again()
+          await Promise.all(
+            Array.from({ length: writers }, async () => {
+              for (let i = 0; i < each; i++) await increment()
+            }),
+          )
+          assert.equal(Buffer.from((await store.get(key))!).toString(), String(writers * each))
+        })
       })
 
-      it('hands the lock to a waiter when released', async (t) => {
-        const { store, ns } = await fresh()
-        const lock = store.lock?.bind(store)
-        if (!lock) return t.skip('store has no lock')
-        const release = await lock(`${ns}l`, 5000, 0)
-        const waiter = lock(`${ns}l`, 5000, 2000)
-        await sleep(30)
-        await release!()
-        const second = await waiter
-        assert.ok(second)
-        await second()
-      })
+    if (capabilities.lock)
+      describe('lock', () => {
+        it('is exclusive until released', async () => {
+          const { store, ns } = await fresh()
+          const lock = store.lock?.bind(store)
+          assert.ok(lock)
+          const release = await lock(`${ns}l`, 5000, 0)
+          assert.ok(release)
+          assert.equal(await lock(`${ns}l`, 5000, 50), undefined)
+          assert.ok(await lock(`${ns}other`, 5000, 0), 'another lock name is independent')
+          await release()
+          const again = await lock(`${ns}l`, 5000, 0)
+          assert.ok(again)
+          await again()
+        })
 
-      it('expires after its TTL; the old holder cannot release the new one', async (t) => {
-        const { store, ns } = await fresh()
-        const lock = store.lock?.bind(store)
-        if (!lock) return t.skip('store has no lock')
-        const stale = await lock(`${ns}l`, 100, 0)
-        assert.ok(stale)
-        const next = await lock(`${ns}l`, 5000, 1000)
-        assert.ok(next, 'taken after the first holder expired')
-        await stale()
-        assert.equal(await lock(`${ns}l`, 5000, 0), undefined, 'stale release freed nothing')
-        await next()
-      })
+        it('hands the lock to a waiter when released', async () => {
+          const { store, ns } = await fresh()
+          const lock = store.lock?.bind(store)
+          assert.ok(lock)
+          const release = await lock(`${ns}l`, 5000, 0)
+          const waiter = lock(`${ns}l`, 5000, 2000)
+          await sleep(30)
+          await release!()
+          const second = await waiter
+          assert.ok(second)
+          await second()
+        })
 
-      it('admits exactly one holder among concurrent contenders', async (t) => {
-        const { store, ns } = await fresh()
-        const lock = store.lock?.bind(store)
-        if (!lock) return t.skip('store has no lock')
-        let inside = 0
-        let maxInside = 0
-        await Promise.all(
-          Array.from({ length: 10 }, async () => {
-            const release = await lock(`${ns}l`, 5000, 5000)
-            assert.ok(release)
-            inside++
-            maxInside = Math.max(maxInside, inside)
-            await sleep(5)
-            inside--
-            await release()
-          }),
-        )
-        assert.equal(maxInside, 1)
+        it('expires after its TTL; the old holder cannot release the new one', async () => {
+          const { store, ns } = await fresh()
+          const lock = store.lock?.bind(store)
+          assert.ok(lock)
+          const stale = await lock(`${ns}l`, 100, 0)
+          assert.ok(stale)
+          const next = await lock(`${ns}l`, 5000, 1000)
+          assert.ok(next, 'taken after the first holder expired')
+          await stale()
+          assert.equal(await lock(`${ns}l`, 5000, 0), undefined, 'stale release freed nothing')
+          await next()
+        })
+
+        it('admits exactly one holder among concurrent contenders', async () => {
+          const { store, ns } = await fresh()
+          const lock = store.lock?.bind(store)
+          assert.ok(lock)
+          let inside = 0
+          let maxInside = 0
+          await Promise.all(
+            Array.from({ length: 10 }, async () => {
+              const release = await lock(`${ns}l`, 5000, 5000)
+              assert.ok(release)
+              inside++
+              maxInside = Math.max(maxInside, inside)
+              await sleep(5)
+              inside--
+              await release()
+            }),
+          )
+          assert.equal(maxInside, 1)
+        })
       })
-    })
   })
 }
 
