@@ -1,0 +1,167 @@
+import { randomBytes } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import { AuthenticationHandlerOptions } from '@microsoft/microsoft-graph-client'
+import express, { type Express, type Request } from 'express'
+import {
+  consoleLogger,
+  createIdweb,
+  type Idweb,
+  type Logger,
+  loadAppSettings,
+  MemoryStore,
+  TokenCache,
+} from 'idweb'
+import { authorizeForScopes, errorHandler, idwebMiddleware, requireUser } from 'idweb/express'
+import { sameOriginWrites } from './csrf.ts'
+import { showErrors } from './errors.ts'
+import type { LayoutContext } from './layout.ts'
+import {
+  colleaguesPage,
+  type GraphUser,
+  homePage,
+  profilePage,
+  signOutPage,
+  type Todo,
+  todosPage,
+} from './pages.ts'
+import { type Listening, listenOnLoopback, portFrom } from './server.ts'
+import { addTodo, deleteTodo } from './todo-forms.ts'
+
+/** Graph permission of the colleagues page, asked for only when the page is first opened. */
+export const COLLEAGUES_SCOPE = 'User.ReadBasic.All'
+
+/** Options of {@link createWebApp}. */
+export interface WebAppOptions {
+  /** `appsettings.json` path or its parsed content. Default: the file next to this package. */
+  settings?: string | Readonly<Record<string, unknown>>
+  /**
+   * Environment for `AzureAd__*`, `DownstreamApis__*`, `Idweb__*` overrides, `NODE_ENV`,
+   * `WEB_PORT` and `TRUST_PROXY`. Default `process.env`.
+   */
+  env?: Readonly<Record<string, string | undefined>>
+  /** TCP port; `0` picks a free one. Default `WEB_PORT`, else 3000. */
+  port?: number
+  /** Express `trust proxy` (e.g. `loopback` behind a local TLS proxy). Default `TRUST_PROXY`, else off. */
+  trustProxy?: boolean | string
+  /** The token cache. Default: a memory store in this process (see below). */
+  cache?: TokenCache
+  /** Default: the console, prefixed `webapp`. */
+  logger?: Logger
+}
+
+/** A running web app. */
+export interface WebApp extends Listening {
+  readonly app: Express
+  readonly idweb: Idweb
+}
+
+const DEFAULT_SETTINGS = fileURLToPath(new URL('../appsettings.json', import.meta.url))
+
+/**
+ * The reference web app: sign-in and sign-out, a profile from Microsoft Graph, a todo list kept by
+ * the todo API, and a page needing one more Graph permission (incremental consent).
+ *
+ * @example
+ * ```ts
+ * const web = await createWebApp({ port: 0, env: { AzureAd__Instance: `${idp.url}/` } })
+ * console.log(web.url) // http://localhost:54321
+ * await web.close()
+ * ```
+ */
+export async function createWebApp(options: WebAppOptions = {}): Promise<WebApp> {
+  const env = options.env ?? process.env
+  const logger = options.logger ?? consoleLogger('webapp')
+  // The embedded default cache is the in-process memory store: tokens are lost on restart (users
+  // are then re-challenged transparently). A file store is planned but has not landed yet; for
+  // several instances, pass a TokenCache over a shared store (Redis, PostgreSQL, ...).
+  const cache =
+    options.cache ??
+    new TokenCache({
+      store: new MemoryStore(),
+      keys: [{ id: 'process', key: randomBytes(32) }],
+      logger,
+    })
+  const idweb = createIdweb(loadAppSettings(options.settings ?? DEFAULT_SETTINGS, { env }), {
+    cache,
+    logger,
+    env,
+  })
+
+  const app = express()
+  app.disable('x-powered-by')
+  const trustProxy = options.trustProxy ?? env.TRUST_PROXY
+  if (trustProxy !== undefined && trustProxy !== '') app.set('trust proxy', trustProxy)
+
+  // A cross-site link to GET /signout must not sign anyone out: show a button that posts instead.
+  app.get(idweb.config.signOutPath, (_req, res) => {
+    res.set('cache-control', 'no-store').type('html').send(signOutPage())
+  })
+  app.use(sameOriginWrites([idweb.config.callbackPath]))
+  app.use(idwebMiddleware(idweb))
+  app.use(express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 }))
+
+  app.get('/', (req, res) => {
+    res.type('html').send(homePage(layoutOf(req), req.identity.claims))
+  })
+
+  app.get(
+    '/profile',
+    requireUser(),
+    authorizeForScopes([], async (req, res) => {
+      const graph = await req.identity.graph()
+      const me = (await graph.api('/me').get()) as GraphUser
+      res.type('html').send(profilePage(layoutOf(req), me))
+    }),
+  )
+
+  app.get(
+    '/todos',
+    requireUser(),
+    authorizeForScopes([], async (req, res) => {
+      const todos = await req.identity.callApi<Todo[]>('TodoApi', { relativePath: 'todos' })
+      res.type('html').send(todosPage(layoutOf(req), todos))
+    }),
+  )
+  app.post('/todos', requireUser(), authorizeForScopes([], addTodo(layoutOf)))
+  app.post('/todos/:id/delete', requireUser(), authorizeForScopes([], deleteTodo(layoutOf)))
+
+  app.get(
+    '/colleagues',
+    requireUser(),
+    authorizeForScopes([COLLEAGUES_SCOPE], async (req, res) => {
+      const graph = await req.identity.graph()
+      const users = (await graph
+        .api('/users')
+        .middlewareOptions([
+          new AuthenticationHandlerOptions(undefined, { scopes: [COLLEAGUES_SCOPE] }),
+        ])
+        .get()) as { value?: GraphUser[] }
+      res.type('html').send(colleaguesPage(layoutOf(req), users.value ?? []))
+    }),
+  )
+
+  app.use(showErrors(layoutOf, logger))
+  // Last: re-challenges what needs sign-in or consent, answers anything else without details.
+  app.use(errorHandler())
+
+  const port = options.port ?? portFrom(env.WEB_PORT, 'WEB_PORT', 3000)
+  const listening = await listenOnLoopback(app, port)
+  return {
+    ...listening,
+    app,
+    idweb,
+    async close() {
+      await listening.close()
+      await idweb.close()
+    },
+  }
+}
+
+/** The layout's view of a request: who is signed in and where we are. */
+export function layoutOf(req: Request): LayoutContext {
+  const name = req.identity?.claims.name
+  return {
+    userName: req.identity?.user ? (typeof name === 'string' ? name : 'Signed in') : undefined,
+    path: req.path,
+  }
+}

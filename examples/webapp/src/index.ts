@@ -1,0 +1,1 @@
+export { COLLEAGUES_SCOPE, createWebApp, type WebApp, type WebAppOptions } from './app.ts'
