@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
+import { X509Certificate } from 'node:crypto'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -32,6 +33,21 @@ describe('--https and a real MSAL client', () => {
       assert.equal(second.caCert, ca)
     } finally {
       await second.close()
+    }
+  })
+
+  it('keeps the CA when only the server certificate is renewed (users trust the CA once)', async () => {
+    const ca = await readFile(join(dir, '.dev-idp', 'ca.pem'), 'utf8')
+    const oldServer = await readFile(join(dir, '.dev-idp', 'server.pem'), 'utf8')
+    await rm(join(dir, '.dev-idp', 'server.pem'))
+    const renewed = await startIdp({ https: { dir } })
+    try {
+      assert.equal(renewed.caCert, ca, 'the CA is not replaced')
+      const server = await readFile(join(dir, '.dev-idp', 'server.pem'), 'utf8')
+      assert.notEqual(server, oldServer, 'a new server certificate was issued')
+      assert.ok(new X509Certificate(server).verify(new X509Certificate(ca).publicKey))
+    } finally {
+      await renewed.close()
     }
   })
 

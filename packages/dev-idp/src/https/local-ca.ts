@@ -23,6 +23,16 @@ async function readIfExists(path: string): Promise<string | undefined> {
   }
 }
 
+/** Whether a stored CA can keep issuing: a self-signed CA certificate valid past tomorrow. */
+function caUsable(caPem: string): boolean {
+  try {
+    const ca = new X509Certificate(caPem)
+    return ca.ca && ca.verify(ca.publicKey) && Date.parse(ca.validTo) > Date.now() + 86_400_000
+  } catch {
+    return false
+  }
+}
+
 function usable(certPem: string | undefined, caPem: string | undefined): boolean {
   if (!certPem || !caPem) return false
   try {
@@ -61,7 +71,7 @@ export async function ensureLocalCertificates(dir: string): Promise<LocalCertifi
     const cert = await readIfExists(paths.cert)
     const key = await readIfExists(paths.key)
     if (usable(cert, ca) && key && ca && cert) return { ca, cert, key }
-    if (!ca || !caKey || !usable(ca, ca)) {
+    if (!ca || !caKey || !caUsable(ca)) {
       const created = await createCertificate({ commonName: CA_NAME, isCa: true, days: 3650 })
       ca = created.cert
       caKey = created.key
