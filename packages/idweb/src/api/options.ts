@@ -1,41 +1,9 @@
+import { type AsymmetricAlgorithm, isAsymmetricAlgorithm } from '../algorithms.ts'
 import { ConfigError } from '../errors.ts'
 import { type Logger, silentLogger } from '../logger.ts'
 import { type FetchLike, isAllowedMetadataUrl } from './limited-fetch.ts'
 
-/**
- * Signature algorithms a protected API may accept: asymmetric only.
- *
- * @example
- * ```ts
- * const algorithms: AsymmetricAlgorithm[] = ['RS256', 'ES256']
- * ```
- */
-export type AsymmetricAlgorithm =
-  | 'RS256'
-  | 'RS384'
-  | 'RS512'
-  | 'PS256'
-  | 'PS384'
-  | 'PS512'
-  | 'ES256'
-  | 'ES384'
-  | 'ES512'
-  | 'EdDSA'
-  | 'Ed25519'
-
-const ASYMMETRIC: ReadonlySet<string> = new Set<AsymmetricAlgorithm>([
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-])
+export type { AsymmetricAlgorithm }
 
 /**
  * The algorithms accepted when `algorithms` is not set (RSA, RSA-PSS and ECDSA).
@@ -291,7 +259,7 @@ function resolveAlgorithms(value: readonly string[] | undefined): readonly Asymm
         `"${alg}" is refused: a protected API accepts asymmetric signatures only (RS*, PS*, ES*)`,
       )
     }
-    if (typeof alg !== 'string' || !ASYMMETRIC.has(alg)) {
+    if (!isAsymmetricAlgorithm(alg)) {
       throw new ConfigError('algorithms', `"${String(alg)}" is not a supported signature algorithm`)
     }
   }

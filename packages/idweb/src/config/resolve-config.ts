@@ -1,3 +1,4 @@
+import { ASYMMETRIC_ALGORITHMS, isAsymmetricAlgorithm } from '../algorithms.ts'
 import { isGuid } from '../authority/tenant.ts'
 import type { CredentialDescription, ResolvedCredential } from '../credentials/descriptions.ts'
 import { resolveCredential } from '../credentials/resolve-credential.ts'
@@ -57,19 +58,6 @@ const KNOWN_KEYS: readonly (keyof IdwebOptions)[] = [
   'editProfilePolicyId',
 ]
 
-const ASYMMETRIC_ALGS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-]
 const POLICY = /^[A-Za-z0-9_.-]{1,128}$/
 
 /**
@@ -205,10 +193,10 @@ export function resolveConfig(
   if (input.idTokenSigningAlgs !== undefined) {
     idTokenSigningAlgs = scopeList(input.idTokenSigningAlgs, name('idTokenSigningAlgs'))
     for (const alg of idTokenSigningAlgs) {
-      if (!ASYMMETRIC_ALGS.includes(alg)) {
+      if (!isAsymmetricAlgorithm(alg)) {
         throw new ConfigError(
           name('idTokenSigningAlgs'),
-          `"${alg}" is refused: ID tokens must be signed with an asymmetric key (${ASYMMETRIC_ALGS.join(', ')}); none and HS* let anyone forge them.`,
+          `"${alg}" is refused: ID tokens must be signed with an asymmetric key (${ASYMMETRIC_ALGORITHMS.join(', ')}); none and HS* let anyone forge them.`,
         )
       }
     }
