@@ -22,6 +22,11 @@ export interface ProtocolContext {
   /** Send Entra's `client_info=1` so the token response names the home account (`uid.utid`). */
   requestClientInfo: boolean
   /**
+   * Entra wants every user-token request to name its scopes, OpenID ones included. Other
+   * providers get only the scopes asked for (RFC 6749: no scope on refresh means as granted).
+   */
+  entraScopes: boolean
+  /**
    * For Entra multi-tenant authorities, whose discovery issuer is the `{tenantid}` template: tenants
    * whose tokens are accepted (`undefined`: any).
    */
@@ -79,6 +84,7 @@ export function createProtocolContext(input: ProtocolContextInput): ProtocolCont
     clientAuth: input.clientAuth,
     http: input.http,
     requestClientInfo: input.isEntra,
+    entraScopes: input.isEntra,
     allowedTenants: input.allowedTenants?.map((t) => t.toLowerCase()),
   }
 }

@@ -27,9 +27,11 @@ export async function refreshGrant(
   ctx: ProtocolContext,
   request: RefreshRequest,
 ): Promise<TokenResult> {
-  const additional: Record<string, string> = {
-    scope: [...new Set([...USER_SCOPES, ...request.scopes])].join(' '),
-  }
+  const scopes = ctx.entraScopes
+    ? [...new Set([...USER_SCOPES, ...request.scopes])]
+    : request.scopes
+  const additional: Record<string, string> = {}
+  if (scopes.length > 0) additional.scope = scopes.join(' ')
   if (ctx.requestClientInfo) additional.client_info = '1'
   if (request.claims) additional.claims = request.claims
   try {

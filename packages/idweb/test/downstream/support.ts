@@ -166,5 +166,6 @@ export function localTokenEndpoint(origin: string): ProtocolContext {
     },
     http: { timeoutMs: 5_000, allowInsecureRequests: true },
     requestClientInfo: false,
+    entraScopes: false,
   }
 }
