@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import type {
   AuthenticationHandlerOptions,
   Client,
@@ -69,12 +70,57 @@ export async function createGraphClient(options: CreateGraphClientOptions): Prom
       (m) => !(m instanceof sdk.AuthenticationHandler),
     ),
   ]
-  return sdk.Client.initWithMiddleware({
-    baseUrl: host,
-    defaultVersion: version,
-    middleware,
-    debugLogging: options.debugLogging ?? false,
-  })
+  return keepTokenErrors(
+    sdk.Client.initWithMiddleware({
+      baseUrl: host,
+      defaultVersion: version,
+      middleware,
+      debugLogging: options.debugLogging ?? false,
+    }),
+  )
+}
+
+/** Where a request's token acquisition failure is kept for {@link keepTokenErrors}. */
+const tokenFailure = new AsyncLocalStorage<{ error?: unknown }>()
+const SENDING_METHODS = [
+  'get',
+  'post',
+  'put',
+  'patch',
+  'delete',
+  'del',
+  'create',
+  'update',
+  'getStream',
+  'putStream',
+] as const
+
+/**
+ * The SDK turns every middleware failure into a `GraphError` that keeps only the message, so
+ * `IDW_INTERACTION_REQUIRED` from token acquisition would reach the app as an opaque error that
+ * never re-challenges. Each sending method of a request runs in its own async context; when the
+ * request's token acquisition failed, that error is rethrown instead of the SDK's wrapper.
+ */
+function keepTokenErrors(client: Client): Client {
+  const api = client.api.bind(client)
+  client.api = (path) => {
+    const request = api(path)
+    const methods = request as unknown as Record<string, unknown>
+    for (const name of SENDING_METHODS) {
+      const send = methods[name]
+      if (typeof send !== 'function') continue
+      methods[name] = (...args: unknown[]) => {
+        const slot: { error?: unknown } = {}
+        return tokenFailure
+          .run(slot, () => (send as (...a: unknown[]) => Promise<unknown>).apply(request, args))
+          .catch((err: unknown) => {
+            throw slot.error ?? err
+          })
+      }
+    }
+    return request
+  }
+  return client
 }
 
 async function loadSdk(): Promise<GraphSdk> {
@@ -120,7 +166,14 @@ class OriginBearerHandler implements Middleware {
         | AuthenticationHandlerOptions
         | undefined
       const provider = perRequest?.authenticationProvider ?? this.#provider
-      const token = await provider.getAccessToken(perRequest?.authenticationProviderOptions)
+      let token: string
+      try {
+        token = await provider.getAccessToken(perRequest?.authenticationProviderOptions)
+      } catch (err) {
+        const slot = tokenFailure.getStore()
+        if (slot) slot.error = err
+        throw err
+      }
       headers.set('authorization', `Bearer ${token}`)
     } else {
       headers.delete('authorization')

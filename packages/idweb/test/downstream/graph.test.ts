@@ -60,6 +60,27 @@ describe('Microsoft Graph SDK client against a local Graph emulation', () => {
     assert.equal(bearerOf(graph.seen.at(-1)!), 'graph-mail-token')
   })
 
+  it('raises the interaction-required error of token acquisition, not the SDK wrapper', async () => {
+    // Nobody signed in as "bob" in this cache (a restart): acquisition needs interaction.
+    const { acquirer } = acquirerWith()
+    const getBobToken = tokenGetter(acquirer, signedInUser('bob'))
+    const client = await createGraphClient({ apis: apis(), getToken: getBobToken })
+    const calls = graph.seen.length
+    await assert.rejects(
+      client
+        .api('/users')
+        .middlewareOptions([
+          new AuthenticationHandlerOptions(undefined, { scopes: ['User.ReadBasic.All'] }),
+        ])
+        .get(),
+      (err) => {
+        assert.ok(isIdwebError(err, 'IDW_INTERACTION_REQUIRED'), String(err))
+        return true
+      },
+    )
+    assert.equal(graph.seen.length, calls, 'nothing sent without a token')
+  })
+
   it('names the missing Graph entry', async () => {
     await assert.rejects(createGraphClient({ apis: {}, getToken }), (err) => {
       assert.ok(isIdwebError(err, 'IDW_CONFIG_INVALID'))
