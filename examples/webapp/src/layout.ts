@@ -28,8 +28,8 @@ a{color:#1d4ed8}
 .muted{color:#6b7280;font-size:.9rem}
 .button,button{display:inline-block;padding:.5rem 1rem;border:0;border-radius:.3rem;background:#2563eb;color:#fff;font:inherit;font-size:.95rem;cursor:pointer;text-decoration:none}
 .button:hover,button:hover{background:#1d4ed8}
-header button{background:rgba(255,255,255,.15);padding:.3rem .8rem}
-header button:hover{background:rgba(255,255,255,.28)}
+header button,header .button{background:rgba(255,255,255,.15);padding:.3rem .8rem}
+header button:hover,header .button:hover{background:rgba(255,255,255,.28)}
 button.link{background:none;color:#b91c1c;padding:.2rem .5rem}
 button.link:hover{background:#fee2e2}
 input[type=text]{flex:1;padding:.5rem .65rem;border:1px solid #9ca3af;border-radius:.3rem;font:inherit}
@@ -58,10 +58,13 @@ const MENU: ReadonlyArray<readonly [string, string]> = [
 
 /** A complete page: header with the menu and the signed-in state, then `body`. */
 export function layout(title: string, ctx: LayoutContext, body: Html): string {
-  const who = ctx.userName
-    ? html`<span>${ctx.userName}</span>
+  const who =
+    ctx.path === '/signout'
+      ? ''
+      : ctx.userName
+        ? html`<span>${ctx.userName}</span>
 <form class="inline" method="post" action="/signout"><button type="submit">Sign out</button></form>`
-    : html`<a class="button" href="/signin?returnTo=${encodeURIComponent(ctx.path)}">Sign in</a>`
+        : html`<a class="button" href="/signin?returnTo=${encodeURIComponent(ctx.path)}">Sign in</a>`
   return html`<!doctype html>
 <html lang="en">
 <head>
