@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { createHash, createPrivateKey, X509Certificate } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
+import { SignJWT } from 'jose'
 import * as oauth from 'oauth4webapi'
 import type { DevIdp } from '../src/index.ts'
 import { createCertificate } from '../src/testing/index.ts'
@@ -124,6 +125,52 @@ describe('client credentials', () => {
     const body = await response.json()
     assert.equal(body.error, 'invalid_client')
     assert.deepEqual(body.error_codes, [700027])
+  })
+
+  it('refuses a tampered or expired assertion signed with the registered certificate (AADSTS700027)', async () => {
+    const key = createPrivateKey(certificate.key)
+    const assertion = (exp: number) =>
+      new SignJWT({})
+        .setProtectedHeader({ alg: 'RS256', 'x5t#S256': sha256 })
+        .setIssuer(certApp)
+        .setSubject(certApp)
+        .setAudience(String(as.token_endpoint))
+        .setJti(crypto.randomUUID())
+        .setIssuedAt()
+        .setExpirationTime(exp)
+        .sign(key)
+    const request = (jwt: string) =>
+      fetch(String(as.token_endpoint), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          scope: demo.apps.todoApi.defaultScope,
+          client_id: certApp,
+          client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+          client_assertion: jwt,
+        }),
+      })
+    const now = Math.floor(Date.now() / 1000)
+    const valid = await assertion(now + 300)
+    const [h, p = '', s] = valid.split('.')
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString())
+    const tampered = `${h}.${Buffer.from(JSON.stringify({ ...claims, exp: now + 3000 })).toString('base64url')}.${s}`
+    const expired = await assertion(now - 300)
+    for (const [name, jwt] of [
+      ['tampered', tampered],
+      ['expired', expired],
+    ] as const) {
+      const res = await request(jwt)
+      const body = await res.json()
+      assert.equal(res.status, 401, name)
+      assert.equal(body.error, 'invalid_client', name)
+      assert.deepEqual(body.error_codes, [700027], name)
+      assert.match(body.error_description, /^AADSTS700027: /, name)
+      assert.equal(typeof body.correlation_id, 'string', name)
+    }
+    const control = await request(valid)
+    assert.equal(control.status, 200, 'the untampered assertion is accepted')
   })
 
   it('refuses a wrong secret with invalid_client AADSTS7000215', async () => {
