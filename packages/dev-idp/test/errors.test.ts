@@ -43,6 +43,50 @@ describe('Entra-like errors, never a 500', () => {
     assert.match(await res.text(), /AADSTS90002/)
   })
 
+  it('unknown tenant at the token endpoint: JSON AADSTS90002, not a 500', async () => {
+    for (const tenant of ['unknown.example', '00000000-0000-4000-a000-0000000000ff', '%E0%A4%A']) {
+      const res = await fetch(`${idp.url}/${tenant}/oauth2/v2.0/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: demo.apps.daemon.clientId,
+          client_secret: demo.apps.daemon.clientSecret,
+          scope: demo.apps.todoApi.defaultScope,
+        }),
+      })
+      assert.equal(res.status, 400, tenant)
+      const body = await res.json()
+      assert.equal(body.error, 'invalid_tenant', tenant)
+      assert.deepEqual(body.error_codes, [90002], tenant)
+      assertEntraShape(body)
+    }
+  })
+
+  it('one resource per request: mixing resources is invalid_scope AADSTS28000', async () => {
+    const mixed = `openid ${demo.apps.todoApi.scope} User.Read`
+    const { url } = await authorizeUrl(as, { scope: mixed })
+    const res = await fetch(url, { redirect: 'manual' })
+    const location = new URL(String(res.headers.get('location')))
+    assert.equal(location.searchParams.get('error'), 'invalid_scope')
+    assert.equal(location.searchParams.get('error_codes'), '[28000]')
+    assert.match(String(location.searchParams.get('error_description')), /^AADSTS28000: /)
+
+    const client = { client_id: demo.apps.daemon.clientId }
+    const cc = await oauth.clientCredentialsGrantRequest(
+      as,
+      client,
+      oauth.ClientSecretPost(demo.apps.daemon.clientSecret),
+      { scope: `${demo.apps.todoApi.defaultScope} ${demo.graph.defaultScope}` },
+      insecure,
+    )
+    assert.equal(cc.status, 400)
+    const body = await cc.json()
+    assert.equal(body.error, 'invalid_scope')
+    assert.deepEqual(body.error_codes, [28000])
+    assertEntraShape(body)
+  })
+
   it('unknown redirect URI: AADSTS50011 page, never a redirect', async () => {
     const { url } = await authorizeUrl(as, { redirectUri: 'https://evil.example/callback' })
     const res = await fetch(url, { redirect: 'manual' })
