@@ -75,11 +75,16 @@ export function createProtocolContext(input: ProtocolContextInput): ProtocolCont
     client_id: input.clientId,
     [oauth.clockTolerance]: input.clockToleranceSeconds,
   }
+  let as = input.as
   if (input.idTokenSigningAlgs?.length === 1) {
     client.id_token_signed_response_alg = input.idTokenSigningAlgs[0]
+  } else if (input.idTokenSigningAlgs !== undefined) {
+    // oauth4webapi takes one client algorithm; a list is enforced as the algorithms the provider
+    // supports, replacing what discovery advertises, which would otherwise be accepted instead.
+    as = { ...as, id_token_signing_alg_values_supported: [...input.idTokenSigningAlgs] }
   }
   return {
-    as: input.as,
+    as,
     client,
     clientAuth: input.clientAuth,
     http: input.http,

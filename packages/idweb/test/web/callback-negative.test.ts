@@ -252,6 +252,31 @@ describe('sign-in callback: refused inputs, nothing cached, nobody signed in', (
     }
   })
 
+  for (const algs of [['ES256'], ['ES256', 'PS256']]) {
+    it(`ID token signed with an algorithm outside idTokenSigningAlgs ${algs.join(',')} → rejected`, async () => {
+      // The dev IdP signs with RS256 and advertises it; the configured list must still win.
+      const strict = await setup({ app: { idTokenSigningAlgs: algs } })
+      try {
+        const { callback } = await strict.signIn(alice)
+        noSessionStarted(callback)
+        await failure(callback, 401, 'IDW_ID_TOKEN_INVALID')
+        assert.equal(sessionCookie(strict), undefined)
+      } finally {
+        await strict.close()
+      }
+    })
+  }
+
+  it('ID token signed with an algorithm in idTokenSigningAlgs → accepted', async () => {
+    const listed = await setup({ app: { idTokenSigningAlgs: ['ES256', 'RS256'] } })
+    try {
+      const { callback } = await listed.signIn(alice)
+      assert.equal(callback.status, 303, await callback.clone().text())
+    } finally {
+      await listed.close()
+    }
+  })
+
   it('a provider error response (access_denied) → a clear page, nobody signed in', async () => {
     const result = await pendingCallback()
     const res = await h.postCallback(result, (p) => {
