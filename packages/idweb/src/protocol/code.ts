@@ -31,8 +31,9 @@ export function checkAuthorizationResponse(
   params: URLSearchParams,
   expectedState: string,
 ): URLSearchParams {
+  let checked: URLSearchParams
   try {
-    return oauth.validateAuthResponse(ctx.as, ctx.client, params, expectedState)
+    checked = oauth.validateAuthResponse(ctx.as, ctx.client, params, expectedState)
   } catch (err) {
     if (err instanceof oauth.AuthorizationResponseError) {
       throw new ProtocolError(
@@ -47,6 +48,14 @@ export function checkAuthorizationResponse(
     const code = /"state"/.test(message) ? 'IDW_STATE_INVALID' : 'IDW_CALLBACK_INVALID'
     throw new IdwebError(code, `The sign-in response was rejected: ${message}`, { cause: err })
   }
+  // Checked here, not left to the code grant, whose complaint would read as a provider failure.
+  if (!checked.get('code')) {
+    throw new IdwebError(
+      'IDW_CALLBACK_INVALID',
+      'The sign-in response has no authorization code. Please sign in again.',
+    )
+  }
+  return checked
 }
 
 /**

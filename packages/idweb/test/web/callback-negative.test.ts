@@ -168,6 +168,21 @@ describe('sign-in callback: refused inputs, nothing cached, nobody signed in', (
     })
   }
 
+  for (const [name, mutate] of [
+    ['missing', (p: URLSearchParams) => p.delete('code')],
+    ['empty', (p: URLSearchParams) => p.set('code', '')],
+  ] as const) {
+    it(`code ${name} → 400, no token request, transaction cleared`, async () => {
+      const result = await pendingCallback()
+      const before = tap.tokenRequests
+      const res = await h.postCallback(result, mutate)
+      assert.equal(tap.tokenRequests, before, 'no token request')
+      assertCleared(res)
+      noSessionStarted(res)
+      await failure(res, 400, 'IDW_CALLBACK_INVALID')
+    })
+  }
+
   it('iss absent while the provider advertises RFC 9207 → rejected', async () => {
     const result = await pendingCallback()
     assert.ok(result.formPost?.params.get('iss'), 'the provider sends iss')
