@@ -1,6 +1,6 @@
 // Chromium for the end-to-end tests: Debian's build (CHROMIUM_PATH overrides), driven by
 // playwright-core, with a fresh temporary profile. When the binary is missing the suite fails on
-// CI (CI=true) and is skipped, saying why, elsewhere.
+// CI (CI set, e.g. true or 1) and is skipped, saying why, elsewhere.
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -28,8 +28,14 @@ export const RESULTS_DIR = new URL('../../../test-results/', import.meta.url).pa
 export function browserSkipReason(): string | undefined {
   if (existsSync(CHROMIUM_PATH)) return undefined
   const message = `Chromium not found at ${CHROMIUM_PATH}: install it (apt-get install chromium) or set CHROMIUM_PATH`
-  if (process.env.CI === 'true') throw new Error(`${message}. CI=true: the browser suite must run.`)
+  if (onCi()) throw new Error(`${message}. CI=${process.env.CI}: the browser suite must run.`)
   return `${message}; skipping the browser suite`
+}
+
+/** CI services set `CI` to `true`, `1` or `TRUE`; only unset, empty, `0` or `false` mean a local run. */
+function onCi(): boolean {
+  const ci = process.env.CI?.trim().toLowerCase()
+  return ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false'
 }
 
 export interface Browser {
