@@ -4,6 +4,8 @@
 // own suite, it runs once per way of mounting: with a body parser in front of idweb (the callback
 // body is rebuilt from req.body) and without one (the raw body is streamed).
 import assert from 'node:assert/strict'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { type DevIdp, demo, startDevIdp } from '@idweb/dev-idp'
 import { CookieJar, jarFetch, signInInteractively } from '@idweb/dev-idp/testing'
@@ -22,8 +24,41 @@ const tenant = demo.tenants.contoso.id
 // A Graph scope the user has not consented to at sign-in. Same resource as the initial User.Read:
 // Entra (and the dev IdP) refuse an authorization request naming two resources (AADSTS28000).
 const laterScope = 'Mail.Read'
+// What a downstream API protected by conditional access asks for (Entra's CAE shape).
+const CLAIMS = '{"access_token":{"acrs":{"essential":true,"value":"c1"}}}'
 
-function webApp(idp: DevIdp): Idweb {
+/**
+ * A downstream API that answers its first call with a 401 claims challenge and every later call
+ * with 200, as an API does once the user has signed in again satisfying the claims.
+ */
+async function claimsChallengingApi(): Promise<{
+  url: string
+  calls: number
+  close(): Promise<void>
+}> {
+  const state = { calls: 0 }
+  const server: Server = createServer((_req, res) => {
+    state.calls++
+    if (state.calls === 1) {
+      res.writeHead(401, {
+        'www-authenticate': `Bearer realm="", error="insufficient_claims", claims="${Buffer.from(CLAIMS).toString('base64')}"`,
+      })
+      res.end()
+      return
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    get calls() {
+      return state.calls
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
+
+function webApp(idp: DevIdp, challengingApiUrl = 'http://127.0.0.1:9/'): Idweb {
   return createIdweb(
     {
       instance: `${idp.url}/`,
@@ -35,6 +70,7 @@ function webApp(idp: DevIdp): Idweb {
       session: { secrets: [SECRET] },
       downstreamApis: {
         Graph: { baseUrl: `${idp.url}/graph/v1.0`, scopes: ['User.Read'] },
+        Challenging: { baseUrl: challengingApiUrl, scopes: ['User.Read'] },
       },
     },
     { env: {} },
@@ -61,6 +97,13 @@ function expressApp(idweb: Idweb, parserFirst: boolean): express.Express {
     }),
   )
   app.get(
+    '/challenged',
+    requireUser(),
+    authorizeForScopes([], async (req, res) => {
+      res.json(await req.identity.callApi('Challenging'))
+    }),
+  )
+  app.get(
     '/token',
     authorizeForScopes([], async (req, res) => {
       res.json({ length: (await req.identity.getToken(['User.Read'])).length })
@@ -78,10 +121,12 @@ for (const parserFirst of [true, false]) {
     const jar = new CookieJar()
     const browser = jarFetch(jar)
     const idpJar = new CookieJar()
+    let challenging: Awaited<ReturnType<typeof claimsChallengingApi>>
 
     before(async () => {
       idp = await startDevIdp({ port: 0 })
-      idweb = webApp(idp)
+      challenging = await claimsChallengingApi()
+      idweb = webApp(idp, challenging.url)
       // The app registration's redirect URI is http://localhost:3000/signin-oidc; like Entra, the
       // provider ignores the port of a loopback redirect URI, not its host.
       server = await listen(expressApp(idweb, parserFirst), 'localhost')
@@ -90,6 +135,7 @@ for (const parserFirst of [true, false]) {
       await server.close()
       await idweb.close()
       await idp.close()
+      await challenging.close()
     })
 
     /** Plays the provider's pages, then posts the form_post back to the app. */
@@ -151,6 +197,21 @@ for (const parserFirst of [true, false]) {
       assert.equal(me.status, 200)
       assert.equal(((await me.json()) as { id: string }).id, alice.oid)
       assert.equal(idp.grantCount(), before, 'served from the token cache')
+    })
+
+    test('a claims challenge of a downstream API re-challenges the user with those claims', async () => {
+      const page = await browser(`${server.url}/challenged`, { headers: { accept: 'text/html' } })
+      assert.equal(page.status, 302)
+      const authorizeUrl = new URL(page.headers.get('location') ?? '')
+      assert.equal(authorizeUrl.origin, idp.url)
+      assert.equal(authorizeUrl.searchParams.get('claims'), CLAIMS)
+      assert.ok(authorizeUrl.searchParams.get('scope')?.split(' ').includes('User.Read'))
+      const callback = await completeAtProvider(authorizeUrl.href)
+      assert.equal(callback.headers.get('location'), '/challenged')
+      const again = await browser(`${server.url}/challenged`)
+      assert.equal(again.status, 200)
+      assert.deepEqual(await again.json(), { ok: true })
+      assert.equal(challenging.calls, 2)
     })
 
     test('incremental consent: a missing scope re-challenges, then the page works', async () => {
