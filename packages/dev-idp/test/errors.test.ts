@@ -289,7 +289,7 @@ describe('Entra-like errors, never a 500', () => {
     const { tokens } = await codeFlow(as, {
       scope: `openid offline_access ${demo.apps.todoApi.scope}`,
     })
-    const secrets = {
+    const secrets: Record<string, string> = {
       [demo.apps.webApp.clientId]: demo.apps.webApp.clientSecret,
       [demo.apps.todoApi.clientId]: demo.apps.todoApi.clientSecret,
       [demo.apps.daemon.clientId]: demo.apps.daemon.clientSecret,
