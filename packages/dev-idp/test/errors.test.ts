@@ -259,6 +259,25 @@ describe('Entra-like errors, never a 500', () => {
     assert.deepEqual(missing.error_codes, [900144])
   })
 
+  it('the device code page posted without its session: an error page, not a 500', async () => {
+    const deviceauth = `${idp.url}/${demo.tenants.contoso.id}/oauth2/deviceauth`
+    for (const body of [
+      'user_code=AAAA-BBBB&xsrf=x',
+      'xsrf=x',
+      'user_code=AAAA-BBBB&confirm=yes',
+      '',
+    ]) {
+      const res = await fetch(deviceauth, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      })
+      assert.equal(res.status, 400, `${body}: ${res.status}`)
+      assert.match(String(res.headers.get('content-type')), /html/, body)
+      assert.match(await res.text(), /AADSTS\d+/, body)
+    }
+  })
+
   it('a wrong password re-renders the login page with a message', async () => {
     const { url } = await authorizeUrl(as)
     const jar = new CookieJar()

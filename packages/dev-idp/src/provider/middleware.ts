@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events'
 import type Provider from 'oidc-provider'
 import type { KoaContextWithOIDC } from 'oidc-provider'
 import type { IdpContext } from '../context.ts'
+import { errorPage } from '../pages/error.ts'
 import {
   type ErrorHint,
   entraDescription,
@@ -26,6 +27,17 @@ const ERROR_EVENTS = [
   'device_resume.error',
   'server_error',
 ] as const
+
+/** Routes a browser shows: their errors are pages, not JSON. */
+const BROWSER_ROUTES = new Set([
+  'authorization',
+  'resume',
+  'code_verification',
+  'device_resume',
+  'end_session',
+  'end_session_confirm',
+  'end_session_success',
+])
 
 /** The error the provider answered a request with, kept for {@link entraShape}. */
 const errorOf = new WeakMap<object, unknown>()
@@ -54,7 +66,26 @@ export function installMiddleware(ctx: IdpContext, provider: Provider, tenantId:
     })
   })
   provider.use(async (koa, next) => {
-    await withRequestContext(koa as KoaContextWithOIDC, next)
+    try {
+      await withRequestContext(koa as KoaContextWithOIDC, next)
+    } catch (err) {
+      // Raised after the provider's own error handling (e.g. saving a session that was never
+      // stored, when a device code page is posted without its cookie): answer, never a 500.
+      ctx.options.logger({
+        level: 'warn',
+        message: `request failed: ${String((err as Error)?.message ?? err)}`,
+      })
+      const fields = toEntraFields(err, hint(koa as KoaContextWithOIDC))
+      const ids = errorIds(koa.get('client-request-id'))
+      koa.status = fields.status ?? 400
+      if (BROWSER_ROUTES.has(String((koa as KoaContextWithOIDC).oidc?.route))) {
+        koa.type = 'html'
+        koa.body = errorPage({ ...fields, ...ids })
+      } else {
+        koa.body = entraErrorBody(fields, ids)
+      }
+      return
+    }
     const oidc = (koa as KoaContextWithOIDC).oidc
     const route = oidc?.route
     if (route === 'authorization' || route === 'resume') {
