@@ -278,6 +278,31 @@ describe('Entra-like errors, never a 500', () => {
     }
   })
 
+  it('a malformed Basic header at /common is a protocol error, not an unhandled exception', async () => {
+    const errors: string[] = []
+    const logged = await startIdp({
+      logger: (e) => {
+        if (e.level === 'error') errors.push(e.message)
+      },
+    })
+    try {
+      const credentials = Buffer.from('%E0%A4%A:secret').toString('base64')
+      const res = await fetch(`${logged.url}/common/oauth2/v2.0/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${credentials}`,
+        },
+        body: 'grant_type=client_credentials',
+      })
+      assert.equal(res.status, 400)
+      assertEntraShape(await res.json())
+      assert.deepEqual(errors, [])
+    } finally {
+      await logged.close()
+    }
+  })
+
   it('a wrong password re-renders the login page with a message', async () => {
     const { url } = await authorizeUrl(as)
     const jar = new CookieJar()

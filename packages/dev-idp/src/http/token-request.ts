@@ -73,7 +73,12 @@ export function clientHomeTenant(
   let clientId = params.get('client_id') ?? undefined
   if (!clientId && authorization?.toLowerCase().startsWith('basic ')) {
     const decoded = Buffer.from(authorization.slice(6), 'base64').toString('utf8')
-    clientId = decodeURIComponent(decoded.split(':')[0] ?? '')
+    const raw = decoded.split(':')[0] ?? ''
+    try {
+      clientId = decodeURIComponent(raw)
+    } catch {
+      clientId = raw
+    }
   }
   if (!clientId && params.get('client_assertion')) {
     try {
