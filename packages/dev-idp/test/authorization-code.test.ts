@@ -57,6 +57,31 @@ describe('authorization code with PKCE', () => {
     assert.deepEqual(info, { uid: demo.users.bob.oid, utid: demo.tenants.contoso.id })
   })
 
+  it('returns client_info when only the authorization request carried client_info=1', async () => {
+    const request = await authorizeUrl(as, { extra: { client_info: '1' } })
+    const signIn = await signInInteractively(request.url, {
+      username: demo.users.alice.username,
+      password: demo.users.alice.password,
+    })
+    assert.ok(signIn.redirectUrl)
+    const client = { client_id: demo.apps.webApp.clientId }
+    const params = oauth.validateAuthResponse(as, client, signIn.redirectUrl, request.state)
+    const response = await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      oauth.ClientSecretPost(demo.apps.webApp.clientSecret),
+      params,
+      demo.apps.webApp.redirectUri,
+      request.verifier,
+      insecure,
+    )
+    const tokens = await oauth.processAuthorizationCodeResponse(as, client, response, {
+      expectedNonce: request.nonce,
+    })
+    const info = JSON.parse(Buffer.from(String(tokens.client_info), 'base64url').toString())
+    assert.deepEqual(info, { uid: demo.users.alice.oid, utid: demo.tenants.contoso.id })
+  })
+
   it('keeps the session: a second sign-in with the same cookies needs neither password nor consent', async () => {
     const jar = new CookieJar()
     await codeFlow(as, { jar, username: 'bob@contoso.example', password: 'bob' })
