@@ -231,12 +231,22 @@ export class TokenAcquirer {
     return account
   }
 
-  /** Forgets every token of the account (sign-out), in memory and in the store. */
-  async removeAccount(homeAccountId: string): Promise<void> {
-    await this.#o.cache.remove(homeAccountId)
-    this.#o.logger.info('account removed from the token cache', {
-      account: redactId(homeAccountId),
-    })
+  /**
+   * Forgets every token of the account (sign-out), in memory and in the store. Resolves `false`
+   * when the store did not confirm the removal: the user is signed out here, but the account's
+   * tokens may still sit in the shared store, so this is logged as an error for operators.
+   */
+  async removeAccount(homeAccountId: string): Promise<boolean> {
+    const confirmed = await this.#o.cache.remove(homeAccountId)
+    const account = redactId(homeAccountId)
+    if (confirmed) this.#o.logger.info('account removed from the token cache', { account })
+    else {
+      this.#o.logger.error(
+        'account removed from memory but the store did not confirm: its tokens may remain there',
+        { account },
+      )
+    }
+    return confirmed
   }
 
   #find(p: Partition, realm: string, scopes: readonly string[]): AcquiredToken | undefined {
