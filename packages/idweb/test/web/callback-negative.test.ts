@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type DevIdp, startDevIdp } from '@idweb/dev-idp'
+import type { SignInResult } from '@idweb/dev-idp/testing'
 import fc from 'fast-check'
 import {
   APP,
@@ -91,21 +92,45 @@ describe('sign-in callback: refused inputs, nothing cached, nobody signed in', (
     )
   }
 
+  /**
+   * Posts a fresh sign-in's callback altered by `mutate` and checks it was refused before the code
+   * was redeemed: no token request, no session, the given status and error code.
+   */
+  async function refusedBeforeRedemption(
+    mutate: (params: URLSearchParams) => void,
+    code: string,
+    options: { cleared?: boolean } = {},
+  ): Promise<void> {
+    const result = await pendingCallback()
+    const before = tap.tokenRequests
+    const res = await h.postCallback(result, mutate)
+    assert.equal(tap.tokenRequests, before, 'no token request')
+    if (options.cleared) assertCleared(res)
+    noSessionStarted(res)
+    await failure(res, 400, code)
+  }
+
+  /** Replays a callback to `idweb` as an attacker holding the transaction cookie would. */
+  async function replay(idweb: Harness['idweb'], result: SignInResult, cookie: string) {
+    const res = await idweb.handle(
+      new Request(`${APP}/signin-oidc`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+        body: new URLSearchParams(result.formPost?.params),
+      }),
+    )
+    assert.ok(res)
+    return res
+  }
+
   for (const [name, mutate] of [
     ['missing', (p: URLSearchParams) => p.delete('state')],
     ['altered', (p: URLSearchParams) => p.set('state', `${p.get('state')}x`)],
     ['empty', (p: URLSearchParams) => p.set('state', '')],
     ['duplicated', (p: URLSearchParams) => p.append('state', p.get('state') ?? '')],
   ] as const) {
-    it(`state ${name} → 400, no token request, transaction cleared`, async () => {
-      const result = await pendingCallback()
-      const before = tap.tokenRequests
-      const res = await h.postCallback(result, mutate)
-      assert.equal(tap.tokenRequests, before, 'no token request')
-      assertCleared(res)
-      noSessionStarted(res)
-      await failure(res, 400, 'IDW_(STATE|CALLBACK)_INVALID')
-    })
+    it(`state ${name} → 400, no token request, transaction cleared`, () =>
+      refusedBeforeRedemption(mutate, 'IDW_(STATE|CALLBACK)_INVALID', { cleared: true }))
   }
 
   it('state replayed after success → 400, no token request, no second session', async () => {
@@ -117,20 +142,10 @@ describe('sign-in callback: refused inputs, nothing cached, nobody signed in', (
     assert.equal(first.status, 303)
     const before = tap.tokenRequests
     // The attacker replays the whole callback, transaction cookie included.
-    const replay = await h.idweb.handle(
-      new Request(`${APP}/signin-oidc`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          cookie: txCookie ?? '',
-        },
-        body: new URLSearchParams(result.formPost?.params),
-      }),
-    )
-    assert.ok(replay)
+    const replayed = await replay(h.idweb, result, txCookie ?? '')
     assert.equal(tap.tokenRequests, before, 'no token request')
-    noSessionStarted(replay)
-    await failure(replay, 400, 'IDW_STATE_INVALID')
+    noSessionStarted(replayed)
+    await failure(replayed, 400, 'IDW_STATE_INVALID')
   })
 
   it('code replayed to another instance (no shared replay memory) → refused by the provider, no session', async () => {
@@ -139,15 +154,7 @@ describe('sign-in callback: refused inputs, nothing cached, nobody signed in', (
     const ok = await h.postCallback(result)
     assert.equal(ok.status, 303)
     const other = await setup()
-    const params = new URLSearchParams(result.formPost?.params)
-    const res = await other.idweb.handle(
-      new Request(`${APP}/signin-oidc`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookies },
-        body: params,
-      }),
-    )
-    assert.ok(res)
+    const res = await replay(other.idweb, result, cookies)
     noSessionStarted(res)
     await failure(res, 400, 'IDW_CALLBACK_INVALID')
     await other.close()
@@ -158,29 +165,19 @@ describe('sign-in callback: refused inputs, nothing cached, nobody signed in', (
     ['with a trailing slash', (iss: string) => `${iss}/`],
     ['of another tenant', () => `${idp.url}/${demo.tenants.fabrikam.id}/v2.0`],
   ] as const) {
-    it(`iss in the authorization response ${name} → rejected before the code is redeemed`, async () => {
-      const result = await pendingCallback()
-      const before = tap.tokenRequests
-      const res = await h.postCallback(result, (p) => p.set('iss', mutate(p.get('iss') ?? '')))
-      assert.equal(tap.tokenRequests, before)
-      noSessionStarted(res)
-      await failure(res, 400, 'IDW_CALLBACK_INVALID')
-    })
+    it(`iss in the authorization response ${name} → rejected before the code is redeemed`, () =>
+      refusedBeforeRedemption(
+        (p) => p.set('iss', mutate(p.get('iss') ?? '')),
+        'IDW_CALLBACK_INVALID',
+      ))
   }
 
   for (const [name, mutate] of [
     ['missing', (p: URLSearchParams) => p.delete('code')],
     ['empty', (p: URLSearchParams) => p.set('code', '')],
   ] as const) {
-    it(`code ${name} → 400, no token request, transaction cleared`, async () => {
-      const result = await pendingCallback()
-      const before = tap.tokenRequests
-      const res = await h.postCallback(result, mutate)
-      assert.equal(tap.tokenRequests, before, 'no token request')
-      assertCleared(res)
-      noSessionStarted(res)
-      await failure(res, 400, 'IDW_CALLBACK_INVALID')
-    })
+    it(`code ${name} → 400, no token request, transaction cleared`, () =>
+      refusedBeforeRedemption(mutate, 'IDW_CALLBACK_INVALID', { cleared: true }))
   }
 
   it('iss absent while the provider advertises RFC 9207 → rejected', async () => {
