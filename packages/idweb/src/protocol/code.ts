@@ -35,15 +35,7 @@ export function checkAuthorizationResponse(
   try {
     checked = oauth.validateAuthResponse(ctx.as, ctx.client, params, expectedState)
   } catch (err) {
-    if (err instanceof oauth.AuthorizationResponseError) {
-      throw new ProtocolError(
-        protocolFields(Object.fromEntries(err.cause)),
-        `The identity provider refused the sign-in: ${err.error}${
-          err.error_description ? ` (${err.error_description.split(/\r?\n/, 1)[0]})` : ''
-        }. Try signing in again.`,
-        { cause: err, code: 'IDW_AUTHORIZATION_DENIED' },
-      )
-    }
+    if (err instanceof oauth.AuthorizationResponseError) throw toIdwebError(err, [])
     const message = err instanceof Error ? err.message : String(err)
     const code = /"state"/.test(message) ? 'IDW_STATE_INVALID' : 'IDW_CALLBACK_INVALID'
     throw new IdwebError(code, `The sign-in response was rejected: ${message}`, { cause: err })

@@ -65,7 +65,7 @@ export function toIdwebError(
       protocolFields(Object.fromEntries(err.cause)),
       `The identity provider refused the sign-in: ${err.error}${
         err.error_description ? ` (${err.error_description.split(/\r?\n/, 1)[0]})` : ''
-      }`,
+      }. Try signing in again.`,
       { cause: err, code: 'IDW_AUTHORIZATION_DENIED' },
     )
   }
