@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto'
 import type { CachedAccessToken } from '../cache/access-token-index.ts'
 import type { Partition } from '../cache/partition.ts'
 import type { TokenCache } from '../cache/token-cache.ts'
-import type { AccountToCache } from '../cache/token-response.ts'
-import { IdwebError, InteractionRequiredError, isIdwebError } from '../errors.ts'
+import type { AccountToCache, TokenResponseToCache } from '../cache/token-response.ts'
+import { IdwebError, InteractionRequiredError } from '../errors.ts'
 import { type Logger, redactId, silentLogger } from '../logger.ts'
 import type { ProtocolContext } from '../protocol/context.ts'
 import { clientCredentialsGrant, onBehalfOfGrant, refreshGrant } from '../protocol/grants.ts'
@@ -95,26 +95,13 @@ export class TokenAcquirer {
   }
 
   /** A token for the signed-in `account` carrying `scopes`. */
-  async getTokenForUser(
+  getTokenForUser(
     scopes: readonly string[],
     account: UserAccount,
     options: UserTokenOptions = {},
   ): Promise<AcquiredToken> {
-    const fromCache = !options.claims && !options.forceRefresh
-    if (fromCache) {
-      const hit = this.#find(
-        await this.#o.cache.partition(account.homeAccountId),
-        account.realm,
-        scopes,
-      )
-      if (hit) return hit
-    }
-    return this.#mutex.run(account.homeAccountId, async () => {
-      const p = await this.#o.cache.partition(account.homeAccountId)
-      if (fromCache) {
-        const hit = this.#find(p, account.realm, scopes)
-        if (hit) return hit
-      }
+    const useCache = !options.claims && !options.forceRefresh
+    return this.#acquire(account.homeAccountId, account.realm, scopes, useCache, async (p) => {
       if (p.account() === undefined) {
         throw new InteractionRequiredError('no_account', scopes, {
           cause: new Error('the account has no cached tokens (restart, eviction or sign-out)'),
@@ -126,46 +113,33 @@ export class TokenAcquirer {
       })
       if (!rt) throw new InteractionRequiredError('no_refresh_token', scopes)
       const ctx = await this.#o.protocol()
-      this.#o.logger.debug('refreshing a user token', { account: redactId(account.homeAccountId) })
+      const logged = { account: redactId(account.homeAccountId) }
+      this.#o.logger.debug('refreshing a user token', logged)
       const result = await refreshGrant(ctx, {
         refreshToken: rt.secret,
         scopes,
         claims: options.claims,
         subject: { iss: account.iss, sub: account.sub },
       }).catch((err: unknown) => {
-        if (isIdwebError(err, 'IDW_INTERACTION_REQUIRED')) {
-          this.#o.logger.info('user interaction required', {
-            account: redactId(account.homeAccountId),
-            reason: (err as InteractionRequiredError).reason,
-          })
+        if (err instanceof InteractionRequiredError) {
+          this.#o.logger.info('user interaction required', { ...logged, reason: err.reason })
         }
         throw err
       })
-      const saved = p.saveTokenResponse(this.#toCache(result, account.realm), this.#o.clock())
-      await this.#o.cache.flush(p)
-      return this.#acquired(saved, result, false)
+      return { result, entry: this.#toCache(result, account.realm) }
     })
   }
 
   /** An app-only token (client credentials), e.g. for `api://{app}/.default`. */
-  async getTokenForApp(
+  getTokenForApp(
     scopes: readonly string[],
     options: { tenant?: string; forceRefresh?: boolean } = {},
   ): Promise<AcquiredToken> {
     const realm = options.tenant ?? this.#o.defaultTenant ?? ''
     const key = `app:${this.#o.clientId}:${realm}`
-    if (!options.forceRefresh) {
-      const hit = this.#find(await this.#o.cache.partition(key), realm, scopes)
-      if (hit) return hit
-    }
-    return this.#mutex.run(key, async () => {
-      const p = await this.#o.cache.partition(key)
-      const hit = options.forceRefresh ? undefined : this.#find(p, realm, scopes)
-      if (hit) return hit
+    return this.#acquire(key, realm, scopes, !options.forceRefresh, async () => {
       const result = await clientCredentialsGrant(await this.#o.protocol(), scopes)
-      const saved = p.saveTokenResponse(this.#toCache(result, realm), this.#o.clock())
-      await this.#o.cache.flush(p)
-      return this.#acquired(saved, result, false)
+      return { result, entry: this.#toCache(result, realm) }
     })
   }
 
@@ -173,32 +147,54 @@ export class TokenAcquirer {
    * A token for a downstream API on behalf of the user whose access token (`userToken`) this API
    * received. Cached per incoming token (by hash), so repeated calls with one token are hits.
    */
-  async getTokenOnBehalfOf(
+  getTokenOnBehalfOf(
     userToken: string,
     scopes: readonly string[],
     realm = '',
   ): Promise<AcquiredToken> {
     const key = `obo:${createHash('sha256').update(userToken).digest('base64url')}`
-    const hit = this.#find(await this.#o.cache.partition(key), realm, scopes)
-    if (hit) return hit
-    return this.#mutex.run(key, async () => {
-      const p = await this.#o.cache.partition(key)
-      const again = this.#find(p, realm, scopes)
-      if (again) return again
+    return this.#acquire(key, realm, scopes, true, async (p) => {
       const ctx = await this.#o.protocol()
       const rt = p.findRefreshToken({
         clientId: this.#o.clientId,
         environment: this.#o.environment,
       })
+      // A cached on-behalf-of refresh token saves an exchange; if it no longer works, exchange again.
       const result = rt
         ? await refreshGrant(ctx, { refreshToken: rt.secret, scopes }).catch(() =>
             onBehalfOfGrant(ctx, userToken, scopes),
           )
         : await onBehalfOfGrant(ctx, userToken, scopes)
-      const saved = p.saveTokenResponse(
-        { ...this.#toCache(result, realm), homeAccountId: key, account: undefined },
-        this.#o.clock(),
-      )
+      return {
+        result,
+        entry: { ...this.#toCache(result, realm), homeAccountId: key, account: undefined },
+      }
+    })
+  }
+
+  /**
+   * The one acquisition protocol: answer from partition `key` when `useCache` allows, else take the
+   * key's lock and look again (a concurrent caller may just have stored the token), and only then
+   * `obtain` one from the provider, store it and write the partition back. So concurrent callers of
+   * one account share a single provider call.
+   */
+  async #acquire(
+    key: string,
+    realm: string,
+    scopes: readonly string[],
+    useCache: boolean,
+    obtain: (p: Partition) => Promise<{ result: TokenResult; entry: TokenResponseToCache }>,
+  ): Promise<AcquiredToken> {
+    if (useCache) {
+      const hit = this.#find(await this.#o.cache.partition(key), realm, scopes)
+      if (hit) return hit
+    }
+    return this.#mutex.run(key, async () => {
+      const p = await this.#o.cache.partition(key)
+      const hit = useCache ? this.#find(p, realm, scopes) : undefined
+      if (hit) return hit
+      const { result, entry } = await obtain(p)
+      const saved = p.saveTokenResponse(entry, this.#o.clock())
       await this.#o.cache.flush(p)
       return this.#acquired(saved, result, false)
     })
@@ -260,7 +256,7 @@ export class TokenAcquirer {
     return at ? cachedToken(at) : undefined
   }
 
-  #toCache(result: TokenResult, realm: string, account?: UserAccount) {
+  #toCache(result: TokenResult, realm: string, account?: UserAccount): TokenResponseToCache {
     const claims = result.idTokenClaims
     const toCache: AccountToCache | undefined =
       account && claims
