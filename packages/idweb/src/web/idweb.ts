@@ -117,17 +117,26 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
     ...(deps.fetch ? { fetch: deps.fetch as unknown as DiscoveryFetch } : {}),
   })
   const isEntra = config.authority.kind !== 'oidc'
-  const protocol = async (): Promise<ProtocolContext> =>
-    createProtocolContext({
-      as: await discovery.get(config.authority),
-      clientId: config.clientId,
-      clientAuth,
-      http,
-      clockToleranceSeconds: config.clockToleranceSeconds,
-      isEntra,
-      allowedTenants: config.allowedTenants,
-      idTokenSigningAlgs: config.idTokenSigningAlgs,
-    })
+  // One context per discovery document: rebuilt only when discovery fetches a new one.
+  const contexts = new WeakMap<object, ProtocolContext>()
+  const protocol = async (): Promise<ProtocolContext> => {
+    const as = await discovery.get(config.authority)
+    let ctx = contexts.get(as)
+    if (ctx === undefined) {
+      ctx = createProtocolContext({
+        as,
+        clientId: config.clientId,
+        clientAuth,
+        http,
+        clockToleranceSeconds: config.clockToleranceSeconds,
+        isEntra,
+        allowedTenants: config.allowedTenants,
+        idTokenSigningAlgs: config.idTokenSigningAlgs,
+      })
+      contexts.set(as, ctx)
+    }
+    return ctx
+  }
   const cache = deps.cache ?? new TokenCache({ logger, clock })
   const acquirer = new TokenAcquirer({
     cache,
