@@ -50,6 +50,8 @@ export interface Idweb {
   readonly acquirer: TokenAcquirer
   readonly sessions: SessionManager
   readonly cache: TokenCache
+  /** The logger given to {@link createIdweb}; adapters hand it to what they build. */
+  readonly logger: Logger
   /**
    * Answers the sign-in (`/signin`), callback (`/signin-oidc`), sign-out (`/signout`) and
    * signed-out callback (`/signout-callback-oidc`) routes; `undefined` for any other path.
@@ -169,6 +171,7 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
     acquirer,
     sessions,
     cache,
+    logger,
     async handle(request) {
       const route = routes.get(new URL(request.url).pathname)
       if (!route) return undefined

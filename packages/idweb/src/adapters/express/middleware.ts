@@ -71,7 +71,11 @@ export function idwebMiddleware(
   const context: IdentityContext = {
     idweb,
     downstream: () => {
-      apis ??= createDownstreamApis({ apis: config.downstreamApis, acquirer: idweb.acquirer })
+      apis ??= createDownstreamApis({
+        apis: config.downstreamApis,
+        acquirer: idweb.acquirer,
+        logger: idweb.logger,
+      })
       return apis
     },
     graphApiName: options.graphApiName ?? 'Graph',
