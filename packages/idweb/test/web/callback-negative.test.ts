@@ -304,21 +304,6 @@ describe('sign-in callback: refused inputs, nothing cached, nobody signed in', (
     assert.match(text, /IDW_AUTHORIZATION_DENIED/)
   })
 
-  for (const target of [
-    '//evil.example',
-    'https://evil.example/x',
-    '/\\evil.example',
-    '/%2F%2Fevil.example',
-  ]) {
-    it(`returnTo ${target} → the redirect stays on the app`, async () => {
-      h.jar.clear()
-      const start = await h.app(`/signin?returnTo=${encodeURIComponent(target)}`)
-      const res = await h.postCallback(await h.completeAtProvider(start, alice))
-      assert.equal(res.status, 303)
-      assert.equal(res.headers.get('location'), '/')
-    })
-  }
-
   it('tampered, truncated, garbage and old-secret session cookies are anonymous, never a 500', async () => {
     h.jar.clear()
     const { callback } = await h.signIn(alice)

@@ -33,6 +33,60 @@ describe('safeReturnTo', () => {
     })
   }
 
+  // Regression: the raw value was checked, then the URL-normalised one returned, so dot segments
+  // collapsed into a protocol-relative `//evil.example` after the check.
+  for (const attack of [
+    '/.//evil.example',
+    '/..//evil.example',
+    '/a/..//evil.example',
+    '/%2e//evil.example',
+    '/%2E%2E//evil.example',
+    '/%252e//evil.example',
+    '/.///evil.example',
+    '/./\\evil.example',
+  ]) {
+    it(`open redirect after sign-in: ${JSON.stringify(attack)} normalises to another host and is refused`, () => {
+      assert.equal(safeReturnTo(attack), '/')
+    })
+  }
+
+  it('keeps what the normalised path says, once', () => {
+    assert.equal(safeReturnTo('/a/./b/../c?x=//y#z'), '/a/c?x=//y#z')
+    assert.equal(safeReturnTo('/café'), '/caf%C3%A9')
+    assert.equal(safeReturnTo('/caf%C3%A9'), '/caf%C3%A9')
+  })
+
+  it('whatever returnTo is, the result stays on the origin and carries no CR/LF (property)', () => {
+    const unit = fc.constantFrom(
+      ...'/\\.%2ef5c@:?#',
+      '\t',
+      '\r',
+      '\n',
+      '\u2215', // division slash
+      '\u2044', // fraction slash
+      '\uff0f', // fullwidth solidus
+      '\u29f8', // big solidus
+      '\uff3c', // fullwidth reverse solidus
+      'evil.example',
+    )
+    const origin = 'https://app.example'
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 24 }), fc.boolean(), (s, rooted) => {
+        const out = safeReturnTo(rooted ? `/${s}` : s)
+        assert.ok(out.startsWith('/') && !out.startsWith('//'), JSON.stringify(out))
+        assert.ok(!/[\\\r\n\t]/.test(out), JSON.stringify(out))
+        // How a browser follows the redirect from the callback URL.
+        const followed = new URL(out, `${origin}/signin-oidc`)
+        assert.equal(followed.origin, origin, JSON.stringify(out))
+        assert.equal(`${followed.pathname}${followed.search}${followed.hash}`, out)
+        // A server that decodes the path once more stays on the origin too.
+        const decoded = decodeURIComponent(followed.pathname)
+        assert.equal(new URL(decoded, origin).origin, origin, JSON.stringify(out))
+      }),
+      { numRuns: 10_000 },
+    )
+  })
+
   it('never yields anything but a single-slash path on this origin (property)', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 64 }), (s) => {
