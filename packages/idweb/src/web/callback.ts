@@ -9,12 +9,21 @@ import { callbackParameters, errorResponse, redirect } from './http.ts'
 /**
  * The sign-in callback (`/signin-oidc`), in named steps:
  * readTransaction → checkState → redeemCode (validates the ID token) → storeTokens → startSession.
- * Whatever fails, the transaction cookie is cleared and nobody is signed in.
+ * Whatever fails once the transaction is read, its cookie is cleared and nobody is signed in; a
+ * request too malformed to name one (oversized, not a form, a repeated parameter) touches none.
  */
 export async function callback(ctx: WebContext, request: Request): Promise<Response> {
+  let params: URLSearchParams
+  try {
+    params = await callbackParameters(request)
+  } catch (err) {
+    // Malformed before any transaction was read: nothing was used up, so a genuine response for
+    // the same sign-in still completes.
+    logFailure(ctx, err)
+    return errorResponse(err, request)
+  }
   let opened: string | undefined
   try {
-    const params = await callbackParameters(request)
     const tx = await readTransaction(ctx, request, params.get('state') ?? undefined)
     opened = tx.state
     const protocol = await ctx.protocol()

@@ -5,14 +5,14 @@ export const MAX_CALLBACK_BYTES = 64 * 1024
 
 /**
  * The authorization response parameters of a callback request: the query string for `GET`, the
- * urlencoded body for `POST` (`form_post`). Oversized or non-form bodies are refused with
- * `IDW_CALLBACK_INVALID`, before anything else reads them.
+ * urlencoded body for `POST` (`form_post`). Oversized or non-form bodies, and responses that
+ * repeat a parameter, are refused with `IDW_CALLBACK_INVALID` before anything else reads them.
  */
 export async function callbackParameters(request: Request): Promise<URLSearchParams> {
   const url = new URL(request.url)
-  if (request.method === 'GET' || request.method === 'HEAD') {
+  if (request.method === 'GET') {
     if (url.search.length > MAX_CALLBACK_BYTES) throw tooLarge()
-    return url.searchParams
+    return singleValued(url.searchParams)
   }
   if (request.method !== 'POST') {
     throw new IdwebError(
@@ -34,7 +34,26 @@ export async function callbackParameters(request: Request): Promise<URLSearchPar
   const declared = Number(request.headers.get('content-length') ?? '0')
   if (declared > MAX_CALLBACK_BYTES) throw tooLarge()
   const body = await readLimited(request, MAX_CALLBACK_BYTES)
-  return new URLSearchParams(body)
+  return singleValued(new URLSearchParams(body))
+}
+
+/**
+ * `params`, once no parameter is repeated. RFC 6749 (§3.1) forbids repeated response parameters:
+ * a second `code`, `state`, `iss` or `error` is an injection or a broken proxy, and which copy a
+ * later check reads must never be a question.
+ */
+function singleValued(params: URLSearchParams): URLSearchParams {
+  const seen = new Set<string>()
+  for (const name of params.keys()) {
+    if (seen.has(name)) {
+      throw new IdwebError(
+        'IDW_CALLBACK_INVALID',
+        `The sign-in response repeats the "${name.slice(0, 40)}" parameter. Please sign in again.`,
+      )
+    }
+    seen.add(name)
+  }
+  return params
 }
 
 async function readLimited(request: Request, limit: number): Promise<string> {

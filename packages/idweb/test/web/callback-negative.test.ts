@@ -127,10 +127,28 @@ describe('sign-in callback: refused inputs, nothing cached, nobody signed in', (
     ['missing', (p: URLSearchParams) => p.delete('state')],
     ['altered', (p: URLSearchParams) => p.set('state', `${p.get('state')}x`)],
     ['empty', (p: URLSearchParams) => p.set('state', '')],
-    ['duplicated', (p: URLSearchParams) => p.append('state', p.get('state') ?? '')],
   ] as const) {
     it(`state ${name} → 400, no token request, transaction cleared`, () =>
       refusedBeforeRedemption(mutate, 'IDW_(STATE|CALLBACK)_INVALID', { cleared: true }))
+  }
+
+  // Regression: `&code=x` appended to a real pending callback was a 502 IDW_PROTOCOL_ERROR after a
+  // token request, and it used the pending sign-in up.
+  for (const name of ['code', 'state', 'iss', 'error']) {
+    it(`duplicated callback parameter ${name} → 400 IDW_CALLBACK_INVALID before any token request, the sign-in still pending`, async () => {
+      const result = await pendingCallback()
+      const before = tap.tokenRequests
+      const res = await h.postCallback(result, (p) => {
+        const value = p.get(name) ?? 'access_denied'
+        if (!p.has(name)) p.append(name, value)
+        p.append(name, value)
+      })
+      assert.equal(tap.tokenRequests, before, 'no token request')
+      noSessionStarted(res)
+      await failure(res, 400, 'IDW_CALLBACK_INVALID')
+      const genuine = await h.postCallback(result)
+      assert.equal(genuine.status, 303, 'the genuine response still completes the sign-in')
+    })
   }
 
   it('state replayed after success → 400, no token request, no second session', async () => {

@@ -52,6 +52,32 @@ describe('callbackParameters', () => {
   })
 })
 
+describe('callbackParameters: repeated parameters', () => {
+  for (const query of [
+    'code=a&code=b&state=s',
+    'code=a&state=s&state=s',
+    'error=x&error=y',
+    'a=1&a=1',
+  ]) {
+    it(`refuses ${query} in the query and in a form post`, async () => {
+      for (const request of [
+        new Request(`${cb}?${query}`),
+        new Request(cb, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: query,
+        }),
+      ]) {
+        await assert.rejects(callbackParameters(request), (err) => {
+          assert.ok(isIdwebError(err, 'IDW_CALLBACK_INVALID'))
+          assert.equal(err.status, 400)
+          return true
+        })
+      }
+    })
+  }
+})
+
 describe('errorResponse', () => {
   it('shows exposed messages and hides internal ones', async () => {
     const html = new Request('http://localhost/x', { headers: { accept: 'text/html' } })
