@@ -39,6 +39,8 @@ export const errorRegistry = {
   IDW_NOT_SIGNED_IN: { status: 401, expose: true },
   /** The incoming request is malformed. */
   IDW_BAD_REQUEST: { status: 400, expose: true },
+  /** An idweb route was called with a method it does not answer (`Allow` lists those it does). */
+  IDW_METHOD_NOT_ALLOWED: { status: 405, expose: true },
   /** A bearer token presented to a protected API is missing, malformed, expired or not for us. */
   IDW_TOKEN_INVALID: { status: 401, expose: true },
   /** A valid bearer token lacks the required scope or app role. */

@@ -80,6 +80,21 @@ function tooLarge(): IdwebError {
   })
 }
 
+/**
+ * The answer to a method a route does not take: 405 with `Allow`, and nothing else done (no
+ * cookie read or written, no body read).
+ */
+export function methodNotAllowed(request: Request, methods: readonly string[]): Response {
+  const path = new URL(request.url).pathname
+  const err = new IdwebError(
+    'IDW_METHOD_NOT_ALLOWED',
+    `${path} answers ${methods.join(' and ')} only, not ${request.method}.`,
+  )
+  const response = errorResponse(err, request)
+  response.headers.set('allow', methods.join(', '))
+  return response
+}
+
 /** A redirect that never caches and carries the given cookies. */
 export function redirect(
   location: string,

@@ -19,10 +19,16 @@ import { createSessionManager, type SessionManager } from '../session/index.ts'
 import { callback } from './callback.ts'
 import { ConsumedStates } from './consumed-states.ts'
 import type { SignedInUser, WebContext } from './context.ts'
-import { errorResponse } from './http.ts'
+import { errorResponse, methodNotAllowed } from './http.ts'
 import { type ChallengeOptions, challenge, signIn } from './sign-in.ts'
 import { signedOut, signOut } from './sign-out.ts'
 import { type Authentication, authenticate } from './user.ts'
+
+/** One of idweb's own routes: the methods it answers, and how. */
+interface Route {
+  readonly methods: readonly string[]
+  run(request: Request): Promise<Response> | Response
+}
 
 /** Collaborators of {@link createIdweb}; every one has a default. */
 export interface IdwebDependencies {
@@ -160,11 +166,13 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
     logger,
     clock,
   }
-  const routes = new Map<string, (request: Request) => Promise<Response> | Response>([
-    [config.signInPath, (r) => signIn(ctx, r)],
-    [config.callbackPath, (r) => callback(ctx, r)],
-    [config.signOutPath, (r) => signOut(ctx, r)],
-    [config.signedOutCallbackPath, (r) => signedOut(ctx, r)],
+  // Each route answers only its methods: `OPTIONS /signout` must not sign anyone out. GET on the
+  // callback is `response_mode=query`; GET on sign-out is Identity.Web's link-style sign-out.
+  const routes = new Map<string, Route>([
+    [config.signInPath, { methods: ['GET'], run: (r) => signIn(ctx, r) }],
+    [config.callbackPath, { methods: ['GET', 'POST'], run: (r) => callback(ctx, r) }],
+    [config.signOutPath, { methods: ['GET', 'POST'], run: (r) => signOut(ctx, r) }],
+    [config.signedOutCallbackPath, { methods: ['GET'], run: (r) => signedOut(ctx, r) }],
   ])
   return {
     config,
@@ -175,8 +183,9 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
     async handle(request) {
       const route = routes.get(new URL(request.url).pathname)
       if (!route) return undefined
+      if (!route.methods.includes(request.method)) return methodNotAllowed(request, route.methods)
       try {
-        return await route(request)
+        return await route.run(request)
       } catch (err) {
         logger.error('idweb route failed', {
           reason: err instanceof Error ? err.message : String(err),
