@@ -3,6 +3,7 @@ import { createDownstreamApis } from '../../downstream/downstream-apis.ts'
 import type { DownstreamApis } from '../../downstream/types.ts'
 import type { Idweb } from '../../web/idweb.ts'
 import { createIdentity, type IdentityContext } from './identity.ts'
+import { settleUnreadBody } from './request-body.ts'
 import { sendWebResponse } from './send-web-response.ts'
 import { attachState } from './state.ts'
 import { toWebRequest } from './to-web-request.ts'
@@ -87,6 +88,9 @@ export function idwebMiddleware(
         const request = toWebRequest(req)
         const response = await idweb.handle(request)
         if (response) {
+          // What the answer left unread is discarded first, so the next request on this
+          // keep-alive connection starts at the right byte; a body too large to discard closes it.
+          if ((await settleUnreadBody(req)) === 'close') res.setHeader('connection', 'close')
           await sendWebResponse(res, response)
           return false
         }

@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http'
-import { Readable } from 'node:stream'
+import type { Readable } from 'node:stream'
 import type { Request as ExpressRequest } from 'express'
 import { IdwebError } from '../../errors.ts'
+import { bodyStream } from './request-body.ts'
 
 /** The parts of an Express request {@link toWebRequest} reads. */
 type NodeRequest = Pick<
@@ -35,7 +36,8 @@ export interface ToWebRequestOptions {
  * - Headers from `req.headersDistinct`: several `Cookie` headers are joined with `; `; a repeated
  *   `Authorization` stays repeated (the `Headers` value then contains `, `), so the API side
  *   refuses it instead of silently taking the last one.
- * - Body: the raw stream when nothing has read it yet; when a body parser already consumed it
+ * - Body: the raw stream when nothing has read it yet (read as it is pulled; cancelling it leaves
+ *   the request and its connection alone); when a body parser already consumed it
  *   (`req.body` is an object and the stream has ended), an `application/x-www-form-urlencoded`
  *   body rebuilt from `req.body` (flat string fields only).
  *
@@ -72,7 +74,7 @@ export function toWebRequest(req: ExpressRequest, options: ToWebRequestOptions =
   return new Request(url, {
     method,
     headers,
-    body: Readable.toWeb(node) as ReadableStream<Uint8Array>,
+    body: bodyStream(req),
     duplex: 'half',
   } as RequestInit)
 }
