@@ -133,7 +133,8 @@ describe('the reference web app in Chromium', { skip }, () => {
       [],
     )
     assert.equal(stack.web.idweb.cache.peek(homeAccountId), undefined)
-    assert.equal(stack.store.size, 0, 'nothing left in the store')
+    assert.deepEqual(stack.store.keys('idweb:tc:'), [], 'no token left in the store')
+    assert.ok(stack.store.keys('idweb:revoked:').length > 0, 'the ended session is recorded')
 
     await page.goto(`${web}/todos`)
     assert.equal(new URL(page.url()).origin, idpOrigin, '/todos sends to sign-in')

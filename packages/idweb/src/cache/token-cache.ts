@@ -104,6 +104,14 @@ export class TokenCache {
     this.#l1 = new ByteLru<Partition>(maxBytes, (key, p) => this.#evicted(key, p))
   }
 
+  /**
+   * The shared store (L2) this cache writes through, if any. Other records every instance must
+   * see, such as session revocations, are kept in it too.
+   */
+  get store(): CacheStore | undefined {
+    return this.#store
+  }
+
   /** Partitions held in memory. */
   get size(): number {
     return this.#l1.size

@@ -2,6 +2,7 @@ import { ConfigError } from '../errors.ts'
 import { type Logger, silentLogger } from '../logger.ts'
 import { type CookieAttributes, cookieSecure, isCookieName, requestUrl } from './cookies.ts'
 import { checkSecrets, deriveKeyRing, type KeyPurpose, type KeyRing } from './keys.ts'
+import { SessionRevocations } from './revocations.ts'
 import type { SessionOptions, SessionStore } from './types.ts'
 
 /** Validated, frozen settings and derived keys shared by the session and transaction code. */
@@ -15,6 +16,7 @@ export interface SessionContext {
   readonly secure: boolean | 'auto'
   readonly maxChunks: number
   readonly store: SessionStore | undefined
+  readonly revocations: SessionRevocations
   readonly transactionSeconds: number
   readonly maxTransactions: number
   readonly logger: Logger
@@ -98,6 +100,7 @@ export function createContext(options: SessionOptions): SessionContext {
     secure,
     maxChunks: integer('maxChunks', options.maxChunks, 3, 1, 10),
     store,
+    revocations: options.revocations ?? new SessionRevocations({ logger, clock }),
     transactionSeconds: integer('transactionSeconds', options.transactionSeconds, 600, 30, 3600),
     maxTransactions: integer('maxTransactions', options.maxTransactions, 5, 1, 20),
     logger,

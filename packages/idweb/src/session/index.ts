@@ -27,6 +27,11 @@ export {
 } from './cookies.ts'
 export { MIN_SECRET_LENGTH, type SessionSecret } from './keys.ts'
 export { createSessionManager, type SessionManager } from './manager.ts'
+export {
+  type RevocationStore,
+  SessionRevocations,
+  type SessionRevocationsOptions,
+} from './revocations.ts'
 export type {
   SessionData,
   SessionOptions,

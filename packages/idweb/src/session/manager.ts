@@ -58,8 +58,10 @@ export interface SessionManager {
   /** `Set-Cookie` values deleting every session cookie `request` carries. Touches no store. */
   clear(request: Request): string[]
   /**
-   * Deletes the server-side session (store mode) and returns {@link SessionManager.clear}'s
-   * values. Rejects with `IDW_STORE_UNAVAILABLE` if the store fails; `clear` still clears cookies.
+   * Ends the session of `request` (sign-out): records its id as revoked until its cookie's
+   * absolute expiry, so a copy of the cookie opens nothing, deletes the server-side session
+   * (store mode), and returns {@link SessionManager.clear}'s values. Rejects with
+   * `IDW_STORE_UNAVAILABLE` if the session store fails; `clear` still clears cookies.
    */
   destroy(request: Request): Promise<string[]>
   /**
@@ -122,6 +124,8 @@ export function createSessionManager(options: SessionOptions): SessionManager {
       if (data === undefined) return manager.destroy(request)
       const now = ctx.now()
       const snapshot = snapshots.get(data)
+      // A new session (a sign-in) replaces the one the request carries: that one ends now.
+      if (snapshot === undefined) await retireReplaced(ctx, request, data.sid)
       if (
         snapshot !== undefined &&
         snapshot === JSON.stringify(data) &&
@@ -135,7 +139,8 @@ export function createSessionManager(options: SessionOptions): SessionManager {
         data.createdAt > now ||
         !isAlive(data.createdAt, data.lastSeenAt, now, ctx.rollingSeconds, ctx.absoluteSeconds)
       ) {
-        return manager.destroy(request)
+        // Already over by its own lifetimes: nothing to revoke, only cookies to clear.
+        return end(ctx, request, manager.clear(request))
       }
       const maxAge = remainingSeconds(
         data.createdAt,
@@ -168,11 +173,11 @@ export function createSessionManager(options: SessionOptions): SessionManager {
     },
 
     async destroy(request) {
-      if (ctx.store !== undefined) {
-        const ref = await readRef(ctx, request)
-        if (ref !== undefined) await storeCall(() => ctx.store?.delete(STORE_KEY_PREFIX + ref.r))
+      const ended = identify(await readCookiePayload(ctx, request))
+      if (ended !== undefined) {
+        await ctx.revocations.revoke(ended.sid, ended.createdAt + ctx.absoluteSeconds)
       }
-      return manager.clear(request)
+      return end(ctx, request, manager.clear(request))
     },
 
     sealTransaction: (tx, request) => sealTransaction(ctx, tx, request),
@@ -183,7 +188,40 @@ export function createSessionManager(options: SessionOptions): SessionManager {
   return Object.freeze(manager)
 }
 
+/** Deletes the server-side session of `request` (store mode); resolves `clearing`. */
+async function end(ctx: SessionContext, request: Request, clearing: string[]): Promise<string[]> {
+  if (ctx.store !== undefined) {
+    const ref = await readRef(ctx, request)
+    if (ref !== undefined) await storeCall(() => ctx.store?.delete(STORE_KEY_PREFIX + ref.r))
+  }
+  return clearing
+}
+
+/** Revokes the live session `request` carries when a new session `sid` takes its place. */
+async function retireReplaced(ctx: SessionContext, request: Request, sid: string): Promise<void> {
+  if (!request.headers.has('cookie')) return
+  const previous = identify(await readCookiePayload(ctx, request))
+  if (previous === undefined || previous.sid === sid) return
+  await ctx.revocations.revoke(previous.sid, previous.createdAt + ctx.absoluteSeconds)
+}
+
+/** The session id and creation time a sealed cookie payload names, in either mode. */
+function identify(payload: unknown): { sid: string; createdAt: number } | undefined {
+  if (isCookieSessionPayload(payload)) return { sid: payload.s.sid, createdAt: payload.s.createdAt }
+  if (isCookieRefPayload(payload)) return { sid: payload.r, createdAt: payload.c }
+  return undefined
+}
+
 async function readSession(
+  ctx: SessionContext,
+  request: Request,
+): Promise<SessionData | undefined> {
+  const session = await openSession(ctx, request)
+  if (session === undefined || (await ctx.revocations.isRevoked(session.sid))) return undefined
+  return session
+}
+
+async function openSession(
   ctx: SessionContext,
   request: Request,
 ): Promise<SessionData | undefined> {

@@ -1,6 +1,7 @@
 import type { CacheStore } from '../cache/store.ts'
 import type { Logger } from '../logger.ts'
 import type { SessionSecret } from './keys.ts'
+import type { SessionRevocations } from './revocations.ts'
 
 /**
  * The signed-in user a session belongs to.
@@ -117,6 +118,11 @@ export interface SessionOptions {
   maxChunks?: number
   /** Keep session payloads server-side; the cookie then holds only the sealed session id. */
   store?: SessionStore
+  /**
+   * Where ended sessions are recorded, so a copy of a signed-out cookie opens nothing. Default: in
+   * this process only. Give one over the shared store when the app runs on several instances.
+   */
+  revocations?: SessionRevocations
   /** Lifetime of a sign-in transaction cookie. Default 600 (10 minutes). */
   transactionSeconds?: number
   /** Most sign-in transactions pending at once (tabs); the oldest is dropped. Default 5. */

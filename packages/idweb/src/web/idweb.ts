@@ -15,7 +15,7 @@ import { createClientCredential } from '../credentials/client-credential.ts'
 import { ConfigError } from '../errors.ts'
 import { type Logger, silentLogger } from '../logger.ts'
 import { createProtocolContext, type ProtocolContext } from '../protocol/context.ts'
-import { createSessionManager, type SessionManager } from '../session/index.ts'
+import { createSessionManager, type SessionManager, SessionRevocations } from '../session/index.ts'
 import { callback } from './callback.ts'
 import { ConsumedStates } from './consumed-states.ts'
 import type { SignedInUser, WebContext } from './context.ts'
@@ -101,6 +101,9 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
       'is required for a web app: give at least one random secret of 32+ characters (e.g. `openssl rand -base64 48`).',
     )
   }
+  const cache = deps.cache ?? new TokenCache({ logger, clock })
+  // Sign-outs are recorded where the tokens are: with a shared store, every instance sees them.
+  const revocations = new SessionRevocations({ store: cache.store, logger, clock })
   const sessions = createSessionManager({
     secrets: config.session.secrets,
     ...(config.session.cookieName ? { cookieName: config.session.cookieName } : {}),
@@ -108,6 +111,7 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
     ...(config.session.absoluteSeconds ? { absoluteSeconds: config.session.absoluteSeconds } : {}),
     ...(config.session.secure !== undefined ? { secure: config.session.secure } : {}),
     ...(deps.sessionStore ? { store: deps.sessionStore } : {}),
+    revocations,
     logger,
     clock,
   })
@@ -145,7 +149,6 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
     }
     return ctx
   }
-  const cache = deps.cache ?? new TokenCache({ logger, clock })
   const acquirer = new TokenAcquirer({
     cache,
     protocol,

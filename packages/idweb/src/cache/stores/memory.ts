@@ -43,6 +43,11 @@ export class MemoryStore implements CacheStore {
     return this.#entries.size
   }
 
+  /** The live keys, optionally only those starting with `prefix` (for inspection and tests). */
+  keys(prefix = ''): string[] {
+    return [...this.#entries.keys()].filter((key) => key.startsWith(prefix) && this.#live(key))
+  }
+
   async get(key: string): Promise<Uint8Array | undefined> {
     this.#open()
     const entry = this.#live(key)

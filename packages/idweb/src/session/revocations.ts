@@ -1,0 +1,170 @@
+import { createHash } from 'node:crypto'
+import type { CacheStore } from '../cache/store.ts'
+import { ConfigError } from '../errors.ts'
+import { type Logger, silentLogger } from '../logger.ts'
+
+/** Where revocation records are shared between instances: the token cache's store fits. */
+export type RevocationStore = Pick<CacheStore, 'get' | 'set'>
+
+/** Options of {@link SessionRevocations}. */
+export interface SessionRevocationsOptions {
+  /**
+   * The store shared by every instance of the app (pass the token cache's), so a sign-out on one
+   * instance ends the session on all of them. Absent: this process only.
+   */
+  store?: RevocationStore | undefined
+  /** Most revocations remembered in process memory. Default 100,000. */
+  maxEntries?: number
+  /** How long a store call may take. Default 250 ms. */
+  storeTimeoutMs?: number
+  logger?: Logger
+  /** Epoch ms. Default `Date.now`. */
+  clock?: () => number
+}
+
+const KEY_PREFIX = 'idweb:revoked:'
+/** At most one "store failed" warning per this many ms: an outage must not flood the log. */
+const WARN_EVERY_MS = 10_000
+
+/**
+ * Sessions that ended before their cookie did: a sign-out, or a session replaced by a new sign-in.
+ * A sealed cookie stays cryptographically valid until its absolute expiry, so a copy of it would
+ * still open the session; the record of its id, kept until that expiry could have passed, is what
+ * makes the copy dead.
+ *
+ * Records live in process memory (bounded, positive entries only) and, when a store is given, in
+ * the store under `idweb:revoked:<sha256 of the session id>`, with the remaining lifetime as TTL.
+ * A check is one map lookup, plus one store read when a store is given. A store that fails or
+ * times out reads as "not revoked" (logged, at most once per 10 s): a store outage must not sign
+ * everyone out; the process's own records still hold.
+ *
+ * @example
+ * ```ts
+ * const revocations = new SessionRevocations({ store: redisStore })
+ * const sessions = createSessionManager({ secrets, revocations })
+ * ```
+ */
+export class SessionRevocations {
+  readonly #local = new Map<string, number>()
+  readonly #store: RevocationStore | undefined
+  readonly #max: number
+  readonly #timeoutMs: number
+  readonly #logger: Logger
+  readonly #clock: () => number
+  #lastWarning = Number.NEGATIVE_INFINITY
+
+  constructor(options: SessionRevocationsOptions = {}) {
+    this.#store = options.store
+    this.#max = options.maxEntries ?? 100_000
+    if (!Number.isSafeInteger(this.#max) || this.#max < 1) {
+      throw new ConfigError('session.revocations.maxEntries', 'must be a positive whole number')
+    }
+    this.#timeoutMs = options.storeTimeoutMs ?? 250
+    this.#logger = options.logger ?? silentLogger
+    this.#clock = options.clock ?? Date.now
+  }
+
+  /** Revocations held in process memory. */
+  get size(): number {
+    return this.#local.size
+  }
+
+  /**
+   * Records that session `sid` ended, until `untilSeconds` (epoch seconds: when its cookie expires
+   * at the latest). Resolves `false` when the store did not confirm (other instances may then
+   * still accept a copy of the cookie; logged as an error).
+   */
+  async revoke(sid: string, untilSeconds: number): Promise<boolean> {
+    const ttl = untilSeconds - this.#now()
+    if (ttl <= 0) return true
+    this.#remember(sid, untilSeconds)
+    const store = this.#store
+    if (store === undefined) return true
+    const written = await this.#bounded(() =>
+      store.set(keyOf(sid), new TextEncoder().encode(String(untilSeconds)), ttl),
+    )
+    if (!written.ok) {
+      this.#logger.error(
+        'a session ended but the shared store did not record it: other instances may accept copies of its cookie',
+        { reason: written.reason },
+      )
+    }
+    return written.ok
+  }
+
+  /** Whether session `sid` was revoked. Never rejects. */
+  async isRevoked(sid: string): Promise<boolean> {
+    const until = this.#local.get(sid)
+    if (until !== undefined) {
+      if (until > this.#now()) return true
+      this.#local.delete(sid)
+    }
+    const store = this.#store
+    if (store === undefined) return false
+    const read = await this.#bounded(() => store.get(keyOf(sid)))
+    if (!read.ok) {
+      this.#warn(
+        'session revocation check failed; treating the session as not revoked',
+        read.reason,
+      )
+      return false
+    }
+    if (read.value === undefined) return false
+    const stored = Number(new TextDecoder().decode(read.value))
+    // Another instance revoked it: remember locally so later checks skip the store.
+    this.#remember(sid, Number.isSafeInteger(stored) ? stored : this.#now() + 3600)
+    return true
+  }
+
+  #remember(sid: string, untilSeconds: number): void {
+    this.#local.delete(sid)
+    this.#local.set(sid, untilSeconds)
+    if (this.#local.size <= this.#max) return
+    const now = this.#now()
+    for (const [key, until] of this.#local) {
+      if (this.#local.size <= this.#max) return
+      if (until <= now) this.#local.delete(key)
+    }
+    // Still full of live records: the oldest goes. Without a store, its cookie would open again.
+    const oldest = this.#local.keys().next()
+    if (!oldest.done) this.#local.delete(oldest.value)
+    if (this.#store === undefined) {
+      this.#warn('more live session revocations than maxEntries: the oldest was forgotten', 'full')
+    }
+  }
+
+  async #bounded<T>(
+    call: () => Promise<T>,
+  ): Promise<{ ok: true; value: T } | { ok: false; reason: string }> {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.#timeoutMs)
+    })
+    try {
+      const work = Promise.resolve().then(call)
+      work.catch(() => {})
+      const value = await Promise.race([work, timeout])
+      if (value === 'timeout') return { ok: false, reason: 'timeout' }
+      return { ok: true, value: value as T }
+    } catch (err) {
+      return { ok: false, reason: err instanceof Error ? err.name : 'error' }
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  #warn(message: string, reason: string): void {
+    const now = this.#clock()
+    if (now - this.#lastWarning < WARN_EVERY_MS) return
+    this.#lastWarning = now
+    this.#logger.warn(message, { reason })
+  }
+
+  #now(): number {
+    return Math.floor(this.#clock() / 1000)
+  }
+}
+
+function keyOf(sid: string): string {
+  return KEY_PREFIX + createHash('sha256').update(sid).digest('base64url')
+}
