@@ -23,8 +23,16 @@ export const errorRegistry = {
   IDW_DISCOVERY_FAILED: { status: 502, expose: false },
   /** A token's issuer is not the configured one (or its tenant is not allowed). */
   IDW_ISSUER_INVALID: { status: 401, expose: true },
-  /** The provider answered a token request with an OAuth error. */
+  /**
+   * The provider answered a token request with an OAuth error, or with something that is not a
+   * usable answer (not JSON, cut short, larger than `provider.maxResponseBytes`).
+   */
   IDW_PROTOCOL_ERROR: { status: 502, expose: false },
+  /**
+   * The provider could not be reached, did not answer within `provider.timeoutMs`, or answered
+   * 429 or 5xx: a transient outage. `Retry-After` is passed on when the provider sent one.
+   */
+  IDW_PROVIDER_UNAVAILABLE: { status: 503, expose: false },
   /** The user must interact again: sign in, consent to more scopes, or satisfy a claims challenge. */
   IDW_INTERACTION_REQUIRED: { status: 401, expose: true },
   /** The sign-in callback's `state` is missing, altered, expired or already used. */
@@ -94,6 +102,31 @@ export class ConfigError extends IdwebError {
   constructor(key: string, message: string, options: IdwebErrorOptions = {}) {
     super('IDW_CONFIG_INVALID', `${key}: ${message}`, options)
     this.key = key
+  }
+}
+
+/**
+ * The identity provider is unavailable: unreachable, too slow, or answering 429 or 5xx. The
+ * message names the URL called and what went wrong; it never holds a token.
+ */
+export class ProviderUnavailableError extends IdwebError {
+  override readonly name = 'ProviderUnavailableError'
+  /** The provider URL called, without its query string. */
+  readonly url: string
+  /** The provider's HTTP status, when it answered at all. */
+  readonly providerStatus: number | undefined
+  /** Seconds the provider asked callers to wait (`Retry-After`), when it said. */
+  readonly retryAfterSeconds: number | undefined
+
+  constructor(
+    url: string,
+    message: string,
+    options: IdwebErrorOptions & { providerStatus?: number; retryAfterSeconds?: number } = {},
+  ) {
+    super('IDW_PROVIDER_UNAVAILABLE', message, options)
+    this.url = url
+    this.providerStatus = options.providerStatus
+    this.retryAfterSeconds = options.retryAfterSeconds
   }
 }
 

@@ -1,3 +1,5 @@
+import { readAtMost } from '../http/read-limited.ts'
+
 /**
  * A `fetch`-compatible function; inject one to route through a proxy or to test.
  *
@@ -31,26 +33,10 @@ export async function readJsonLimited(response: Response, maxBytes: number): Pro
     await response.body?.cancel().catch(() => {})
     throw new ResponseLimitError(`response of ${declared} bytes exceeds the ${maxBytes}-byte limit`)
   }
-  const body = response.body
-  if (body === null) throw new ResponseLimitError('response has no body')
-  const reader = body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {})
-      throw new ResponseLimitError(`response exceeds the ${maxBytes}-byte limit`)
-    }
-    chunks.push(value)
-  }
-  const bytes = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
+  if (response.body === null) throw new ResponseLimitError('response has no body')
+  const bytes = await readAtMost(response.body, maxBytes)
+  if (bytes === undefined) {
+    throw new ResponseLimitError(`response exceeds the ${maxBytes}-byte limit`)
   }
   return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
 }

@@ -126,6 +126,7 @@ export class DiscoveryCache {
           new IdwebError(
             'IDW_DISCOVERY_FAILED',
             `Discovery at ${url} did not answer within ${this.#timeoutMs} ms: check that the authority is reachable from this server.`,
+            { status: 503 },
           ),
         )
       }, this.#timeoutMs)
@@ -133,7 +134,15 @@ export class DiscoveryCache {
     try {
       return await Promise.race([this.#fetchAndCheck(authority, controller.signal), timeout])
     } catch (err) {
-      if (isIdwebError(err)) throw err
+      if (isIdwebError(err, 'IDW_DISCOVERY_FAILED')) throw err
+      if (isIdwebError(err)) {
+        // The provider fetch's own refusal (unreachable, 5xx, not JSON, too large): named as a
+        // discovery failure, with its status (503 for an outage) and its words.
+        throw new IdwebError('IDW_DISCOVERY_FAILED', `Discovery failed: ${err.message}`, {
+          cause: err,
+          status: err.status,
+        })
+      }
       throw new IdwebError(
         'IDW_DISCOVERY_FAILED',
         `Discovery at ${url} failed: ${err instanceof Error ? err.message : String(err)}`,

@@ -4,7 +4,12 @@ import { ConfigError } from '../errors.ts'
 import { applyEnvOverrides, type ConfigTree, type ConfigValue, findKey } from './env-overrides.ts'
 import { parseJsonc } from './jsonc.ts'
 import { type AppSettingsSource, appSettingsSource } from './key-names.ts'
-import type { DownstreamApiOptions, IdwebOptions, SessionOptions } from './options.ts'
+import type {
+  DownstreamApiOptions,
+  IdwebOptions,
+  ProviderOptions,
+  SessionOptions,
+} from './options.ts'
 
 /** Options of {@link loadAppSettings}. */
 export interface LoadAppSettingsOptions {
@@ -70,7 +75,8 @@ const UNSUPPORTED_SOURCES: Readonly<Record<string, string>> = {
  * (`AzureAd__ClientId`, `DownstreamApis__TodoApi__Scopes__0`, `Idweb__Session__Secrets__0`).
  *
  * Sections: `AzureAd` (or `section`) for identity settings, `DownstreamApis` for named APIs, and
- * `Idweb` for what Identity.Web has no place for (`Session`). Credentials are collected in the
+ * `Idweb` for what Identity.Web has no place for (`Session`, `Provider`).
+ * Credentials are collected in the
  * order `ClientCredentials`, `ClientCertificates`, then `ClientSecret`. Nothing is validated here
  * beyond types and credential source types: pass the result to `resolveConfig`.
  *
@@ -123,6 +129,8 @@ export function loadAppSettings(
   const idweb = child(root, 'Idweb', 'Idweb')
   const session = idweb ? child(idweb, 'Session', 'Idweb.Session') : undefined
   if (session) out.session = sessionOptions(session)
+  const provider = idweb ? child(idweb, 'Provider', 'Idweb.Provider') : undefined
+  if (provider) out.provider = providerOptions(provider)
 
   const source: AppSettingsSource = Object.freeze({
     section: sectionName,
@@ -307,6 +315,18 @@ function downstreamApi(value: ConfigValue, name: string): DownstreamApiOptions {
     if (v !== undefined) api[prop] = v
   }
   return api as unknown as DownstreamApiOptions
+}
+
+function providerOptions(tree: ConfigTree): ProviderOptions {
+  const provider: ProviderOptions = {}
+  for (const key of ['TimeoutMs', 'MaxResponseBytes'] as const) {
+    const k = findKey(tree, key)
+    if (k === undefined) continue
+    const value = convert(tree[k] as ConfigValue, 'number', `Idweb.Provider.${key}`)
+    if (typeof value === 'number')
+      provider[key === 'TimeoutMs' ? 'timeoutMs' : 'maxResponseBytes'] = value
+  }
+  return provider
 }
 
 function sessionOptions(tree: ConfigTree): SessionOptions {

@@ -35,6 +35,7 @@ function pascal(segment: string): string {
  * name('clientId') // 'AzureAd.ClientId'
  * name('downstreamApis.TodoApi.baseUrl') // 'DownstreamApis.TodoApi.BaseUrl'
  * name('session.secrets') // 'Idweb.Session.Secrets'
+ * name('provider.timeoutMs') // 'Idweb.Provider.TimeoutMs'
  * settingNamer(undefined)('clientId') // 'clientId'
  * ```
  */
@@ -59,6 +60,8 @@ export function settingNamer(source: AppSettingsSource | undefined): (path: stri
       )
     }
     if (head === 'session') return ['Idweb', 'Session', ...segments.slice(1).map(pascal)].join('.')
+    if (head === 'provider')
+      return ['Idweb', 'Provider', ...segments.slice(1).map(pascal)].join('.')
     return [source.section, ...segments.map(pascal)].join('.')
   }
 }

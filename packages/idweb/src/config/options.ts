@@ -26,6 +26,23 @@ export interface SessionOptions {
 }
 
 /**
+ * Bounds of every call to the identity provider (discovery, signing keys, token endpoint). What
+ * breaks them is refused with a typed error (`IDW_PROVIDER_UNAVAILABLE`, `IDW_PROTOCOL_ERROR`)
+ * rather than waited on or buffered.
+ *
+ * @example
+ * ```ts
+ * const provider: ProviderOptions = { timeoutMs: 5000 }
+ * ```
+ */
+export interface ProviderOptions {
+  /** The whole call, body included, must end within this many ms. Default 10,000 (100–120,000). */
+  timeoutMs?: number
+  /** Largest answer read, in bytes. Default 262,144 (16,384–16,777,216). */
+  maxResponseBytes?: number
+}
+
+/**
  * A named downstream web API (Identity.Web's `DownstreamApis` entries).
  *
  * @example
@@ -105,7 +122,7 @@ export interface IdwebOptions {
   initialScopes?: string | readonly string[]
   /** Multi-tenant apps: tenant GUIDs allowed to sign in. Absent: any tenant. */
   allowedTenants?: readonly string[]
-  /** Leeway for `exp`/`nbf`/`iat`, in seconds. Default 60 (0–300). */
+  /** Leeway for `exp`/`nbf`/`iat`, in seconds. Default 300, as Identity.Web's clock skew (0–600). */
   clockToleranceSeconds?: number
   /** Refresh an access token this many seconds before it expires. Default 300. */
   tokenRefreshWindowSeconds?: number
@@ -115,6 +132,8 @@ export interface IdwebOptions {
   idTokenSigningAlgs?: readonly string[]
   /** Session cookie settings. Required for web apps that sign users in. */
   session?: SessionOptions
+  /** Bounds of calls to the identity provider. */
+  provider?: ProviderOptions
   /** Named downstream APIs. */
   downstreamApis?: Readonly<Record<string, DownstreamApiOptions>>
   /**

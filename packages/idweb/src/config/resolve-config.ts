@@ -9,7 +9,7 @@ import { deepFreeze } from './deep-freeze.ts'
 import { appSettingsSource, settingNamer } from './key-names.ts'
 import type { IdwebOptions } from './options.ts'
 import { resolveAuthority } from './resolve-authority.ts'
-import { resolveDownstreamApi, resolveSession } from './resolve-sections.ts'
+import { resolveDownstreamApi, resolveProvider, resolveSession } from './resolve-sections.ts'
 import type { ResolvedConfig, ResolvedDownstreamApi } from './resolved-config.ts'
 import {
   closest,
@@ -51,6 +51,7 @@ const KNOWN_KEYS: readonly (keyof IdwebOptions)[] = [
   'pkceMethod',
   'idTokenSigningAlgs',
   'session',
+  'provider',
   'downstreamApis',
   'allowInsecureHttp',
   'signUpSignInPolicyId',
@@ -253,6 +254,7 @@ export function resolveConfig(
     pkceMethod,
     idTokenSigningAlgs,
     session: input.session === undefined ? undefined : resolveSession(input.session, name),
+    provider: resolveProvider(input.provider, name),
     downstreamApis,
     allowInsecureHttp,
     b2c: b2cPolicies(input, authority.kind === 'b2c' ? authority.policy : undefined, name),

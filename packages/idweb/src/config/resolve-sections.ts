@@ -1,7 +1,11 @@
 import type { Authority } from '../authority/authority.ts'
 import { ConfigError } from '../errors.ts'
-import type { DownstreamApiOptions, SessionOptions } from './options.ts'
-import type { ResolvedDownstreamApi, ResolvedSessionOptions } from './resolved-config.ts'
+import type { DownstreamApiOptions, ProviderOptions, SessionOptions } from './options.ts'
+import type {
+  ResolvedDownstreamApi,
+  ResolvedProviderOptions,
+  ResolvedSessionOptions,
+} from './resolved-config.ts'
 import { integer, isLoopbackHost, isPlaceholder, scopeList } from './validators.ts'
 
 const MIN_SECRET_LENGTH = 32
@@ -68,6 +72,34 @@ export function resolveSession(
     rollingSeconds: seconds(input.rollingSeconds, 'session.rollingSeconds'),
     absoluteSeconds: seconds(input.absoluteSeconds, 'session.absoluteSeconds'),
     secure: input.secure,
+  }
+}
+
+/**
+ * Validates the bounds of provider calls, with their defaults.
+ *
+ * @throws ConfigError naming the setting.
+ * @example
+ * ```ts
+ * resolveProvider({ timeoutMs: 5000 }, (k) => k) // { timeoutMs: 5000, maxResponseBytes: 262144 }
+ * ```
+ */
+export function resolveProvider(
+  input: ProviderOptions | undefined,
+  name: (key: string) => string,
+): ResolvedProviderOptions {
+  if (input !== undefined && (typeof input !== 'object' || input === null)) {
+    throw new ConfigError(name('provider'), 'must be an object (timeoutMs, maxResponseBytes).')
+  }
+  return {
+    timeoutMs: integer(input?.timeoutMs, name('provider.timeoutMs'), 10_000, 100, 120_000),
+    maxResponseBytes: integer(
+      input?.maxResponseBytes,
+      name('provider.maxResponseBytes'),
+      256 * 1024,
+      16 * 1024,
+      16 * 1024 * 1024,
+    ),
   }
 }
 

@@ -23,6 +23,12 @@ export interface ResolvedSessionOptions {
   readonly secure: boolean | undefined
 }
 
+/** Bounds of provider calls after validation. */
+export interface ResolvedProviderOptions {
+  readonly timeoutMs: number
+  readonly maxResponseBytes: number
+}
+
 /** Azure AD B2C user flows. */
 export interface ResolvedB2cPolicies {
   readonly signUpSignIn: string
@@ -62,6 +68,7 @@ export interface ResolvedConfig {
   readonly idTokenSigningAlgs: readonly string[] | undefined
   /** `undefined` when no session was configured (e.g. a protected API only). */
   readonly session: ResolvedSessionOptions | undefined
+  readonly provider: ResolvedProviderOptions
   readonly downstreamApis: Readonly<Record<string, ResolvedDownstreamApi>>
   readonly allowInsecureHttp: boolean
   readonly b2c: ResolvedB2cPolicies | undefined

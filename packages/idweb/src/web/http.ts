@@ -1,4 +1,10 @@
-import { IdwebError, isIdwebError } from '../errors.ts'
+import {
+  IdwebError,
+  type IdwebErrorCode,
+  isIdwebError,
+  ProviderUnavailableError,
+} from '../errors.ts'
+import { readAtMost } from '../http/read-limited.ts'
 
 /** The largest sign-in callback body idweb reads (`form_post`). Real ones are a few kilobytes. */
 export const MAX_CALLBACK_BYTES = 64 * 1024
@@ -57,21 +63,9 @@ function singleValued(params: URLSearchParams): URLSearchParams {
 }
 
 async function readLimited(request: Request, limit: number): Promise<string> {
-  if (!request.body) return ''
-  const reader = request.body.getReader()
-  const chunks: Uint8Array[] = []
-  let total = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    total += value.byteLength
-    if (total > limit) {
-      await reader.cancel().catch(() => {})
-      throw tooLarge()
-    }
-    chunks.push(value)
-  }
-  return Buffer.concat(chunks).toString('utf8')
+  const bytes = await readAtMost(request.body, limit)
+  if (bytes === undefined) throw tooLarge()
+  return new TextDecoder().decode(bytes)
 }
 
 function tooLarge(): IdwebError {
@@ -127,21 +121,51 @@ export function errorResponse(
   const message =
     known?.expose === true
       ? known.message
-      : 'Something went wrong while signing you in. Please try again.'
+      : ((known && PUBLIC_MESSAGES[known.code]) ??
+        'Something went wrong while signing you in. Please try again.')
   const headers = new Headers({ 'cache-control': 'no-store' })
   for (const c of setCookies) headers.append('set-cookie', c)
+  const wait = retryAfterOf(err)
+  if (wait !== undefined) headers.set('retry-after', String(wait))
   if (wantsJson(request)) {
     headers.set('content-type', 'application/json; charset=utf-8')
     return new Response(JSON.stringify({ error: code, message }), { status, headers })
   }
   headers.set('content-type', 'text/html; charset=utf-8')
-  const title = status === 401 ? 'Sign-in required' : status < 500 ? 'Sign-in failed' : 'Error'
+  const title =
+    status === 401
+      ? 'Sign-in required'
+      : status < 500
+        ? 'Sign-in failed'
+        : status === 502 || status === 503
+          ? 'Sign-in is unavailable'
+          : 'Error'
   const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(
     title,
   )}</title><meta name="viewport" content="width=device-width, initial-scale=1"></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem"><h1>${escapeHtml(
     title,
   )}</h1><p>${escapeHtml(message)}</p><p><small>Error code: ${escapeHtml(code)}</small></p><p><a href="/">Back to the home page</a></p></body></html>`
   return new Response(body, { status, headers })
+}
+
+/** What people are told of errors whose own message is not for them. */
+const PUBLIC_MESSAGES: Partial<Record<IdwebErrorCode, string>> = {
+  IDW_PROVIDER_UNAVAILABLE:
+    'The sign-in service is not answering right now. Please try again in a moment.',
+  IDW_DISCOVERY_FAILED:
+    'The sign-in service cannot be reached, or it answered in a way this app cannot use. Please try again later.',
+  IDW_PROTOCOL_ERROR:
+    'The sign-in service answered in a way this app cannot use. Please try again later.',
+}
+
+/** The `Retry-After` seconds a provider outage anywhere in `err`'s causes asked for. */
+function retryAfterOf(err: unknown): number | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (e instanceof ProviderUnavailableError && e.retryAfterSeconds !== undefined) {
+      return e.retryAfterSeconds
+    }
+  }
+  return undefined
 }
 
 /**

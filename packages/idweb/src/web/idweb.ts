@@ -13,6 +13,7 @@ import { resolveConfig } from '../config/resolve-config.ts'
 import type { ResolvedConfig } from '../config/resolved-config.ts'
 import { createClientCredential } from '../credentials/client-credential.ts'
 import { ConfigError } from '../errors.ts'
+import { createProviderFetch } from '../http/provider-fetch.ts'
 import { type Logger, silentLogger } from '../logger.ts'
 import { createProtocolContext, type ProtocolContext } from '../protocol/context.ts'
 import { createSessionManager, type SessionManager, SessionRevocations } from '../session/index.ts'
@@ -37,10 +38,11 @@ export interface IdwebDependencies {
   /** Server-side session store; default: the session lives in the encrypted cookie. */
   sessionStore?: Pick<CacheStore, 'get' | 'set' | 'delete'>
   logger?: Logger
-  /** Replaces `fetch` for provider calls (proxies; tests that inject provider faults). */
+  /**
+   * Replaces `fetch` for provider calls (proxies; tests that inject provider faults). The
+   * configured bounds (`provider.timeoutMs`, `provider.maxResponseBytes`) apply on top of it.
+   */
   fetch?: typeof fetch
-  /** Timeout of each provider call. Default 10 s. */
-  httpTimeoutMs?: number
   /** Epoch ms. */
   clock?: () => number
   /** Environment for configuration (`NODE_ENV`). Default `process.env`. */
@@ -117,16 +119,18 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
   })
   const credential = config.credentials[0]
   const clientAuth = credential ? createClientCredential(credential).clientAuth : oauth.None()
+  // Every provider call, oauth4webapi's included, goes through the same bounded fetch.
+  const providerFetch = createProviderFetch({ ...config.provider, fetch: deps.fetch, logger })
   const http = {
-    timeoutMs: deps.httpTimeoutMs ?? 10_000,
-    fetch: deps.fetch,
+    timeoutMs: config.provider.timeoutMs,
+    fetch: providerFetch,
     allowInsecureRequests: config.allowInsecureHttp,
   }
   const discovery = new DiscoveryCache({
     allowInsecureHttp: config.allowInsecureHttp,
     timeoutMs: http.timeoutMs,
     logger,
-    ...(deps.fetch ? { fetch: deps.fetch as unknown as DiscoveryFetch } : {}),
+    fetch: providerFetch as DiscoveryFetch,
   })
   const isEntra = config.authority.kind !== 'oidc'
   // One context per discovery document: rebuilt only when discovery fetches a new one.

@@ -77,6 +77,29 @@ describe('loadAppSettings', () => {
     assert.deepEqual(options.session?.secrets, [SESSION])
   })
 
+  test('Idweb.Provider bounds provider calls: file, environment, defaults, and named errors', () => {
+    const base = {
+      AzureAd: { TenantId: 'common', ClientId: 'c', ClientSecret: 's' },
+      Idweb: { Provider: { TimeoutMs: 5000 } },
+    }
+    const fromFile = resolveConfig(loadAppSettings(base, { env: {} }))
+    assert.deepEqual(fromFile.provider, { timeoutMs: 5000, maxResponseBytes: 262_144 })
+    const fromEnv = resolveConfig(
+      loadAppSettings(base, { env: { Idweb__Provider__MaxResponseBytes: '65536' } }),
+    )
+    assert.equal(fromEnv.provider.maxResponseBytes, 65_536)
+    const defaults = resolveConfig(loadAppSettings({ AzureAd: base.AzureAd }, { env: {} }))
+    assert.deepEqual(defaults.provider, { timeoutMs: 10_000, maxResponseBytes: 262_144 })
+    assert.throws(
+      () => resolveConfig(loadAppSettings({ ...base, Idweb: { Provider: { TimeoutMs: 5 } } })),
+      (err: unknown) => isIdwebError(err) && /Idweb\.Provider\.TimeoutMs/.test(err.message),
+    )
+    assert.throws(
+      () => loadAppSettings({ ...base, Idweb: { Provider: { TimeoutMs: 'soon' } } }),
+      (err: unknown) => isIdwebError(err) && /Idweb\.Provider\.TimeoutMs/.test(err.message),
+    )
+  })
+
   test('a custom section name is honoured', () => {
     const options = loadAppSettings(
       { Entra: { TenantId: 'common', ClientId: 'x' } },
