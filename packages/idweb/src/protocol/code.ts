@@ -96,18 +96,33 @@ export async function redeemCode(
       throw toIdwebError(err, redemption.scopes)
     throw idTokenError(err)
   }
-  await checkIdTokenSignature(ctx, as, response)
+  await checkIdTokenSignature(ctx, as, response, processed)
   return toTokenResult(processed, redemption.scopes)
 }
 
-/** Verifies the ID token's signature with the provider's published keys. */
+/**
+ * Verifies the ID token's signature with the provider's published keys, and what oauth4webapi
+ * leaves unchecked: an `iat` later than now plus the clock tolerance (a token from the future).
+ */
 export async function checkIdTokenSignature(
   ctx: ProtocolContext,
   as: oauth.AuthorizationServer,
   response: Response,
+  processed: oauth.TokenEndpointResponse,
 ): Promise<void> {
+  const claims = oauth.getValidatedIdTokenClaims(processed)
+  const now = Math.floor(Date.now() / 1000)
+  if (claims && claims.iat > now + ctx.clockToleranceSeconds) {
+    throw new IdwebError(
+      'IDW_ID_TOKEN_INVALID',
+      `The ID token was rejected: it was issued ${claims.iat - now} s in the future, more than the ${ctx.clockToleranceSeconds} s clock tolerance.`,
+    )
+  }
   try {
-    await oauth.validateApplicationLevelSignature(as, response, requestOptions(ctx.http))
+    await oauth.validateApplicationLevelSignature(as, response, {
+      ...requestOptions(ctx.http),
+      [oauth.jwksCache]: ctx.jwksCache,
+    })
   } catch (err) {
     throw idTokenError(err)
   }

@@ -4,8 +4,8 @@ import * as oauth from 'oauth4webapi'
 export interface HttpOptions {
   /** Abort every provider request after this many milliseconds. */
   timeoutMs: number
-  /** Replaces `fetch` (proxies, tests that inject a provider fault). */
-  fetch?: typeof fetch | undefined
+  /** Replaces `fetch`: the app's bounded provider fetch, a proxy, or a test's provider fault. */
+  fetch?: ((url: string, init: RequestInit) => Promise<Response>) | undefined
   /** Allows `http:` provider endpoints. Development only; configuration makes it loud. */
   allowInsecureRequests?: boolean | undefined
 }
@@ -31,6 +31,15 @@ export interface ProtocolContext {
    * whose tokens are accepted (`undefined`: any).
    */
   allowedTenants?: readonly string[] | undefined
+  /**
+   * The provider's signing keys, shared by every ID token check of this context (the issuer filled
+   * per tenant included): fetched once, refreshed after 5 minutes, and refetched for an unknown
+   * `kid` at most once a minute (oauth4webapi's policy); a `jku`, `x5u` or `jwk` header is never
+   * followed.
+   */
+  jwksCache: oauth.JWKSCacheInput
+  /** Leeway for `exp`, `nbf` and `iat`, in seconds. */
+  clockToleranceSeconds: number
 }
 
 /** The oauth4webapi request options for one provider call. */
@@ -91,5 +100,7 @@ export function createProtocolContext(input: ProtocolContextInput): ProtocolCont
     requestClientInfo: input.isEntra,
     entraScopes: input.isEntra,
     allowedTenants: input.allowedTenants?.map((t) => t.toLowerCase()),
+    jwksCache: {},
+    clockToleranceSeconds: input.clockToleranceSeconds,
   }
 }

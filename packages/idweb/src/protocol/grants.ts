@@ -1,5 +1,5 @@
 import * as oauth from 'oauth4webapi'
-import { InteractionRequiredError } from '../errors.ts'
+import { IdwebError, InteractionRequiredError } from '../errors.ts'
 import { checkIdTokenSignature, issuerFor } from './code.ts'
 import { type ProtocolContext, requestOptions } from './context.ts'
 import { toIdwebError } from './errors.ts'
@@ -43,10 +43,18 @@ export async function refreshGrant(
       { ...requestOptions(ctx.http), additionalParameters: additional },
     )
     const as = await issuerFor(ctx, response)
-    const processed = await oauth.processRefreshTokenResponse(as, ctx.client, response)
+    const processed = await oauth
+      .processRefreshTokenResponse(as, ctx.client, response)
+      .catch((err: unknown) => {
+        throw isIdTokenFailure(err)
+          ? new IdwebError('IDW_ID_TOKEN_INVALID', 'The refreshed ID token was rejected', {
+              cause: err,
+            })
+          : err
+      })
     const result = toTokenResult(processed, request.scopes)
     if (result.idTokenClaims) {
-      await checkIdTokenSignature(ctx, as, response)
+      await checkIdTokenSignature(ctx, as, response, processed)
       const { iss, sub } = result.idTokenClaims
       if (request.subject && (iss !== request.subject.iss || sub !== request.subject.sub)) {
         throw new InteractionRequiredError('login_required', request.scopes, {
@@ -62,6 +70,17 @@ export async function refreshGrant(
     }
     throw mapped
   }
+}
+
+/** Whether oauth4webapi refused a token response because of its ID token (claims, times, form). */
+function isIdTokenFailure(err: unknown): boolean {
+  if (err instanceof oauth.UnsupportedOperationError) return true
+  if (!(err instanceof oauth.OperationProcessingError)) return false
+  return (
+    err.code === oauth.JWT_CLAIM_COMPARISON ||
+    err.code === oauth.JWT_TIMESTAMP_CHECK ||
+    /\bJWT\b|ID Token/.test(err.message)
+  )
 }
 
 /** Acquires an app-only token (client credentials), e.g. for `api://{app}/.default`. */

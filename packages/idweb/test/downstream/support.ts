@@ -167,5 +167,7 @@ export function localTokenEndpoint(origin: string): ProtocolContext {
     http: { timeoutMs: 5_000, allowInsecureRequests: true },
     requestClientInfo: false,
     entraScopes: false,
+    jwksCache: {},
+    clockToleranceSeconds: 0,
   }
 }
