@@ -164,6 +164,16 @@ describe('Entra multi-tenant, through the callback', () => {
     assert.equal(res.status, 303, await res.clone().text())
   })
 
+  it('the provider’s keys are fetched once for many sign-ins, whatever tenant each names', async () => {
+    const h = opHarness(op, { shape: 'entra-multi-tenant' })
+    const before = op.hitsOf(op.jwksPath)
+    for (const tenant of [TENANT, OTHER_TENANT, TENANT]) {
+      const res = await signInAs(h, () => ({ iss: op.entraIssuer(tenant), tid: tenant }))
+      assert.equal(res.status, 303, await res.clone().text())
+    }
+    assert.equal(op.hitsOf(op.jwksPath), before + 1)
+  })
+
   it('iss of tenant X carrying tid Y → rejected', async () => {
     const h = opHarness(op, { shape: 'entra-multi-tenant' })
     const res = await signInAs(h, () => ({ iss: op.entraIssuer(TENANT), tid: OTHER_TENANT }))
