@@ -31,6 +31,16 @@ export function checkAuthorizationResponse(
   params: URLSearchParams,
   expectedState: string,
 ): URLSearchParams {
+  // Present but empty, these would read as absent to the checks below: an `error=` beside a code
+  // is neither a success nor an error response.
+  for (const name of ['error', 'iss']) {
+    if (params.has(name) && !params.get(name)) {
+      throw new IdwebError(
+        'IDW_CALLBACK_INVALID',
+        `The sign-in response has an empty "${name}" parameter. Please sign in again.`,
+      )
+    }
+  }
   let checked: URLSearchParams
   try {
     checked = oauth.validateAuthResponse(ctx.as, ctx.client, params, expectedState)

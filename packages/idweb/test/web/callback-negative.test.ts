@@ -7,11 +7,9 @@ import fc from 'fast-check'
 import {
   APP,
   alice,
-  browserRequest,
   demo,
   type Harness,
   type HarnessOptions,
-  SECRETS,
   sessionCookie,
   startHarness,
 } from './harness.ts'
@@ -190,6 +188,12 @@ describe('sign-in callback: refused inputs, nothing cached, nobody signed in', (
       ))
   }
 
+  // Found by the callback property test: an empty `error=` beside the genuine code signed in.
+  for (const name of ['error', 'iss']) {
+    it(`an empty ${name} parameter beside the genuine code → 400, no token request`, () =>
+      refusedBeforeRedemption((p) => p.set(name, ''), 'IDW_CALLBACK_INVALID'))
+  }
+
   for (const [name, mutate] of [
     ['missing', (p: URLSearchParams) => p.delete('code')],
     ['empty', (p: URLSearchParams) => p.set('code', '')],
@@ -320,59 +324,6 @@ describe('sign-in callback: refused inputs, nothing cached, nobody signed in', (
     assert.equal(res.status, 403)
     assert.match(text, /access_denied/)
     assert.match(text, /IDW_AUTHORIZATION_DENIED/)
-  })
-
-  it('tampered, truncated, garbage and old-secret session cookies are anonymous, never a 500', async () => {
-    h.jar.clear()
-    const { callback } = await h.signIn(alice)
-    assert.equal(callback.status, 303)
-    const good = sessionCookie(h)
-    assert.ok(
-      good,
-      `${callback.headers.getSetCookie().join(' | ').slice(0, 400)} // ${h.jar.header(APP)?.slice(0, 200)}`,
-    )
-    const variants = [
-      `${good.slice(0, -2)}${good.at(-2) === 'A' ? 'B' : 'A'}${good.slice(-1)}`,
-      good.slice(0, good.length / 2),
-      'garbage',
-      'a.b.c.d.e',
-      '',
-      '%00%ff',
-      'x'.repeat(5000),
-    ]
-    for (const value of variants) {
-      const request = new Request(`${APP}/`, { headers: { cookie: `idweb.session=${value}` } })
-      assert.equal((await h.idweb.authenticate(request)).user, undefined, value.slice(0, 20))
-      for (const path of ['/signin', '/signout', '/signin-oidc', '/signout-callback-oidc']) {
-        const res = await h.idweb.handle(
-          new Request(`${APP}${path}`, { headers: { cookie: `idweb.session=${value}` } }),
-        )
-        assert.ok(res && res.status < 500, `${path} answered ${res?.status}`)
-      }
-    }
-    const rotatedOut = h.restart({ env: {} })
-    assert.ok((await rotatedOut.authenticate(browserRequest(h))).user, 'same secrets: signed in')
-    const rotated = await startHarness({
-      sharedIdp: idp,
-      app: { session: { secrets: ['a-brand-new-session-secret-with-enough-entropy-1'] } },
-    })
-    assert.equal(
-      (await rotated.idweb.authenticate(browserRequest(h))).user,
-      undefined,
-      'old secret no longer listed',
-    )
-    const stillListed = await startHarness({
-      sharedIdp: idp,
-      app: {
-        session: { secrets: ['a-brand-new-session-secret-with-enough-entropy-1', ...SECRETS] },
-      },
-    })
-    assert.ok(
-      (await stillListed.idweb.authenticate(browserRequest(h))).user,
-      'old secret still in the list',
-    )
-    await rotated.close()
-    await stillListed.close()
   })
 
   it('random callback requests never sign anyone in and never answer 5xx (property)', async () => {
