@@ -1,8 +1,10 @@
 // Silent token acquisition on a cache hit, idweb next to msal-node, with 1, 10,000 and 100,000
-// cached accounts: µs per call and heap per cached account. Options: --sizes=1,10000
+// cached accounts: µs per call and heap per cached account; then what the sign-out revocation
+// check adds to reading the session of an authenticated request. Options: --sizes=1,10000
 // --budget-ms=1500 (time spent measuring each scenario).
 import { microsPerCall, settledHeap } from './measure.ts'
 import { idwebSilentHit, msalNodeSilentHit, type Scenario } from './scenarios.ts'
+import { type RevocationMode, sessionRead } from './session.ts'
 
 const arg = (name: string) =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
@@ -83,5 +85,41 @@ if (smallest && largest && smallest !== largest) {
   const ratio = largest.micros / smallest.micros
   console.log(
     `idweb target ${largest.accounts.toLocaleString('en-US')} accounts within 1.5× of ${smallest.accounts}: ${ratio <= 1.5 ? 'met' : 'MISSED'} (${ratio.toFixed(2)}×)`,
+  )
+}
+
+// The revocation check on the authenticated path: the session read with the check off, with
+// revocations in process memory, and over a store (one store read per request); and the check
+// alone. Scenarios run in 3 interleaved rounds (median), since one session read is ~50-100 µs of
+// AES-GCM and JSON whose noise would hide a microsecond.
+const modes: [RevocationMode, number][] = [
+  ['off', 0],
+  ['memory', 0],
+  ['memory', 100_000],
+  ['shared store', 0],
+  ['shared store', 100_000],
+]
+const scenarios = await Promise.all(modes.map(([mode, revoked]) => sessionRead(mode, revoked)))
+const samples = scenarios.map(() => ({ read: [] as number[], check: [] as number[] }))
+for (let round = 0; round < 3; round++) {
+  for (const [i, scenario] of scenarios.entries()) {
+    const read = await microsPerCall(() => scenario.run(), { budgetMs, minCalls: 5 })
+    const check = await microsPerCall(() => scenario.check(), {
+      budgetMs: budgetMs / 2,
+      minCalls: 5,
+    })
+    samples[i]?.read.push(read.micros)
+    samples[i]?.check.push(check.micros)
+  }
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? Number.NaN
+console.log('\nSession read of an authenticated request, with the sign-out revocation check\n')
+console.log('| revocation check | sessions revoked | session read | the check alone | its share |')
+console.log('|---|--:|--:|--:|--:|')
+for (const [i, scenario] of scenarios.entries()) {
+  const read = median(samples[i]?.read ?? [])
+  const check = i === 0 ? 0 : median(samples[i]?.check ?? [])
+  console.log(
+    `| ${scenario.name} | ${(modes[i]?.[1] ?? 0).toLocaleString('en-US')} | ${fmtMicros(read)} | ${i === 0 ? '–' : fmtMicros(check)} | ${i === 0 ? '–' : `${((100 * check) / read).toFixed(1)}%`} |`,
   )
 }

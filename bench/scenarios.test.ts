@@ -3,6 +3,7 @@ import { describe, it } from 'node:test'
 import { makeAccounts } from './data.ts'
 import { microsPerCall } from './measure.ts'
 import { idwebSilentHit, msalNodeSilentHit } from './scenarios.ts'
+import { sessionRead } from './session.ts'
 
 describe('bench scenarios (smoke, small N)', () => {
   it('idweb and msal-node serve the same cached token, offline', async () => {
@@ -21,6 +22,18 @@ describe('bench scenarios (smoke, small N)', () => {
       assert.equal(s.networkCalls(), 0, s.name)
       const { micros } = await microsPerCall(() => s.run(), { budgetMs: 20, minCalls: 3 })
       assert.ok(micros > 0, s.name)
+    }
+  })
+})
+
+describe('session read scenarios (smoke)', () => {
+  it('open the session with the check off, in memory and over a store, and time it', async () => {
+    for (const mode of ['off', 'memory', 'shared store'] as const) {
+      const scenario = await sessionRead(mode, 3)
+      assert.match(await scenario.run(), /^[\w-]{40,}$/, scenario.name)
+      assert.equal(await scenario.check(), false, 'the session read is not a revoked one')
+      const { micros } = await microsPerCall(() => scenario.run(), { budgetMs: 20, minCalls: 3 })
+      assert.ok(micros > 0)
     }
   })
 })
