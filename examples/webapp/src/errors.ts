@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Request } from 'express'
-import { DownstreamApiError, isIdwebError, type Logger } from 'idweb'
+import { DownstreamApiError, isIdwebError, type Logger, ProviderUnavailableError } from 'idweb'
 import type { LayoutContext } from './layout.ts'
 import { errorPage } from './pages.ts'
 
@@ -28,6 +28,9 @@ export function showErrors(
         reason: err instanceof Error ? err.message : String(err),
       })
     }
+    if (err instanceof ProviderUnavailableError && err.retryAfterSeconds !== undefined) {
+      res.set('retry-after', String(err.retryAfterSeconds))
+    }
     res
       .status(status)
       .set('cache-control', 'no-store')
@@ -42,6 +45,13 @@ function describe(err: unknown): { status: number; title: string; message: strin
       status: 502,
       title: 'A service is not working',
       message: `${err.apiName} answered with HTTP ${err.downstreamStatus}. Please try again later.`,
+    }
+  }
+  if (isIdwebError(err, 'IDW_PROVIDER_UNAVAILABLE')) {
+    return {
+      status: 503,
+      title: 'Sign-in is unavailable',
+      message: 'The sign-in service is not answering right now. Please try again in a moment.',
     }
   }
   if (isIdwebError(err, 'IDW_TIMEOUT')) {
