@@ -8,34 +8,14 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import {
-  type CryptoKey,
-  exportJWK,
-  generateKeyPair,
-  type JWK,
-  type JWTPayload,
-  SignJWT,
-} from 'jose'
+import { type JWTPayload, SignJWT } from 'jose'
+import { makeKey, type SigningKey } from '../../api/support/test-issuer.ts'
+
+export { makeKey, type SigningKey }
 
 export const CLIENT_ID = 'c1e0b4a2-5f6d-4e7c-8a9b-0c1d2e3f4a5b'
 export const TENANT = '7d1c6a51-3b2e-4f9a-9c8d-1e2f3a4b5c6d'
 export const OTHER_TENANT = '0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d'
-
-export interface SigningKey {
-  kid: string
-  alg: string
-  privateKey: CryptoKey
-  publicJwk: JWK
-}
-
-export async function makeKey(
-  alg: 'RS256' | 'ES256' = 'RS256',
-  kid: string = randomUUID(),
-): Promise<SigningKey> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true })
-  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' }
-  return { kid, alg, privateKey, publicJwk }
-}
 
 /** What the token endpoint saw. */
 export interface TokenRequest {
