@@ -142,6 +142,9 @@ export function createSessionManager(options: SessionOptions): SessionManager {
         // Already over by its own lifetimes: nothing to revoke, only cookies to clear.
         return end(ctx, request, manager.clear(request))
       }
+      // A sign-out that landed after this request read its session must not be undone by the
+      // re-seal (in store mode it would write the deleted session back).
+      if (await isRevoked(ctx, data)) return end(ctx, request, manager.clear(request))
       const maxAge = remainingSeconds(
         data.createdAt,
         now,
@@ -205,6 +208,11 @@ async function retireReplaced(ctx: SessionContext, request: Request, sid: string
   await ctx.revocations.revoke(previous.sid, previous.createdAt + ctx.absoluteSeconds)
 }
 
+/** Whether `session` was ended (signed out, replaced) before its cookie expired. */
+function isRevoked(ctx: SessionContext, session: SessionData): Promise<boolean> {
+  return ctx.revocations.isRevoked(session.sid, session.createdAt + ctx.absoluteSeconds)
+}
+
 /** The session id and creation time a sealed cookie payload names, in either mode. */
 function identify(payload: unknown): { sid: string; createdAt: number } | undefined {
   if (isCookieSessionPayload(payload)) return { sid: payload.s.sid, createdAt: payload.s.createdAt }
@@ -217,7 +225,7 @@ async function readSession(
   request: Request,
 ): Promise<SessionData | undefined> {
   const session = await openSession(ctx, request)
-  if (session === undefined || (await ctx.revocations.isRevoked(session.sid))) return undefined
+  if (session === undefined || (await isRevoked(ctx, session))) return undefined
   return session
 }
 

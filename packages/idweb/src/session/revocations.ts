@@ -13,7 +13,11 @@ export interface SessionRevocationsOptions {
    * instance ends the session on all of them. Absent: this process only.
    */
   store?: RevocationStore | undefined
-  /** Most revocations remembered in process memory. Default 100,000. */
+  /**
+   * Most revocations remembered in process memory. Default 100,000. Without a store, overflowing it
+   * fails safe: the oldest record is dropped and every session that ends no later than it did is
+   * treated as revoked (those users sign in again), so no signed-out cookie opens again.
+   */
   maxEntries?: number
   /** How long a store call may take. Default 250 ms. */
   storeTimeoutMs?: number
@@ -38,6 +42,10 @@ const WARN_EVERY_MS = 10_000
  * times out reads as "not revoked" (logged, at most once per 10 s): a store outage must not sign
  * everyone out; the process's own records still hold.
  *
+ * Without a store, the records are this process's alone: a restart forgets them, and another
+ * instance never saw them. Apps that run more than one instance, or restart while sessions live,
+ * give the token cache a shared store, which these records then use.
+ *
  * @example
  * ```ts
  * const revocations = new SessionRevocations({ store: redisStore })
@@ -46,6 +54,8 @@ const WARN_EVERY_MS = 10_000
  */
 export class SessionRevocations {
   readonly #local = new Map<string, number>()
+  /** Without a store, after an overflow: sessions ending no later than this are revoked. */
+  #floor = Number.NEGATIVE_INFINITY
   readonly #store: RevocationStore | undefined
   readonly #max: number
   readonly #timeoutMs: number
@@ -92,8 +102,12 @@ export class SessionRevocations {
     return written.ok
   }
 
-  /** Whether session `sid` was revoked. Never rejects. */
-  async isRevoked(sid: string): Promise<boolean> {
+  /**
+   * Whether session `sid`, whose cookie expires at `untilSeconds` at the latest, was revoked.
+   * Never rejects.
+   */
+  async isRevoked(sid: string, untilSeconds?: number): Promise<boolean> {
+    if (untilSeconds !== undefined && untilSeconds <= this.#floor) return true
     const until = this.#local.get(sid)
     if (until !== undefined) {
       if (until > this.#now()) return true
@@ -125,11 +139,18 @@ export class SessionRevocations {
       if (this.#local.size <= this.#max) return
       if (until <= now) this.#local.delete(key)
     }
-    // Still full of live records: the oldest goes. Without a store, its cookie would open again.
-    const oldest = this.#local.keys().next()
-    if (!oldest.done) this.#local.delete(oldest.value)
+    // Still full of live records: the oldest goes. The store still has it; without one, every
+    // session ending no later than it did counts as revoked, so its cookie cannot open again.
+    const oldest = this.#local.entries().next()
+    if (oldest.done) return
+    const [key, until] = oldest.value
+    this.#local.delete(key)
     if (this.#store === undefined) {
-      this.#warn('more live session revocations than maxEntries: the oldest was forgotten', 'full')
+      this.#floor = Math.max(this.#floor, until)
+      this.#warn(
+        'more live session revocations than maxEntries: older sessions are now treated as signed out',
+        'full',
+      )
     }
   }
 

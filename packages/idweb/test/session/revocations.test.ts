@@ -120,6 +120,79 @@ describe('session revocations', () => {
     assert.ok(performance.now() - t0 < 500)
   })
 
+  it('a signed-out cookie stays dead however many sessions end after it (regression: the overflow forgot it)', async () => {
+    const clock = testClock()
+    const revocations = new SessionRevocations({ maxEntries: 5, clock: clock.now })
+    const sessions = createSessionManager({ secrets: [SECRET_A], clock: clock.now, revocations })
+    const victim = new Jar().apply(await sessions.commit(new Request(HTTPS), sessions.create(user)))
+    const copy = victim.request()
+    await sessions.destroy(victim.request())
+    // An attacker signs in over and over on one browser: each sign-in ends the session before it.
+    clock.advance(60)
+    const attacker = new Jar()
+    for (let i = 0; i < 50; i++) {
+      attacker.apply(await sessions.commit(attacker.request(), sessions.create(user)))
+      clock.advance(1)
+    }
+    assert.ok(revocations.size <= 5, 'the bound holds')
+    assert.equal(await sessions.read(copy), undefined, 'the signed-out copy is still refused')
+    assert.ok(await sessions.read(attacker.request()), 'the live session of now still opens')
+  })
+
+  it('overflow without a store fails safe: sessions ending no later than the dropped one read as signed out', async () => {
+    const clock = testClock()
+    const revocations = new SessionRevocations({ maxEntries: 2, clock: clock.now })
+    const now = clock.seconds()
+    await revocations.revoke('first', now + 100)
+    await revocations.revoke('second', now + 200)
+    await revocations.revoke('third', now + 300)
+    assert.equal(revocations.size, 2)
+    assert.equal(await revocations.isRevoked('first', now + 100), true, 'dropped, still revoked')
+    assert.equal(await revocations.isRevoked('innocent', now + 50), true, 'an older session too')
+    assert.equal(await revocations.isRevoked('newer', now + 150), false, 'a newer one is not')
+    assert.equal(await revocations.isRevoked('third', now + 300), true)
+  })
+
+  it('with a store, overflowing the memory bound forgets nothing: the store still has the record', async () => {
+    const store = new MemoryStore()
+    const revocations = new SessionRevocations({ store, maxEntries: 2 })
+    const until = Math.floor(Date.now() / 1000) + 600
+    for (const sid of ['a', 'b', 'c', 'd']) await revocations.revoke(sid, until)
+    for (const sid of ['a', 'b', 'c', 'd'])
+      assert.equal(await revocations.isRevoked(sid, until), true)
+    assert.equal(await revocations.isRevoked('other', until), false, 'no collateral with a store')
+  })
+
+  it('store mode: a re-seal racing sign-out does not write the ended session back', async () => {
+    const clock = testClock()
+    const store = new MemoryStore({ clock: clock.now })
+    const shared = new SessionRevocations({ store: new MemoryStore(), clock: clock.now })
+    const local = new SessionRevocations({ clock: clock.now })
+    const a = createSessionManager({
+      secrets: [SECRET_A],
+      store,
+      clock: clock.now,
+      revocations: local,
+    })
+    const jar = new Jar().apply(await a.commit(new Request(HTTPS), a.create(user)))
+    clock.advance(3 * 3600) // idle long enough that the next request re-seals
+    const request = jar.request()
+    const read = await a.read(request)
+    assert.ok(read)
+    await a.destroy(jar.request()) // sign-out lands while that request is in flight
+    assert.deepEqual(
+      await a.commit(request, read).then((c) => c.every((v) => /Max-Age=0/.test(v))),
+      true,
+    )
+    const b = createSessionManager({
+      secrets: [SECRET_A],
+      store,
+      clock: clock.now,
+      revocations: shared,
+    })
+    assert.equal(await b.read(request), undefined, 'the deleted session was not written back')
+  })
+
   it('stays within maxEntries, dropping expired records first', async () => {
     const clock = testClock()
     const revocations = new SessionRevocations({ maxEntries: 3, clock: clock.now })
