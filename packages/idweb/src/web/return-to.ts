@@ -1,4 +1,7 @@
-/** The longest `returnTo` idweb keeps; longer values fall back to the default. */
+/**
+ * The longest `returnTo` idweb keeps, given and once normalised (percent-encoding can make it up
+ * to nine times longer); longer values fall back to the default.
+ */
 const MAX_RETURN_TO = 2048
 const PLACEHOLDER_ORIGIN = 'http://return-to.invalid'
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
@@ -29,7 +32,7 @@ export function safeReturnTo(value: unknown, fallback = '/'): string {
   const url = parse(value)
   if (url === undefined) return fallback
   const path = `${url.pathname}${url.search}${url.hash}`
-  return isPlainPath(path, url.pathname) ? path : fallback
+  return path.length <= MAX_RETURN_TO && isPlainPath(path, url.pathname) ? path : fallback
 }
 
 /** `value` resolved on the placeholder origin, or `undefined` when it leaves it or is no URL. */

@@ -51,6 +51,28 @@ describe('returnTo through sign-in and the callback', () => {
     })
   }
 
+  // Regression: the length was checked before normalisation, whose percent-encoding made a short
+  // value long enough to overflow the transaction cookie: a 500 for anyone's crafted link.
+  for (const [name, value] of [
+    ['416 × é', `/${'é'.repeat(416)}`],
+    ['1,000 double quotes', `/${'"'.repeat(1000)}`],
+    ['700 emoji', `/${'🙂'.repeat(700)}`],
+  ]) {
+    it(`a returnTo that normalises to more than 2,048 characters (${name}) → the home page, not a 500`, async () => {
+      const start = await h.app(`/signin?returnTo=${encodeURIComponent(value ?? '')}`)
+      assert.equal(start.status, 302, await start.clone().text())
+      assert.equal(
+        await callbackLocation(`/signin?returnTo=${encodeURIComponent(value ?? '')}`),
+        '/',
+      )
+    })
+  }
+
+  it('the longest returnTo kept (2,048 characters once normalised) still fits the sign-in', async () => {
+    const longest = `/${'a'.repeat(2047)}`
+    assert.equal(await callbackLocation(`/signin?returnTo=${encodeURIComponent(longest)}`), longest)
+  })
+
   it('a same-origin returnTo survives the round trip', async () => {
     assert.equal(await callbackLocation('/signin?returnTo=%2Ftodos%3Fpage%3D2'), '/todos?page=2')
   })
