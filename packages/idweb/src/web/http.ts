@@ -76,13 +76,18 @@ function tooLarge(): IdwebError {
 
 /**
  * The answer to a method a route does not take: 405 with `Allow`, and nothing else done (no
- * cookie read or written, no body read).
+ * cookie read or written, no body read). `method` is the one the request used (adapters pass it
+ * for methods a Web `Request` cannot carry, such as `TRACE`).
  */
-export function methodNotAllowed(request: Request, methods: readonly string[]): Response {
+export function methodNotAllowed(
+  request: Request,
+  methods: readonly string[],
+  method = request.method,
+): Response {
   const path = new URL(request.url).pathname
   const err = new IdwebError(
     'IDW_METHOD_NOT_ALLOWED',
-    `${path} answers ${methods.join(' and ')} only, not ${request.method}.`,
+    `${path} answers ${methods.join(' and ')} only, not ${method.slice(0, 20)}.`,
   )
   const response = errorResponse(err, request)
   response.headers.set('allow', methods.join(', '))

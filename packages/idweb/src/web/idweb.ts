@@ -65,6 +65,11 @@ export interface Idweb {
    * signed-out callback (`/signout-callback-oidc`) routes; `undefined` for any other path.
    */
   handle(request: Request): Promise<Response | undefined>
+  /**
+   * The methods idweb's own route at `path` answers (e.g. `['GET', 'POST']` for the callback), or
+   * `undefined` when `path` is not one of its routes. Adapters route on it.
+   */
+  methodsOf(path: string): readonly string[] | undefined
   /** Redirects to the provider, e.g. for more scopes (incremental consent) or a claims challenge. */
   challenge(request: Request, options?: ChallengeOptions): Promise<Response>
   /** The signed-in user, if any, and cookies to send back. */
@@ -200,6 +205,7 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
         return errorResponse(err, request)
       }
     },
+    methodsOf: (path) => routes.get(path)?.methods,
     challenge: (request, options) => challenge(ctx, request, options),
     authenticate: (request) => authenticate(ctx, request),
     getTokenForUser: (user, scopes, options) =>

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
+import { request } from 'node:http'
 import { after, before, describe, it } from 'node:test'
 import express from 'express'
-import { idwebMiddleware } from '../../src/adapters/express/index.ts'
+import { errorHandler, idwebMiddleware } from '../../src/adapters/express/index.ts'
 import { listen } from '../adapters/express/support.ts'
 import { APP, alice, browserRequest, type Harness, startHarness } from './harness.ts'
 
@@ -71,6 +72,60 @@ describe('route methods', () => {
         assert.equal(res.headers.get('allow'), 'GET, POST')
         assert.equal(res.headers.getSetCookie().length, 0)
         await res.body?.cancel()
+      }
+      await stillSignedIn()
+    } finally {
+      await server.close()
+    }
+  })
+
+  // Node's parser refuses TRACK itself (400) and answers CONNECT apart; TRACE reaches Express.
+  it('a method a Web Request cannot carry (TRACE) → 405, not a 500; dot-segment paths are not the routes', async () => {
+    const app = express()
+    app.use(idwebMiddleware(h.idweb))
+    app.use((_req, res) => {
+      res.status(404).send('the app')
+    })
+    app.use(errorHandler({ onError: () => {} }))
+    const server = await listen(app)
+    const send = (method: string, path: string) =>
+      new Promise<{ status: number; allow: string | undefined; body: string }>(
+        (resolve, reject) => {
+          // The path as given: URL parsing would normalise `/./signout` before it is sent.
+          const req = request(
+            {
+              host: '127.0.0.1',
+              port: server.port,
+              path,
+              method,
+              headers: { cookie: h.jar.header(APP) ?? '', accept: 'application/json' },
+            },
+            (res) => {
+              let body = ''
+              res.on('data', (c) => {
+                body += c
+              })
+              res.on('end', () =>
+                resolve({ status: res.statusCode ?? 0, allow: res.headers.allow, body }),
+              )
+            },
+          )
+          req.on('error', reject)
+          req.end()
+        },
+      )
+    try {
+      for (const method of ['TRACE']) {
+        const route = await send(method, '/signout')
+        assert.equal(route.status, 405, route.body)
+        assert.equal(route.allow, 'GET, POST')
+        const other = await send(method, '/anything')
+        assert.equal(other.status, 405, other.body)
+        assert.match(other.body, /IDW_METHOD_NOT_ALLOWED/)
+      }
+      for (const path of ['/./signout', '/x/../signout', '/%2e/signout']) {
+        const res = await send('POST', path)
+        assert.equal(res.status, 404, `${path} reaches the app, not sign-out`)
       }
       await stillSignedIn()
     } finally {

@@ -1,12 +1,13 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { createDownstreamApis } from '../../downstream/downstream-apis.ts'
 import type { DownstreamApis } from '../../downstream/types.ts'
+import { methodNotAllowed } from '../../web/http.ts'
 import type { Idweb } from '../../web/idweb.ts'
 import { createIdentity, type IdentityContext } from './identity.ts'
 import { settleUnreadBody } from './request-body.ts'
 import { sendWebResponse } from './send-web-response.ts'
 import { attachState } from './state.ts'
-import { toWebRequest } from './to-web-request.ts'
+import { toWebHeaders, toWebRequest } from './to-web-request.ts'
 
 /**
  * Options of {@link idwebMiddleware}.
@@ -62,12 +63,6 @@ export function idwebMiddleware(
   options: IdwebMiddlewareOptions = {},
 ): RequestHandler {
   const { config } = idweb
-  const routes = new Set([
-    config.signInPath,
-    config.callbackPath,
-    config.signOutPath,
-    config.signedOutCallbackPath,
-  ])
   let apis = options.downstream
   const context: IdentityContext = {
     idweb,
@@ -84,9 +79,12 @@ export function idwebMiddleware(
 
   return (req: Request, res: Response, next: NextFunction): void => {
     const run = async (): Promise<boolean> => {
-      if (routes.has(pathnameOf(req.originalUrl))) {
-        const request = toWebRequest(req)
-        const response = await idweb.handle(request)
+      // Matched on the path as sent, as Express routes match: `/./signout` is not `/signout`.
+      const methods = idweb.methodsOf(pathOf(req.originalUrl))
+      if (methods) {
+        const response = methods.includes(req.method)
+          ? await idweb.handle(toWebRequest(req))
+          : methodNotAllowed(negotiation(req), methods, req.method)
         if (response) {
           // What the answer left unread is discarded first, so the next request on this
           // keep-alive connection starts at the right byte; a body too large to discard closes it.
@@ -112,15 +110,23 @@ export function idwebMiddleware(
       (passOn) => {
         if (passOn) next()
       },
-      (err: unknown) => next(err),
+      (err: unknown) => {
+        // A client that went away mid-answer has nobody left to tell.
+        if (!res.destroyed) next(err)
+      },
     )
   }
 }
 
-function pathnameOf(originalUrl: string): string {
-  try {
-    return new URL(originalUrl, 'http://path.invalid').pathname
-  } catch {
-    return ''
-  }
+/** The path of a request target, as sent (no normalisation, no decoding). */
+function pathOf(originalUrl: string): string {
+  const end = originalUrl.search(/[?#]/)
+  return end === -1 ? originalUrl : originalUrl.slice(0, end)
+}
+
+/** The request's URL path and headers, no body and no method: enough to answer a 405 in kind. */
+function negotiation(req: Request): globalThis.Request {
+  return new globalThis.Request(`http://request.invalid${pathOf(req.originalUrl)}`, {
+    headers: toWebHeaders(req.headersDistinct),
+  })
 }

@@ -41,7 +41,9 @@ export interface ToWebRequestOptions {
  *   (`req.body` is an object and the stream has ended), an `application/x-www-form-urlencoded`
  *   body rebuilt from `req.body` (flat string fields only).
  *
- * @throws {IdwebError} `IDW_BAD_REQUEST` (400) when the host is missing or not a URL authority.
+ * @throws {IdwebError} `IDW_BAD_REQUEST` (400) when the host is missing or not a URL authority;
+ *   `IDW_METHOD_NOT_ALLOWED` (405) for `CONNECT`, `TRACE` and `TRACK`, which a Web `Request`
+ *   cannot carry.
  *
  * @example
  * ```ts
@@ -57,6 +59,9 @@ export function toWebRequest(req: ExpressRequest, options: ToWebRequestOptions =
   const url = new URL(`${node.protocol}://${hostOf(node)}${originalPath(node)}`)
   const headers = toWebHeaders(node.headersDistinct)
   const method = node.method.toUpperCase()
+  if (FORBIDDEN_METHODS.has(method)) {
+    throw new IdwebError('IDW_METHOD_NOT_ALLOWED', `${method} is not answered here.`)
+  }
   const wantsBody = options.body ?? (method !== 'GET' && method !== 'HEAD')
   if (!wantsBody || method === 'GET' || method === 'HEAD') {
     return new Request(url, { method, headers })
@@ -110,6 +115,9 @@ export function toWebHeaders(
   }
   return headers
 }
+
+/** Methods the Fetch standard forbids in a `Request`: no idweb code can be handed one. */
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK'])
 
 // A URL authority: no path, query, fragment, userinfo, backslash or whitespace may ride along.
 const AUTHORITY = /^[A-Za-z0-9\-._~%!$&'()*+,;=:[\]]+$/
