@@ -8,13 +8,19 @@ import { readAtMost } from '../http/read-limited.ts'
 
 /** The largest sign-in callback body idweb reads (`form_post`). Real ones are a few kilobytes. */
 export const MAX_CALLBACK_BYTES = 64 * 1024
+/** How long a callback body may take to arrive; a real one takes milliseconds. */
+export const CALLBACK_READ_MS = 10_000
 
 /**
  * The authorization response parameters of a callback request: the query string for `GET`, the
- * urlencoded body for `POST` (`form_post`). Oversized or non-form bodies, and responses that
- * repeat a parameter, are refused with `IDW_CALLBACK_INVALID` before anything else reads them.
+ * urlencoded body for `POST` (`form_post`). Oversized or non-form bodies, bodies slower than
+ * `readTimeoutMs` (408), and responses that repeat a parameter are refused with
+ * `IDW_CALLBACK_INVALID` before anything else reads them.
  */
-export async function callbackParameters(request: Request): Promise<URLSearchParams> {
+export async function callbackParameters(
+  request: Request,
+  readTimeoutMs = CALLBACK_READ_MS,
+): Promise<URLSearchParams> {
   const url = new URL(request.url)
   if (request.method === 'GET') {
     if (url.search.length > MAX_CALLBACK_BYTES) throw tooLarge()
@@ -39,7 +45,7 @@ export async function callbackParameters(request: Request): Promise<URLSearchPar
   }
   const declared = Number(request.headers.get('content-length') ?? '0')
   if (declared > MAX_CALLBACK_BYTES) throw tooLarge()
-  const body = await readLimited(request, MAX_CALLBACK_BYTES)
+  const body = await readLimited(request, MAX_CALLBACK_BYTES, readTimeoutMs)
   return singleValued(new URLSearchParams(body))
 }
 
@@ -62,8 +68,20 @@ function singleValued(params: URLSearchParams): URLSearchParams {
   return params
 }
 
-async function readLimited(request: Request, limit: number): Promise<string> {
-  const bytes = await readAtMost(request.body, limit)
+async function readLimited(request: Request, limit: number, timeoutMs: number): Promise<string> {
+  let bytes: Uint8Array | undefined
+  try {
+    bytes = await readAtMost(request.body, limit, AbortSignal.timeout(timeoutMs))
+  } catch (err) {
+    const slow = err instanceof Error && err.name === 'TimeoutError'
+    throw new IdwebError(
+      'IDW_CALLBACK_INVALID',
+      slow
+        ? 'The sign-in callback took too long to arrive.'
+        : 'The sign-in callback could not be read.',
+      { status: slow ? 408 : 400, cause: err },
+    )
+  }
   if (bytes === undefined) throw tooLarge()
   return new TextDecoder().decode(bytes)
 }

@@ -52,6 +52,54 @@ describe('callbackParameters', () => {
   })
 })
 
+describe('callbackParameters: bodies that trickle or break', () => {
+  it('a body slower than the read timeout → 408, and the stream is cancelled', async () => {
+    let cancelled = false
+    const trickle = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        await new Promise((resolve) => setTimeout(resolve, 30))
+        controller.enqueue(new TextEncoder().encode('a'))
+      },
+      cancel() {
+        cancelled = true
+      },
+    })
+    const request = new Request(cb, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: trickle,
+      duplex: 'half',
+    } as RequestInit)
+    const t0 = performance.now()
+    await assert.rejects(callbackParameters(request, 150), (err) => {
+      assert.ok(isIdwebError(err, 'IDW_CALLBACK_INVALID'))
+      assert.equal(err.status, 408)
+      return true
+    })
+    assert.ok(performance.now() - t0 < 1000)
+    assert.ok(cancelled, 'the body is not read any further')
+  })
+
+  it('a body whose stream fails → 400, not a 500', async () => {
+    const broken = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.error(new Error('the client went away'))
+      },
+    })
+    const request = new Request(cb, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: broken,
+      duplex: 'half',
+    } as RequestInit)
+    await assert.rejects(callbackParameters(request), (err) => {
+      assert.ok(isIdwebError(err, 'IDW_CALLBACK_INVALID'))
+      assert.equal(err.status, 400)
+      return true
+    })
+  })
+})
+
 describe('callbackParameters: repeated parameters', () => {
   for (const query of [
     'code=a&code=b&state=s',
