@@ -85,7 +85,9 @@ async function call(
       { providerStatus: response.status, ...retryAfter(response.headers.get('retry-after')) },
     )
   }
-  if (type !== 'application/jwt' && !isJson(bytes)) {
+  // A status that cannot carry a body (204, 205, 304) is no answer at all, whatever its type.
+  const bodyless = response.status === 204 || response.status === 205 || response.status === 304
+  if (bodyless || (type !== 'application/jwt' && !isJson(bytes))) {
     throw new IdwebError(
       'IDW_PROTOCOL_ERROR',
       `The identity provider at ${where} answered HTTP ${response.status} with ${type || 'no content type'} that is not JSON (${bytes.byteLength} bytes): check the authority URL, or the provider is failing.`,

@@ -7,7 +7,7 @@ import {
   requestOptions,
   TENANT_TEMPLATE,
 } from './context.ts'
-import { protocolFields, toIdwebError } from './errors.ts'
+import { isIdTokenFailure, isResponseFailure, protocolFields, toIdwebError } from './errors.ts'
 import { type TokenResult, toTokenResult } from './tokens.ts'
 
 /** What the callback knows from the sealed sign-in transaction. */
@@ -102,9 +102,10 @@ export async function redeemCode(
         code: 'IDW_CALLBACK_INVALID',
       })
     }
-    if (err instanceof oauth.WWWAuthenticateChallengeError)
-      throw toIdwebError(err, redemption.scopes)
-    throw idTokenError(err)
+    // The ID token's own failures are a refused sign-in (401); a malformed answer around it
+    // (a 400 or 302 without an OAuth error, no access token) is the provider's fault (502).
+    if (isIdTokenFailure(err)) throw idTokenError(err)
+    throw toIdwebError(err, redemption.scopes)
   }
   await checkIdTokenSignature(ctx, as, response, processed)
   return toTokenResult(processed, redemption.scopes)
@@ -134,6 +135,9 @@ export async function checkIdTokenSignature(
       [oauth.jwksCache]: ctx.jwksCache,
     })
   } catch (err) {
+    // An unusable key set (not an array of keys, an unexpected status) is the provider's fault;
+    // anything else here is the token's: its header, its signature, its key.
+    if (isResponseFailure(err)) throw toIdwebError(err, [])
     throw idTokenError(err)
   }
 }

@@ -88,6 +88,28 @@ export function toIdwebError(
   })
 }
 
+/** Whether oauth4webapi refused a token response because of its ID token (claims, times, form). */
+export function isIdTokenFailure(err: unknown): boolean {
+  if (err instanceof oauth.UnsupportedOperationError)
+    return !/token_type|implicit/.test(err.message)
+  if (!(err instanceof oauth.OperationProcessingError)) return false
+  return (
+    err.code === oauth.JWT_CLAIM_COMPARISON ||
+    err.code === oauth.JWT_TIMESTAMP_CHECK ||
+    /\bJWT\b|ID Token/.test(err.message)
+  )
+}
+
+/** Whether oauth4webapi refused a provider response for its shape (status, type, body members). */
+export function isResponseFailure(err: unknown): boolean {
+  return (
+    err instanceof oauth.OperationProcessingError &&
+    (err.code === oauth.RESPONSE_IS_NOT_CONFORM ||
+      err.code === oauth.RESPONSE_IS_NOT_JSON ||
+      err.message.startsWith('"response"'))
+  )
+}
+
 function isTimeout(err: unknown): boolean {
   if (!(err instanceof Error)) return false
   if (err.name === 'TimeoutError' || err.name === 'AbortError') return true

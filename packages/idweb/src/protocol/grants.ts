@@ -2,7 +2,7 @@ import * as oauth from 'oauth4webapi'
 import { IdwebError, InteractionRequiredError } from '../errors.ts'
 import { checkIdTokenSignature, issuerFor } from './code.ts'
 import { type ProtocolContext, requestOptions } from './context.ts'
-import { toIdwebError } from './errors.ts'
+import { isIdTokenFailure, toIdwebError } from './errors.ts'
 import { type TokenResult, toTokenResult } from './tokens.ts'
 
 /** Scopes sent with every user-token request so the provider keeps returning ID and refresh tokens. */
@@ -70,17 +70,6 @@ export async function refreshGrant(
     }
     throw mapped
   }
-}
-
-/** Whether oauth4webapi refused a token response because of its ID token (claims, times, form). */
-function isIdTokenFailure(err: unknown): boolean {
-  if (err instanceof oauth.UnsupportedOperationError) return true
-  if (!(err instanceof oauth.OperationProcessingError)) return false
-  return (
-    err.code === oauth.JWT_CLAIM_COMPARISON ||
-    err.code === oauth.JWT_TIMESTAMP_CHECK ||
-    /\bJWT\b|ID Token/.test(err.message)
-  )
 }
 
 /** Acquires an app-only token (client credentials), e.g. for `api://{app}/.default`. */

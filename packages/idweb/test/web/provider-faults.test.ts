@@ -184,6 +184,32 @@ describe('a misbehaving provider: bounded waits, typed errors, friendly pages, u
     }
   })
 
+  // Well-formed HTTP around an unusable answer: the provider's fault (502), not a bad ID token.
+  for (const [name, path, status, body] of [
+    ['token endpoint 400 without an OAuth error', '/oidc/token', 400, '{}'],
+    ['token endpoint 302', '/oidc/token', 302, '{}'],
+    ['token endpoint 200 without an access token', '/oidc/token', 200, '{"token_type":"Bearer"}'],
+    ['signing keys that are not a key set', '/keys', 200, '{"keys":"none"}'],
+    ['signing keys answering 404', '/keys', 404, '{"error":"not_found"}'],
+    ['signing keys answering 204', '/keys', 204, ''],
+  ] as const) {
+    it(`${name} → 502 IDW_PROTOCOL_ERROR, not 401`, async () => {
+      op.route(path, (_req, res) => {
+        const type = status === 204 ? 'application/jwt' : 'application/json'
+        res.writeHead(status, { 'content-type': type }).end(body)
+      })
+      const h = app()
+      const { state, nonce } = await h.start()
+      const res = await h.app(
+        `/signin-oidc?${new URLSearchParams({ code: op.codeFor(nonce), state })}`,
+      )
+      const page = await res.text()
+      assert.equal(res.status, 502, page.slice(0, 300))
+      assert.match(page, /IDW_PROTOCOL_ERROR/)
+      assert.equal(startedSession(res), false)
+    })
+  }
+
   it('an unreachable provider → 503 that says it cannot be reached', async () => {
     const closed = createServer()
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
