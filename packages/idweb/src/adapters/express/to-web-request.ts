@@ -171,11 +171,12 @@ function parsedBody(
   if (mediaType === 'application/json' || mediaType?.endsWith('+json')) {
     return { body: JSON.stringify(body), type }
   }
+  // A nesting parser (`extended: true`) turns `code[x]=y` into an object under `code`: it is kept
+  // as JSON text under its key, so a repeated parameter stays visible instead of vanishing.
   const params = new URLSearchParams()
   for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
-    if (typeof value === 'string') params.append(key, value)
-    else if (Array.isArray(value)) {
-      for (const item of value) if (typeof item === 'string') params.append(key, item)
+    for (const item of Array.isArray(value) ? value : [value]) {
+      params.append(key, typeof item === 'string' ? item : JSON.stringify(item))
     }
   }
   return { body: params.toString(), type: FORM }

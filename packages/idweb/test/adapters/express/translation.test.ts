@@ -57,6 +57,7 @@ describe('toWebRequest', () => {
   let plain: Listening
   let parsed: Listening
   let trusted: Listening
+  let extended: Listening
 
   before(async () => {
     const a = express()
@@ -70,9 +71,13 @@ describe('toWebRequest', () => {
     c.set('trust proxy', 'loopback')
     c.all('/echo', echo)
     trusted = await listen(c)
+    const d = express()
+    d.use(express.urlencoded({ extended: true }))
+    d.all('/echo', echo)
+    extended = await listen(d)
   })
   after(async () => {
-    await Promise.all([plain.close(), parsed.close(), trusted.close()])
+    await Promise.all([plain.close(), parsed.close(), trusted.close(), extended.close()])
   })
 
   test('builds the absolute URL from protocol, host and the original URL', async () => {
@@ -125,6 +130,21 @@ describe('toWebRequest', () => {
     const params = new URLSearchParams(body.body ?? '')
     assert.equal(params.get('code'), 'abc')
     assert.deepEqual(params.getAll('state'), ['x+y', 'second'])
+  })
+
+  // Regression: `code[x]=y` became an object under `code`, which the rebuild dropped, so a
+  // repeated callback parameter slipped past the check behind an extended parser.
+  test('keeps every key a nesting parser consumed, so a repeated parameter stays repeated', async () => {
+    const res = await fetch(`${extended.url}/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'code=genuine&code[x]=y&state=s&iss[1]=z',
+    })
+    const params = new URLSearchParams(((await res.json()) as Echo).body ?? '')
+    assert.equal(params.getAll('code').length, 2, params.toString())
+    assert.equal(params.getAll('code')[0], 'genuine')
+    assert.equal(params.get('state'), 's')
+    assert.equal(params.getAll('iss').length, 1)
   })
 
   test('rebuilds a JSON body a JSON parser consumed as JSON, not as a form', async () => {
