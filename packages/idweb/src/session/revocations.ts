@@ -54,6 +54,9 @@ const WARN_EVERY_MS = 10_000
  */
 export class SessionRevocations {
   readonly #local = new Map<string, number>()
+  /** Records in the order they were made, `[sid, until, sid, until, ...]`, for eviction. */
+  #order: (string | number)[] = []
+  #head = 0
   /** Without a store, after an overflow: sessions ending no later than this are revoked. */
   #floor = Number.NEGATIVE_INFINITY
   readonly #store: RevocationStore | undefined
@@ -131,26 +134,30 @@ export class SessionRevocations {
   }
 
   #remember(sid: string, untilSeconds: number): void {
-    this.#local.delete(sid)
+    if (this.#local.get(sid) === untilSeconds) return
     this.#local.set(sid, untilSeconds)
-    if (this.#local.size <= this.#max) return
+    this.#order.push(sid, untilSeconds)
+    // Over the bound: the oldest records go first, O(1) amortized however full. The store still
+    // has a live one; without a store, every session ending no later than it did counts as
+    // revoked, so its cookie cannot open again.
     const now = this.#now()
-    for (const [key, until] of this.#local) {
-      if (this.#local.size <= this.#max) return
-      if (until <= now) this.#local.delete(key)
+    while (this.#local.size > this.#max && this.#head < this.#order.length) {
+      const key = this.#order[this.#head] as string
+      const until = this.#order[this.#head + 1] as number
+      this.#head += 2
+      if (this.#local.get(key) !== until) continue // remembered again since: a newer entry
+      this.#local.delete(key)
+      if (until > now && this.#store === undefined) {
+        this.#floor = Math.max(this.#floor, until)
+        this.#warn(
+          'more live session revocations than maxEntries: older sessions are now treated as signed out',
+          'full',
+        )
+      }
     }
-    // Still full of live records: the oldest goes. The store still has it; without one, every
-    // session ending no later than it did counts as revoked, so its cookie cannot open again.
-    const oldest = this.#local.entries().next()
-    if (oldest.done) return
-    const [key, until] = oldest.value
-    this.#local.delete(key)
-    if (this.#store === undefined) {
-      this.#floor = Math.max(this.#floor, until)
-      this.#warn(
-        'more live session revocations than maxEntries: older sessions are now treated as signed out',
-        'full',
-      )
+    if (this.#head > 4096 && this.#head * 2 > this.#order.length) {
+      this.#order = this.#order.slice(this.#head)
+      this.#head = 0
     }
   }
 
