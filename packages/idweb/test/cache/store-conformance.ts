@@ -30,12 +30,19 @@ export function runStoreConformance(
 ): void {
   describe(`store conformance: ${name}`, () => {
     const opened: CacheStore[] = []
+    const written = new Set<string>()
     const fresh = async () => {
       const store = await makeStore()
       opened.push(store)
-      return { store, ns: `conformance:${randomBytes(6).toString('hex')}:` }
+      return {
+        store: recording(store, written),
+        ns: `conformance:${randomBytes(6).toString('hex')}:`,
+      }
     }
     after(async () => {
+      // Shared servers keep nothing of the suite.
+      const cleaner = opened[0]
+      for (const key of written) await cleaner?.delete(key).catch(() => {})
       for (const s of opened) await s.close?.()
     })
 
@@ -230,6 +237,27 @@ export function runStoreConformance(
         })
       })
   })
+}
+
+/** `store`, noting every key written through it into `keys`. */
+function recording(store: CacheStore, keys: Set<string>): CacheStore {
+  const wrapped: CacheStore = {
+    get: (key) => store.get(key),
+    set: (key, value, ttl) => {
+      keys.add(key)
+      return store.set(key, value, ttl)
+    },
+    delete: (key) => store.delete(key),
+  }
+  const cas = store.compareAndSet?.bind(store)
+  if (cas) {
+    wrapped.compareAndSet = (key, expected, next, ttl) => {
+      keys.add(key)
+      return cas(key, expected, next, ttl)
+    }
+  }
+  if (store.lock) wrapped.lock = store.lock.bind(store)
+  return wrapped
 }
 
 function bytes(text: string): Uint8Array {

@@ -1,0 +1,35 @@
+import { ConfigError } from '../../errors.ts'
+
+/**
+ * Loads an optional peer dependency (a store's driver) on demand. A missing one is a
+ * {@link ConfigError} naming the setting that asked for it and the line that installs it.
+ *
+ * @example
+ * ```ts
+ * const pg = await loadPeer<typeof import('pg')>('pg', 'pg', 'Idweb.TokenCache.Store')
+ * ```
+ */
+export async function loadPeer<T>(specifier: string, pkg: string, setting: string): Promise<T> {
+  try {
+    const loaded = (await import(specifier)) as T & { default?: unknown }
+    return loaded
+  } catch (err) {
+    const code = (err as { code?: unknown }).code
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      throw new ConfigError(
+        setting,
+        `needs the optional package ${pkg}, which is not installed: run \`npm install ${pkg}\`.`,
+        { cause: err },
+      )
+    }
+    throw err
+  }
+}
+
+/** A store URL with any password replaced by `***`, for messages and logs. */
+export function redacted(url: string): string {
+  return url.replace(/\/\/([^/@]*)@/, (_m, auth: string) => {
+    const colon = auth.indexOf(':')
+    return `//${colon === -1 ? '***' : `${auth.slice(0, colon)}:***`}@`
+  })
+}

@@ -1,0 +1,142 @@
+import type { Pool, PoolOptions } from 'mysql2/promise'
+import { ConfigError } from '../../errors.ts'
+import { loadPeer, redacted } from './driver.ts'
+import { isSqlIdentifier, type SqlDialect, SqlStore, type SqlStoreOptions } from './sql-store.ts'
+
+/** The schema version this release writes; a newer one in the database is refused. */
+export const MYSQL_SCHEMA_VERSION = 1
+
+/** Options of {@link connectMysqlStore}. */
+export interface ConnectMysqlOptions extends SqlStoreOptions {
+  /** Table name. Default `idweb_cache`. */
+  table?: string
+  /** Pool size. Default 10. */
+  maxConnections?: number
+  /** Abort a statement after this many ms. Default 2,000. */
+  statementTimeoutMs?: number
+  /** Give up connecting after this many ms. Default 5,000. */
+  connectTimeoutMs?: number
+  /** The setting the URL came from, named in errors. Default `Idweb.TokenCache.Store`. */
+  setting?: string
+}
+
+/** Epoch milliseconds on the database's clock. */
+const NOW = 'CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)'
+
+function dialect(t: string): SqlDialect {
+  // `NOW + NULL` is NULL: a missing TTL is no expiry, with one placeholder.
+  const live = `(expires_at IS NULL OR expires_at > ${NOW})`
+  return {
+    get: `SELECT v FROM ${t} WHERE k = ? AND ${live}`,
+    upsert: `INSERT INTO ${t} (k, v, expires_at) VALUES (?, ?, ${NOW} + ?)
+      ON DUPLICATE KEY UPDATE v = VALUES(v), expires_at = VALUES(expires_at), version = version + 1`,
+    delete: `DELETE FROM ${t} WHERE k = ?`,
+    deleteExpired: `DELETE FROM ${t} WHERE k = ? AND expires_at IS NOT NULL AND expires_at <= ${NOW}`,
+    insertIfAbsent: `INSERT IGNORE INTO ${t} (k, v, expires_at) VALUES (?, ?, ${NOW} + ?)`,
+    replaceIf: {
+      sql: `UPDATE ${t} SET v = ?, expires_at = ${NOW} + ?, version = version + 1
+        WHERE k = ? AND v = ? AND ${live}`,
+      order: [2, 3, 0, 1],
+    },
+    deleteIf: `DELETE FROM ${t} WHERE k = ? AND v = ?`,
+    sweep: `DELETE FROM ${t} WHERE expires_at IS NOT NULL AND expires_at <= ${NOW} LIMIT 500`,
+  }
+}
+
+/**
+ * A {@link SqlStore} on MySQL or MariaDB through `mysql2` (an optional peer), from a `mysql://`
+ * URL. On first use it creates its table (binary key, bytes, version, indexed expiry in epoch ms)
+ * and records the schema version in `idweb_schema`, under `GET_LOCK` so that instances starting
+ * together do not race. Resolves once the database answered; rejects naming `setting` when the
+ * URL is bad, `mysql2` is missing, or the database cannot be reached.
+ *
+ * @example
+ * ```ts
+ * const store = await connectMysqlStore('mysql://root@127.0.0.1:3306/app')
+ * ```
+ */
+export async function connectMysqlStore(
+  url: string,
+  options: ConnectMysqlOptions = {},
+): Promise<SqlStore> {
+  const setting = options.setting ?? 'Idweb.TokenCache.Store'
+  const table = options.table ?? 'idweb_cache'
+  if (!/^(mysql|mariadb):\/\/[^/]/i.test(url)) {
+    throw new ConfigError(setting, `${redacted(url)} is not a mysql:// URL.`)
+  }
+  if (!isSqlIdentifier(table)) {
+    throw new ConfigError(`${setting} (table)`, `"${table}" is not a plain SQL table name.`)
+  }
+  const mysql = await loadPeer<typeof import('mysql2/promise')>('mysql2/promise', 'mysql2', setting)
+  const timeout = options.statementTimeoutMs ?? 2000
+  const config: PoolOptions = {
+    uri: url.replace(/^mariadb:/i, 'mysql:'),
+    connectionLimit: options.maxConnections ?? 10,
+    connectTimeout: options.connectTimeoutMs ?? 5000,
+  }
+  const createPool =
+    mysql.createPool ?? (mysql as unknown as { default: typeof mysql }).default.createPool
+  const pool = createPool(config)
+  pool.on('connection', (connection) => {
+    connection.on('error', () => {}) // a lost connection fails its query; the pool replaces it
+  })
+  try {
+    await migrate(pool, table)
+  } catch (err) {
+    await pool.end().catch(() => {})
+    if (err instanceof ConfigError) throw err
+    throw new ConfigError(
+      setting,
+      `cannot use MySQL at ${redacted(url)}: ${err instanceof Error ? err.message : String(err)}. Is the server running, and are the URL and credentials right?`,
+      { cause: err },
+    )
+  }
+  return new SqlStore(
+    {
+      async query(sql, params) {
+        const [result] = await pool.query({ sql, timeout }, params as unknown[])
+        if (Array.isArray(result)) return { rows: result, count: result.length }
+        return { rows: [], count: (result as { affectedRows: number }).affectedRows }
+      },
+      close: () => pool.end(),
+    },
+    dialect(table),
+    options,
+  )
+}
+
+async function migrate(pool: Pool, table: string): Promise<void> {
+  const connection = await pool.getConnection()
+  try {
+    await connection.query("SELECT GET_LOCK('idweb:schema', 10)")
+    await connection.query(
+      'CREATE TABLE IF NOT EXISTS idweb_schema (component VARCHAR(64) PRIMARY KEY, version INT NOT NULL)',
+    )
+    const [found] = await connection.query('SELECT version FROM idweb_schema WHERE component = ?', [
+      table,
+    ])
+    const version = (found as { version?: number }[])[0]?.version ?? 0
+    if (version > MYSQL_SCHEMA_VERSION) {
+      throw new ConfigError(
+        'Idweb.TokenCache.Store',
+        `table ${table} has schema version ${version}, newer than this idweb's ${MYSQL_SCHEMA_VERSION}: upgrade idweb.`,
+      )
+    }
+    if (version < 1) {
+      await connection.query(`CREATE TABLE IF NOT EXISTS ${table} (
+        k VARBINARY(255) NOT NULL PRIMARY KEY,
+        v LONGBLOB NOT NULL,
+        version BIGINT NOT NULL DEFAULT 1,
+        expires_at BIGINT NULL,
+        KEY ${table}_expires (expires_at)
+      ) ENGINE=InnoDB`)
+      await connection.query(
+        'INSERT INTO idweb_schema (component, version) VALUES (?, 1) ON DUPLICATE KEY UPDATE version = 1',
+        [table],
+      )
+    }
+  } finally {
+    await connection.query("SELECT RELEASE_LOCK('idweb:schema')").catch(() => {})
+    connection.release()
+  }
+}

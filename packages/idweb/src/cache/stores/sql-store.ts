@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto'
+import type { CacheStore } from '../store.ts'
+
+/** What a SQL store needs of its driver: one parameterised statement at a time. */
+export interface SqlRunner {
+  /** Runs `sql` with `params`; resolves the rows and the number of rows written. */
+  query(sql: string, params: readonly unknown[]): Promise<{ rows: unknown[]; count: number }>
+  close(): Promise<void>
+}
+
+/**
+ * A statement, with its parameters in the order the comment of its {@link SqlDialect} field
+ * gives; `order` re-arranges them for dialects whose placeholders are positional (`?`).
+ */
+export type SqlStatement = string | { readonly sql: string; readonly order: readonly number[] }
+
+/**
+ * The statements of one SQL dialect over the cache table. Every time is the database's own clock
+ * in epoch milliseconds (`now`), so instances with skewed clocks agree on what has expired.
+ */
+export interface SqlDialect {
+  /** (key) → rows of `{ v }`, live only. */
+  get: SqlStatement
+  /** (key, value, ttlMs | null): insert or replace, bump the version. */
+  upsert: SqlStatement
+  /** (key). */
+  delete: SqlStatement
+  /** (key): drop the row if it has expired, so an insert-if-absent can take its place. */
+  deleteExpired: SqlStatement
+  /** (key, value, ttlMs | null): insert only if absent; count 1 when inserted. */
+  insertIfAbsent: SqlStatement
+  /** (key, expected, value, ttlMs | null): replace only a live row holding `expected`. */
+  replaceIf: SqlStatement
+  /** (key, token): delete only if it still holds `token`. */
+  deleteIf: SqlStatement
+  /** (): delete a bounded batch of expired rows; count = how many. */
+  sweep: SqlStatement
+}
+
+/** Options of a {@link SqlStore}. */
+export interface SqlStoreOptions {
+  /** How often expired rows are swept, in ms. Default 60,000; 0 turns the sweep off. */
+  sweepEveryMs?: number
+  /** How often a waiting `lock` call retries, in ms. Default 15. */
+  lockPollMs?: number
+}
+
+/**
+ * A {@link CacheStore} on a SQL table, shared by the PostgreSQL and MySQL/MariaDB stores: one row
+ * per key with its bytes, a version bumped at every write, and an indexed expiry that reads treat
+ * as absent and a background sweep deletes in bounded batches. Compare-and-set is a single
+ * conditional statement; a lock is a row (`lock` names share the table under their own keys)
+ * inserted only when absent or expired and deleted only by its holder, so a holder that dies
+ * releases it when its TTL passes.
+ */
+export class SqlStore implements CacheStore {
+  readonly #run: SqlRunner
+  readonly #sql: SqlDialect
+  readonly #pollMs: number
+  readonly #sweep: NodeJS.Timeout | undefined
+
+  constructor(run: SqlRunner, dialect: SqlDialect, options: SqlStoreOptions = {}) {
+    this.#run = run
+    this.#sql = dialect
+    this.#pollMs = options.lockPollMs ?? 15
+    const every = options.sweepEveryMs ?? 60_000
+    this.#sweep =
+      every > 0 ? setInterval(() => void this.sweep().catch(() => {}), every).unref() : undefined
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    const { rows } = await this.#query(this.#sql.get, [key])
+    const row = rows[0] as { v: Uint8Array } | undefined
+    return row === undefined ? undefined : new Uint8Array(row.v)
+  }
+
+  async set(key: string, value: Uint8Array, ttlSeconds?: number): Promise<void> {
+    await this.#query(this.#sql.upsert, [key, Buffer.from(value), ttlMs(ttlSeconds)])
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#query(this.#sql.delete, [key])
+  }
+
+  async compareAndSet(
+    key: string,
+    expected: Uint8Array | undefined,
+    next: Uint8Array,
+    ttlSeconds?: number,
+  ): Promise<boolean> {
+    const ttl = ttlMs(ttlSeconds)
+    if (expected === undefined) return this.#insertIfAbsent(key, Buffer.from(next), ttl)
+    const { count } = await this.#query(this.#sql.replaceIf, [
+      key,
+      Buffer.from(expected),
+      Buffer.from(next),
+      ttl,
+    ])
+    return count === 1
+  }
+
+  async lock(
+    key: string,
+    ttlMs: number,
+    waitMs: number,
+  ): Promise<(() => Promise<void>) | undefined> {
+    const token = Buffer.from(randomUUID())
+    const deadline = Date.now() + waitMs
+    for (;;) {
+      if (await this.#insertIfAbsent(key, token, Math.max(1, Math.ceil(ttlMs)))) {
+        return async () => {
+          await this.#query(this.#sql.deleteIf, [key, token])
+        }
+      }
+      if (Date.now() >= deadline) return undefined
+      await new Promise((resolve) => setTimeout(resolve, this.#pollMs))
+    }
+  }
+
+  /** Deletes expired rows, a bounded batch at a time (at most 20 batches); resolves how many. */
+  async sweep(): Promise<number> {
+    let total = 0
+    for (let batch = 0; batch < 20; batch++) {
+      const { count } = await this.#query(this.#sql.sweep, [])
+      total += count
+      if (count === 0) break
+    }
+    return total
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#sweep)
+    await this.#run.close()
+  }
+
+  #query(statement: SqlStatement, args: readonly unknown[]) {
+    if (typeof statement === 'string') return this.#run.query(statement, args)
+    return this.#run.query(
+      statement.sql,
+      statement.order.map((i) => args[i]),
+    )
+  }
+
+  async #insertIfAbsent(key: string, value: Buffer, ttl: number | null): Promise<boolean> {
+    await this.#query(this.#sql.deleteExpired, [key])
+    const { count } = await this.#query(this.#sql.insertIfAbsent, [key, value, ttl])
+    return count === 1
+  }
+}
+
+function ttlMs(seconds: number | undefined): number | null {
+  if (seconds === undefined || !Number.isFinite(seconds)) return null
+  return Math.max(1, Math.ceil(seconds * 1000))
+}
+
+/** Whether `name` may be spliced into SQL as a table name. */
+export function isSqlIdentifier(name: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)
+}
