@@ -32,7 +32,9 @@ export { type LoadAppSettingsOptions, loadAppSettings } from './config/app-setti
 export type {
   DownstreamApiOptions,
   IdwebOptions,
+  ProviderOptions,
   SessionOptions as IdwebSessionOptions,
+  TokenCacheSettings,
 } from './config/options.ts'
 export { type ResolveConfigOptions, resolveConfig } from './config/resolve-config.ts'
 export type { ResolvedConfig, ResolvedDownstreamApi } from './config/resolved-config.ts'

@@ -16,6 +16,7 @@ export {
   type RefreshTokenEntity,
 } from './entities.ts'
 export type { CacheStats } from './internal.ts'
+export { cacheKeysFromSecrets } from './key-ring.ts'
 export {
   type AccessTokenQuery,
   DEFAULT_MIN_LIFETIME_SECONDS,
@@ -27,6 +28,29 @@ export { needsRefresh } from './refresh.ts'
 export { ScopeSet, scopeSet } from './scopes.ts'
 export { type CacheKey, Sealer } from './seal.ts'
 export type { CacheStore } from './store.ts'
+export { FileStore, type FileStoreOptions } from './stores/file.ts'
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.ts'
+export { type ConnectMysqlOptions, connectMysqlStore } from './stores/mysql.ts'
+export {
+  LazyStore,
+  type OpenStoreOptions,
+  openStore,
+  type StoreKind,
+  storeKind,
+} from './stores/open-store.ts'
+export { type ConnectPostgresOptions, connectPostgresStore } from './stores/postgres.ts'
+export { type RedisClient, RedisStore, type RedisStoreOptions } from './stores/redis.ts'
+export {
+  type ConnectRedisOptions,
+  connectRedisStore,
+  type RedisCredentials,
+} from './stores/redis-connect.ts'
+export {
+  type SqlDialect,
+  type SqlRunner,
+  type SqlStatement,
+  SqlStore,
+  type SqlStoreOptions,
+} from './stores/sql-store.ts'
 export { type FlushResult, TokenCache, type TokenCacheOptions } from './token-cache.ts'
 export type { AccountToCache, TokenResponseToCache } from './token-response.ts'

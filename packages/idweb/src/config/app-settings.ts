@@ -9,6 +9,7 @@ import type {
   IdwebOptions,
   ProviderOptions,
   SessionOptions,
+  TokenCacheSettings,
 } from './options.ts'
 
 /** Options of {@link loadAppSettings}. */
@@ -131,6 +132,8 @@ export function loadAppSettings(
   if (session) out.session = sessionOptions(session)
   const provider = idweb ? child(idweb, 'Provider', 'Idweb.Provider') : undefined
   if (provider) out.provider = providerOptions(provider)
+  const tokenCache = idweb ? child(idweb, 'TokenCache', 'Idweb.TokenCache') : undefined
+  if (tokenCache) out.tokenCache = tokenCacheSettings(tokenCache)
 
   const source: AppSettingsSource = Object.freeze({
     section: sectionName,
@@ -327,6 +330,26 @@ function providerOptions(tree: ConfigTree): ProviderOptions {
       provider[key === 'TimeoutMs' ? 'timeoutMs' : 'maxResponseBytes'] = value
   }
   return provider
+}
+
+function tokenCacheSettings(tree: ConfigTree): TokenCacheSettings {
+  const get = (key: string, kind: Kind) => {
+    const k = findKey(tree, key)
+    return k === undefined
+      ? undefined
+      : convert(tree[k] as ConfigValue, kind, `Idweb.TokenCache.${key}`)
+  }
+  const settings: Record<string, unknown> = {}
+  for (const [key, prop, kind] of [
+    ['Store', 'store', 'string'],
+    ['EncryptionKeys', 'encryptionKeys', 'strings'],
+    ['MemoryBytes', 'memoryBytes', 'number'],
+    ['StoreTimeoutMs', 'storeTimeoutMs', 'number'],
+  ] as const) {
+    const v = get(key, kind)
+    if (v !== undefined) settings[prop] = v
+  }
+  return settings as TokenCacheSettings
 }
 
 function sessionOptions(tree: ConfigTree): SessionOptions {

@@ -62,6 +62,9 @@ export function settingNamer(source: AppSettingsSource | undefined): (path: stri
     if (head === 'session') return ['Idweb', 'Session', ...segments.slice(1).map(pascal)].join('.')
     if (head === 'provider')
       return ['Idweb', 'Provider', ...segments.slice(1).map(pascal)].join('.')
+    if (head === 'tokenCache') {
+      return ['Idweb', 'TokenCache', ...segments.slice(1).map(pascal)].join('.')
+    }
     return [source.section, ...segments.map(pascal)].join('.')
   }
 }

@@ -43,6 +43,32 @@ export interface ProviderOptions {
 }
 
 /**
+ * Where the token cache keeps its entries beyond this process, and how.
+ *
+ * @example
+ * ```ts
+ * const tokenCache: TokenCacheSettings = { store: 'redis://127.0.0.1:6379' }
+ * ```
+ */
+export interface TokenCacheSettings {
+  /**
+   * The shared store (L2), by URL: `memory` (the default: this process only), `file:./folder`,
+   * `redis://host:6379`, `rediss://…`, `redis+sentinel://host:26379/master`,
+   * `redis+cluster://host:7000,host:7001`, `postgres://user@host/db` or `mysql://user@host/db`.
+   */
+  store?: string
+  /**
+   * Secrets (32+ characters each, newest first) the store entries are sealed with. Default: the
+   * session secrets. Every instance sharing the store needs the same ones.
+   */
+  encryptionKeys?: string | readonly string[]
+  /** Bytes of tokens held in process memory (L1). Default 268,435,456 (256 MiB). */
+  memoryBytes?: number
+  /** How long a store call may take before it counts as a miss, in ms. Default 250. */
+  storeTimeoutMs?: number
+}
+
+/**
  * A named downstream web API (Identity.Web's `DownstreamApis` entries).
  *
  * @example
@@ -134,6 +160,8 @@ export interface IdwebOptions {
   session?: SessionOptions
   /** Bounds of calls to the identity provider. */
   provider?: ProviderOptions
+  /** The token cache's store and its encryption. */
+  tokenCache?: TokenCacheSettings
   /** Named downstream APIs. */
   downstreamApis?: Readonly<Record<string, DownstreamApiOptions>>
   /**

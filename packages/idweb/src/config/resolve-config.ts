@@ -9,7 +9,12 @@ import { deepFreeze } from './deep-freeze.ts'
 import { appSettingsSource, settingNamer } from './key-names.ts'
 import type { IdwebOptions } from './options.ts'
 import { resolveAuthority } from './resolve-authority.ts'
-import { resolveDownstreamApi, resolveProvider, resolveSession } from './resolve-sections.ts'
+import {
+  resolveDownstreamApi,
+  resolveProvider,
+  resolveSession,
+  resolveTokenCache,
+} from './resolve-sections.ts'
 import type { ResolvedConfig, ResolvedDownstreamApi } from './resolved-config.ts'
 import {
   closest,
@@ -52,6 +57,7 @@ const KNOWN_KEYS: readonly (keyof IdwebOptions)[] = [
   'idTokenSigningAlgs',
   'session',
   'provider',
+  'tokenCache',
   'downstreamApis',
   'allowInsecureHttp',
   'signUpSignInPolicyId',
@@ -255,6 +261,7 @@ export function resolveConfig(
     idTokenSigningAlgs,
     session: input.session === undefined ? undefined : resolveSession(input.session, name),
     provider: resolveProvider(input.provider, name),
+    tokenCache: resolveTokenCache(input.tokenCache, name),
     downstreamApis,
     allowInsecureHttp,
     b2c: b2cPolicies(input, authority.kind === 'b2c' ? authority.policy : undefined, name),

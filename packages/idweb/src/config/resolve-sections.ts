@@ -1,10 +1,17 @@
 import type { Authority } from '../authority/authority.ts'
+import { storeKind } from '../cache/stores/open-store.ts'
 import { ConfigError } from '../errors.ts'
-import type { DownstreamApiOptions, ProviderOptions, SessionOptions } from './options.ts'
+import type {
+  DownstreamApiOptions,
+  ProviderOptions,
+  SessionOptions,
+  TokenCacheSettings,
+} from './options.ts'
 import type {
   ResolvedDownstreamApi,
   ResolvedProviderOptions,
   ResolvedSessionOptions,
+  ResolvedTokenCacheSettings,
 } from './resolved-config.ts'
 import { integer, isLoopbackHost, isPlaceholder, scopeList } from './validators.ts'
 
@@ -99,6 +106,59 @@ export function resolveProvider(
       256 * 1024,
       16 * 1024,
       16 * 1024 * 1024,
+    ),
+  }
+}
+
+/**
+ * Validates the token cache settings: a store URL that names a store (checked without
+ * connecting), encryption secrets of 32+ characters, and the memory and timeout bounds.
+ *
+ * @throws ConfigError naming the setting.
+ * @example
+ * ```ts
+ * resolveTokenCache({ store: 'redis://127.0.0.1:6379' }, (k) => k).store // 'redis://127.0.0.1:6379'
+ * ```
+ */
+export function resolveTokenCache(
+  input: TokenCacheSettings | undefined,
+  name: (key: string) => string,
+): ResolvedTokenCacheSettings {
+  if (input !== undefined && (typeof input !== 'object' || input === null)) {
+    throw new ConfigError(name('tokenCache'), 'must be an object (store, encryptionKeys).')
+  }
+  const store = input?.store?.trim() || 'memory'
+  storeKind(store, name('tokenCache.store'))
+  let encryptionKeys: string[] | undefined
+  if (input?.encryptionKeys !== undefined) {
+    encryptionKeys =
+      typeof input.encryptionKeys === 'string' ? [input.encryptionKeys] : [...input.encryptionKeys]
+    encryptionKeys.forEach((k, i) => {
+      if (typeof k !== 'string' || k.length < MIN_SECRET_LENGTH) {
+        throw new ConfigError(
+          `${name('tokenCache.encryptionKeys')}[${i}]`,
+          `must be at least ${MIN_SECRET_LENGTH} random characters; generate one with: node -e "console.log(crypto.randomBytes(32).toString('base64url'))"`,
+        )
+      }
+    })
+    if (encryptionKeys.length === 0) encryptionKeys = undefined
+  }
+  return {
+    store,
+    encryptionKeys,
+    memoryBytes: integer(
+      input?.memoryBytes,
+      name('tokenCache.memoryBytes'),
+      256 * 1024 * 1024,
+      1024 * 1024,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    storeTimeoutMs: integer(
+      input?.storeTimeoutMs,
+      name('tokenCache.storeTimeoutMs'),
+      250,
+      10,
+      10_000,
     ),
   }
 }

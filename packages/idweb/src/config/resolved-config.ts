@@ -29,6 +29,16 @@ export interface ResolvedProviderOptions {
   readonly maxResponseBytes: number
 }
 
+/** Token cache settings after validation. */
+export interface ResolvedTokenCacheSettings {
+  /** The store URL, `memory` by default. */
+  readonly store: string
+  /** Secrets sealing store entries, newest first; `undefined`: the session secrets. */
+  readonly encryptionKeys: readonly string[] | undefined
+  readonly memoryBytes: number
+  readonly storeTimeoutMs: number
+}
+
 /** Azure AD B2C user flows. */
 export interface ResolvedB2cPolicies {
   readonly signUpSignIn: string
@@ -69,6 +79,7 @@ export interface ResolvedConfig {
   /** `undefined` when no session was configured (e.g. a protected API only). */
   readonly session: ResolvedSessionOptions | undefined
   readonly provider: ResolvedProviderOptions
+  readonly tokenCache: ResolvedTokenCacheSettings
   readonly downstreamApis: Readonly<Record<string, ResolvedDownstreamApi>>
   readonly allowInsecureHttp: boolean
   readonly b2c: ResolvedB2cPolicies | undefined

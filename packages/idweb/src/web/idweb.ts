@@ -6,7 +6,7 @@ import {
 } from '../acquisition/acquirer.ts'
 import { DiscoveryCache, type DiscoveryFetch } from '../authority/discovery.ts'
 import type { CacheStore } from '../cache/store.ts'
-import { TokenCache } from '../cache/token-cache.ts'
+import type { TokenCache } from '../cache/token-cache.ts'
 import type { IdwebOptions } from '../config/options.ts'
 import type { ResolveConfigOptions } from '../config/resolve-config.ts'
 import { resolveConfig } from '../config/resolve-config.ts'
@@ -17,6 +17,7 @@ import { createProviderFetch } from '../http/provider-fetch.ts'
 import { type Logger, silentLogger } from '../logger.ts'
 import { createProtocolContext, type ProtocolContext } from '../protocol/context.ts'
 import { createSessionManager, type SessionManager, SessionRevocations } from '../session/index.ts'
+import { configuredCache } from './cache-setup.ts'
 import { callback } from './callback.ts'
 import { ConsumedStates } from './consumed-states.ts'
 import type { SignedInUser, WebContext } from './context.ts'
@@ -33,7 +34,7 @@ interface Route {
 
 /** Collaborators of {@link createIdweb}; every one has a default. */
 export interface IdwebDependencies {
-  /** The token cache; default in memory. Give one with a store for several instances. */
+  /** The token cache. Default: built from the `tokenCache` settings (in memory unless a store is named). */
   cache?: TokenCache
   /** Server-side session store; default: the session lives in the encrypted cookie. */
   sessionStore?: Pick<CacheStore, 'get' | 'set' | 'delete'>
@@ -82,6 +83,12 @@ export interface Idweb {
   ): Promise<AcquiredToken>
   /** The provider metadata (discovered once, cached). */
   protocol(): Promise<ProtocolContext>
+  /**
+   * Resolves once what the app needs at startup is there: the token cache's store is open.
+   * Rejects with a ConfigError naming the setting (a store that cannot be reached, a driver that
+   * is not installed, with its `npm install` line). Call it before listening.
+   */
+  ready(): Promise<void>
   close(): Promise<void>
 }
 
@@ -108,7 +115,10 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
       'is required for a web app: give at least one random secret of 32+ characters (e.g. `openssl rand -base64 48`).',
     )
   }
-  const cache = deps.cache ?? new TokenCache({ logger, clock })
+  const configured = deps.cache
+    ? { cache: deps.cache, ready: async () => {} }
+    : configuredCache(config, logger, clock)
+  const cache = configured.cache
   // Sign-outs are recorded where the tokens are: with a shared store, every instance sees them.
   const revocations = new SessionRevocations({ store: cache.store, logger, clock })
   const sessions = createSessionManager({
@@ -211,6 +221,7 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
     getTokenForUser: (user, scopes, options) =>
       acquirer.getTokenForUser(scopes, user.account, options),
     protocol,
+    ready: () => configured.ready(),
     close: () => cache.close(),
   }
 }
