@@ -57,6 +57,11 @@ export interface TokenAcquirerOptions {
   authorityType: string
   /** Tokens expiring sooner than this are refreshed before use. Default 300. */
   refreshWindowSeconds?: number
+  /**
+   * How long one refresh may hold the shared store's lock, and how long others wait for it, in
+   * ms: longer than a provider call. Default 15,000.
+   */
+  lockTtlMs?: number
   /** The tenant app-only tokens are cached under when none is given. */
   defaultTenant?: string | undefined
   logger?: Logger
@@ -68,8 +73,9 @@ export interface TokenAcquirerOptions {
  * Acquires tokens: for the signed-in user (silently from the cache, else with the refresh token),
  * for the app itself (client credentials), and on behalf of a caller of a protected API.
  *
- * A cache hit is two map lookups. A miss takes the account's lock, looks again (another caller may
- * just have refreshed), and only then calls the provider, so concurrent callers share one refresh.
+ * A cache hit is two map lookups. A miss takes the account's lock (in process, and the shared
+ * store's when there is one), looks again (another caller, or another instance, may just have
+ * refreshed), and only then calls the provider, so concurrent callers share one refresh.
  * When only the user can help (no cached account, consent missing, refresh token revoked), the
  * call raises {@link InteractionRequiredError} with the scopes to re-challenge for.
  *
@@ -88,6 +94,7 @@ export class TokenAcquirer {
   constructor(options: TokenAcquirerOptions) {
     this.#o = {
       refreshWindowSeconds: 300,
+      lockTtlMs: 15_000,
       logger: silentLogger,
       clock: Date.now,
       ...options,
@@ -190,13 +197,26 @@ export class TokenAcquirer {
       if (hit) return hit
     }
     return this.#mutex.run(key, async () => {
-      const p = await this.#o.cache.partition(key)
-      const hit = useCache ? this.#find(p, realm, scopes) : undefined
+      const cache = this.#o.cache
+      const p = await cache.partition(key)
+      let hit = useCache ? this.#find(p, realm, scopes) : undefined
       if (hit) return hit
-      const { result, entry } = await obtain(p)
-      const saved = p.saveTokenResponse(entry, this.#o.clock())
-      await this.#o.cache.flush(p)
-      return this.#acquired(saved, result, false)
+      // Across instances: the store's lock, then a fresh read, so another instance's refresh is
+      // adopted rather than repeated (its rotated refresh token is never replayed).
+      const release = await cache.lock(key, this.#o.lockTtlMs, this.#o.lockTtlMs)
+      try {
+        if (release) {
+          await cache.reload(p)
+          hit = useCache ? this.#find(p, realm, scopes) : undefined
+          if (hit) return hit
+        }
+        const { result, entry } = await obtain(p)
+        const saved = p.saveTokenResponse(entry, this.#o.clock())
+        await cache.flush(p)
+        return this.#acquired(saved, result, false)
+      } finally {
+        await release?.()
+      }
     })
   }
 

@@ -180,6 +180,51 @@ export class TokenCache {
     return r.ok
   }
 
+  /**
+   * Takes the store's lock for partition `key`, so that one instance of all those sharing the
+   * store refreshes it at a time. Resolves the release function; `undefined` when the store has
+   * no locks (or there is no store: the in-process lock is then all there is), when the lock was
+   * not had within `waitMs`, or when the store failed (logged): the caller then goes on unlocked.
+   */
+  async lock(
+    key: string,
+    ttlMs: number,
+    waitMs: number,
+  ): Promise<(() => Promise<void>) | undefined> {
+    const lock = this.#store?.lock?.bind(this.#store)
+    if (lock === undefined) return undefined
+    const r = await storeCall(
+      'lock',
+      key,
+      () => lock(storeKeyOf(`${this.#prefix}lock:`, key), ttlMs, waitMs),
+      { timeoutMs: waitMs + this.#timeoutMs, logger: this.#logger, stats: this.stats },
+    )
+    const release = r.ok ? r.value : undefined
+    if (release === undefined) return undefined
+    return async () => {
+      await this.#call('unlock', key, release)
+    }
+  }
+
+  /**
+   * Reads partition `p` again from the store and merges what another instance wrote since it was
+   * loaded (newer tokens win), so a refresh taken under the store's lock starts from the newest
+   * refresh token. Never rejects; a store failure leaves `p` as it was.
+   */
+  async reload(p: Partition): Promise<void> {
+    const store = this.#store
+    if (store === undefined || this.#isRemoved(p)) return
+    const r = await this.#call('get', p.key, () => store.get(this.#storeKey(p.key)))
+    if (!r.ok || r.value === undefined) return
+    const st = p[state]
+    if (st.snapshot !== undefined && Buffer.compare(st.snapshot, r.value) === 0) return
+    const theirs = new Partition(p.key, { clock: this.#clock })
+    if (this.#open(p.key, r.value, theirs)) {
+      p.merge(theirs)
+      st.snapshot = r.value
+    }
+  }
+
   /** Releases the store's connections. */
   async close(): Promise<void> {
     await Promise.allSettled(this.#writes.values())

@@ -175,6 +175,7 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
     environment: config.authority.environment,
     authorityType: isEntra ? 'MSSTS' : 'Generic',
     refreshWindowSeconds: config.tokenRefreshWindowSeconds,
+    lockTtlMs: config.provider.timeoutMs + 5000,
     defaultTenant: config.authority.isMultiTenant ? undefined : config.authority.tenant,
     logger,
     clock,
