@@ -27,6 +27,22 @@ export interface CacheStore {
    * stores implement it so one refresh serves every process.
    */
   lock?(key: string, ttlMs: number, waitMs: number): Promise<(() => Promise<void>) | undefined>
+  /**
+   * Tells `watcher` which keys other instances wrote or deleted (not this store object's own
+   * writes), at least among the keys this object has read or written, so in-process copies of
+   * them can be dropped; `gap` when notices may have been lost
+   * (the notification channel dropped or came back). Resolves a function that stops watching.
+   * Shared stores implement it so no instance serves what another one changed.
+   */
+  watch?(watcher: StoreWatcher): Promise<() => Promise<void>>
   /** Releases connections; the store is unusable afterwards. */
   close?(): Promise<void>
+}
+
+/** What {@link CacheStore.watch} reports to. */
+export interface StoreWatcher {
+  /** Another instance wrote or deleted `key`. */
+  changed(key: string): void
+  /** Notices may have been missed: treat every key as possibly changed. */
+  gap(): void
 }

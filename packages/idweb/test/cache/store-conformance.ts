@@ -7,6 +7,8 @@ import type { CacheStore } from '../../src/cache/store.ts'
 export interface StoreCapabilities {
   compareAndSet: boolean
   lock: boolean
+  /** Change notices to other instances (`watch`). Default false. */
+  watch?: boolean
 }
 
 /**
@@ -118,6 +120,7 @@ export function runStoreConformance(
       const { store } = await fresh()
       assert.equal(typeof store.compareAndSet === 'function', capabilities.compareAndSet)
       assert.equal(typeof store.lock === 'function', capabilities.lock)
+      assert.equal(typeof store.watch === 'function', capabilities.watch === true)
     })
 
     if (capabilities.compareAndSet)
@@ -171,6 +174,43 @@ export function runStoreConformance(
             }),
           )
           assert.equal(Buffer.from((await store.get(key))!).toString(), String(writers * each))
+        })
+      })
+
+    if (capabilities.watch)
+      describe('watch', () => {
+        it('tells another instance of every write, compare-and-set and delete; not the writer itself', async () => {
+          const { store: writer, ns } = await fresh()
+          const { store: reader } = await fresh()
+          const seen: string[] = []
+          const own: string[] = []
+          // The reader holds the key, as an instance with it in memory would.
+          assert.equal(await reader.get(`${ns}a`), undefined)
+          const stopReader = await reader.watch!({ changed: (k) => seen.push(k), gap() {} })
+          const stopWriter = await writer.watch!({ changed: (k) => own.push(k), gap() {} })
+          const until = async (n: number) => {
+            for (let i = 0; i < 200 && seen.filter((k) => k.startsWith(ns)).length < n; i++) {
+              await sleep(10)
+            }
+          }
+          await writer.set(`${ns}a`, bytes('1'))
+          await until(1)
+          await writer.compareAndSet?.(`${ns}a`, bytes('1'), bytes('2'))
+          await until(2)
+          await writer.delete(`${ns}a`)
+          await until(3)
+          assert.deepEqual(
+            seen.filter((k) => k.startsWith(ns)),
+            [`${ns}a`, `${ns}a`, `${ns}a`],
+          )
+          await sleep(100)
+          assert.deepEqual(
+            own.filter((k) => k.startsWith(ns)),
+            [],
+            'no notice of its own writes',
+          )
+          await stopReader()
+          await stopWriter()
         })
       })
 
@@ -257,6 +297,7 @@ function recording(store: CacheStore, keys: Set<string>): CacheStore {
     }
   }
   if (store.lock) wrapped.lock = store.lock.bind(store)
+  if (store.watch) wrapped.watch = store.watch.bind(store)
   return wrapped
 }
 

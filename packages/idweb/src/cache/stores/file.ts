@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, watch as watchFolder } from 'node:fs'
 import { open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises'
 import { hostname } from 'node:os'
-import { join } from 'node:path'
-import type { CacheStore } from '../store.ts'
+import { basename, join } from 'node:path'
+import type { CacheStore, StoreWatcher } from '../store.ts'
 
 /** Options of a {@link FileStore}. */
 export interface FileStoreOptions {
@@ -48,6 +48,10 @@ export class FileStore implements CacheStore {
   readonly #pollMs: number
   readonly #clock: () => number
   readonly #sweep: NodeJS.Timeout | undefined
+  /** File name → key, for every key this object touched: what change notices are about. */
+  readonly #names = new Map<string, string>()
+  /** File name → what this object last left there, to tell its own changes from others'. */
+  readonly #own = new Map<string, string>()
 
   constructor(dir: string, options: FileStoreOptions = {}) {
     this.dir = dir
@@ -84,7 +88,9 @@ export class FileStore implements CacheStore {
   }
 
   async delete(key: string): Promise<void> {
-    await unlink(this.#path(key)).catch(absent)
+    const path = this.#path(key)
+    this.#own.set(basename(path), 'absent')
+    await unlink(path).catch(absent)
   }
 
   async compareAndSet(
@@ -134,6 +140,24 @@ export class FileStore implements CacheStore {
     }
   }
 
+  /**
+   * Watches the folder (inotify, FSEvents...) and reports other processes' writes and deletes of
+   * the keys this object has touched; its own are told apart by the file they left. A watcher
+   * error is a gap.
+   */
+  async watch(watcher: StoreWatcher): Promise<() => Promise<void>> {
+    const folder = watchFolder(this.dir, (_event, name) => {
+      if (typeof name !== 'string' || !name.endsWith('.entry')) return
+      const key = this.#names.get(name)
+      if (key === undefined) return
+      void signature(join(this.dir, name)).then((found) => {
+        if (found !== this.#own.get(name)) watcher.changed(key)
+      })
+    })
+    folder.on('error', () => watcher.gap())
+    return async () => folder.close()
+  }
+
   /** Deletes expired entries and temporary files left by crashed writers; resolves how many. */
   async sweep(): Promise<number> {
     let removed = 0
@@ -160,7 +184,9 @@ export class FileStore implements CacheStore {
   }
 
   #path(key: string): string {
-    return join(this.dir, `${createHash('sha256').update(key).digest('base64url')}.entry`)
+    const name = `${createHash('sha256').update(key).digest('base64url')}.entry`
+    this.#names.set(name, key)
+    return join(this.dir, name)
   }
 
   /** Writes `bytes` to `path` atomically: temporary file, fsync, rename. */
@@ -170,6 +196,8 @@ export class FileStore implements CacheStore {
     try {
       await file.writeFile(bytes)
       await file.sync()
+      // Known before the rename, which keeps the inode: the notice it causes is recognised.
+      this.#own.set(basename(path), signatureOf(await file.stat({ bigint: true })))
     } finally {
       await file.close()
     }
@@ -242,6 +270,16 @@ function isAlive(record: LockRecord): boolean {
 function expiryOf(bytes: Buffer): number | undefined {
   if (bytes.length < HEADER || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return undefined
   return bytes.readDoubleBE(MAGIC.length)
+}
+
+/** What is at `path` now: its inode, size and modification time, or `absent`. */
+async function signature(path: string): Promise<string> {
+  const info = await stat(path, { bigint: true }).catch(absent)
+  return info === undefined ? 'absent' : signatureOf(info)
+}
+
+function signatureOf(info: { ino: bigint; size: bigint; mtimeNs: bigint }): string {
+  return `${info.ino}:${info.size}:${info.mtimeNs}`
 }
 
 function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {

@@ -1,7 +1,13 @@
 import type { Pool, PoolOptions } from 'mysql2/promise'
 import { ConfigError } from '../../errors.ts'
 import { loadPeer, redacted } from './driver.ts'
-import { isSqlIdentifier, type SqlDialect, SqlStore, type SqlStoreOptions } from './sql-store.ts'
+import {
+  isSqlIdentifier,
+  type SqlChangeFeed,
+  type SqlDialect,
+  SqlStore,
+  type SqlStoreOptions,
+} from './sql-store.ts'
 
 /** The schema version this release writes; a newer one in the database is refused. */
 export const MYSQL_SCHEMA_VERSION = 1
@@ -16,6 +22,8 @@ export interface ConnectMysqlOptions extends SqlStoreOptions {
   statementTimeoutMs?: number
   /** Give up connecting after this many ms. Default 5,000. */
   connectTimeoutMs?: number
+  /** How often other instances' changes are looked for, in ms. Default 100. */
+  changePollMs?: number
   /** The setting the URL came from, named in errors. Default `Idweb.TokenCache.Store`. */
   setting?: string
 }
@@ -102,7 +110,62 @@ export async function connectMysqlStore(
     },
     dialect(table),
     options,
+    changeLog(pool, `${table}_changes`, options.changePollMs ?? 100),
   )
+}
+
+/**
+ * MySQL has no notifications: every write also appends to a change log, which watching instances
+ * poll (every `pollMs`), re-reading a margin of recent ids because concurrent inserts may commit
+ * out of id order. A failed poll is a gap. Entries older than a minute are trimmed.
+ */
+function changeLog(pool: Pool, log: string, pollMs: number): SqlChangeFeed {
+  return {
+    async publish(key, origin) {
+      await pool.query(`INSERT INTO ${log} (k, origin, at) VALUES (?, ?, ${NOW})`, [key, origin])
+    },
+    async subscribe(onChange, onGap) {
+      const [rows] = await pool.query(`SELECT COALESCE(MAX(id), 0) AS id FROM ${log}`)
+      let last = Number((rows as { id: number | string }[])[0]?.id ?? 0)
+      const seen = new Set<number>()
+      let failing = false
+      let polls = 0
+      const poll = async () => {
+        try {
+          const [changes] = await pool.query(
+            `SELECT id, k, origin FROM ${log} WHERE id > ? ORDER BY id LIMIT 1000`,
+            [Math.max(0, last - 50)],
+          )
+          failing = false
+          for (const row of changes as { id: number | string; k: Buffer; origin: string }[]) {
+            const id = Number(row.id)
+            if (seen.has(id)) continue
+            seen.add(id)
+            last = Math.max(last, id)
+            onChange(Buffer.from(row.k).toString('utf8'), row.origin)
+          }
+          for (const id of seen) if (id < last - 1000) seen.delete(id)
+          if (++polls % 100 === 0) {
+            await pool.query(`DELETE FROM ${log} WHERE at < ${NOW} - 60000 LIMIT 1000`)
+          }
+        } catch {
+          if (!failing) onGap()
+          failing = true
+        }
+      }
+      let stopped = false
+      let running: Promise<void> = Promise.resolve()
+      const timer = setInterval(() => {
+        if (!stopped) running = running.then(poll)
+      }, pollMs)
+      timer.unref()
+      return async () => {
+        stopped = true
+        clearInterval(timer)
+        await running
+      }
+    },
+  }
 }
 
 async function migrate(pool: Pool, table: string): Promise<void> {
@@ -129,6 +192,13 @@ async function migrate(pool: Pool, table: string): Promise<void> {
         version BIGINT NOT NULL DEFAULT 1,
         expires_at BIGINT NULL,
         KEY ${table}_expires (expires_at)
+      ) ENGINE=InnoDB`)
+      await connection.query(`CREATE TABLE IF NOT EXISTS ${table}_changes (
+        id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+        k VARBINARY(255) NOT NULL,
+        origin CHAR(36) NOT NULL,
+        at BIGINT NOT NULL,
+        KEY ${table}_changes_at (at)
       ) ENGINE=InnoDB`)
       await connection.query(
         'INSERT INTO idweb_schema (component, version) VALUES (?, 1) ON DUPLICATE KEY UPDATE version = 1',

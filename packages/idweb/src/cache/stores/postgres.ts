@@ -1,7 +1,13 @@
 import type { Pool, PoolConfig } from 'pg'
 import { ConfigError } from '../../errors.ts'
 import { loadPeer, redacted } from './driver.ts'
-import { isSqlIdentifier, type SqlDialect, SqlStore, type SqlStoreOptions } from './sql-store.ts'
+import {
+  isSqlIdentifier,
+  type SqlChangeFeed,
+  type SqlDialect,
+  SqlStore,
+  type SqlStoreOptions,
+} from './sql-store.ts'
 
 /** The schema version this release writes; a newer one in the database is refused. */
 export const POSTGRES_SCHEMA_VERSION = 1
@@ -91,6 +97,7 @@ export async function connectPostgresStore(
       { cause: err },
     )
   }
+  const Client = pg.Client ?? (pg as unknown as { default: typeof import('pg') }).default.Client
   return new SqlStore(
     {
       async query(sql, params) {
@@ -101,7 +108,66 @@ export async function connectPostgresStore(
     },
     dialect(table),
     options,
+    notifyFeed(pool, () => new Client(config), `idweb_changed_${table}`.slice(0, 63)),
   )
+}
+
+/**
+ * Changes announced with `pg_notify` and heard on a `LISTEN` connection of their own, which is
+ * re-established after it drops (each drop and each return is a gap: notices meanwhile are lost).
+ */
+function notifyFeed(
+  pool: Pool,
+  connect: () => import('pg').Client,
+  channel: string,
+): SqlChangeFeed {
+  return {
+    async publish(key, origin) {
+      await pool.query('SELECT pg_notify($1, $2)', [channel, `${origin}|${key}`])
+    },
+    async subscribe(onChange, onGap) {
+      let stopped = false
+      let current: import('pg').Client | undefined
+      const listen = async (): Promise<void> => {
+        const client = connect()
+        current = client
+        let live = false
+        client.on('error', () => {})
+        client.on('notification', (message) => {
+          const payload = message.payload ?? ''
+          const bar = payload.indexOf('|')
+          if (bar !== -1) onChange(payload.slice(bar + 1), payload.slice(0, bar))
+        })
+        client.once('end', () => {
+          if (stopped || !live) return
+          onGap()
+          setTimeout(() => void again(), 500).unref()
+        })
+        try {
+          await client.connect()
+          await client.query(`LISTEN "${channel}"`)
+        } catch (err) {
+          await client.end().catch(() => {})
+          throw err
+        }
+        live = true
+      }
+      const again = async (): Promise<void> => {
+        if (stopped) return
+        try {
+          await listen()
+          onGap() // listening again: what was announced while away is lost
+        } catch {
+          setTimeout(() => void again(), 1000).unref()
+        }
+      }
+      await listen()
+      return async () => {
+        stopped = true
+        await current?.end().catch(() => {})
+      }
+    },
+  }
 }
 
 async function migrate(pool: Pool, table: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Cluster, Redis } from 'ioredis'
-import type { CacheStore } from '../store.ts'
+import type { CacheStore, StoreWatcher } from '../store.ts'
 
 /** The ioredis client a {@link RedisStore} runs on: standalone, Sentinel-managed or Cluster. */
 export type RedisClient = Redis | Cluster
@@ -23,7 +23,7 @@ elseif (not current) or current ~= ARGV[2] then
   return 0
 end
 if ARGV[4] == '' then redis.call('SET', KEYS[1], ARGV[3]) else redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4]) end
-if ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[5], KEYS[1]) end
+if ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[5], ARGV[6] .. '|' .. KEYS[1]) end
 return 1`
 const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -37,6 +37,7 @@ interface Scripts {
     next: Buffer,
     ttlMs: string,
     channel: string,
+    origin: string,
   ): Promise<number>
   idwebRelease(key: string, token: string): Promise<number>
 }
@@ -67,6 +68,8 @@ export class RedisStore implements CacheStore {
   readonly channel: string
   readonly #pollMs: number
   readonly #scripts: Scripts
+  /** Names this store object in its change notices, so it can ignore its own. */
+  readonly #origin = randomUUID()
 
   constructor(client: RedisClient, options: RedisStoreOptions = {}) {
     this.client = client
@@ -89,13 +92,13 @@ export class RedisStore implements CacheStore {
     const multi = this.client.multi()
     if (ttl === undefined) multi.set(k, bytes)
     else multi.set(k, bytes, 'PX', ttl)
-    multi.publish(this.channel, k)
+    multi.publish(this.channel, `${this.#origin}|${k}`)
     await multi.exec()
   }
 
   async delete(key: string): Promise<void> {
     const k = tagged(key)
-    await this.client.multi().del(k).publish(this.channel, k).exec()
+    await this.client.multi().del(k).publish(this.channel, `${this.#origin}|${k}`).exec()
   }
 
   async compareAndSet(
@@ -112,8 +115,38 @@ export class RedisStore implements CacheStore {
       Buffer.from(next),
       ttl === undefined ? '' : String(ttl),
       this.channel,
+      this.#origin,
     )
     return written === 1
+  }
+
+  /**
+   * Subscribes to the change channel on a connection of its own (Redis pub/sub, which Cluster
+   * broadcasts to every node). Own writes are filtered out. A dropped subscription, and every
+   * resubscription after one, is a `gap`: notices sent meanwhile are lost.
+   */
+  async watch(watcher: StoreWatcher): Promise<() => Promise<void>> {
+    const subscriber = (this.client as Redis).duplicate()
+    subscriber.on('error', () => {})
+    let subscribed = false
+    subscriber.on('message', (_channel: string, message: string) => {
+      const bar = message.indexOf('|')
+      if (bar === -1 || message.slice(0, bar) === this.#origin) return
+      watcher.changed(untagged(message.slice(bar + 1)))
+    })
+    subscriber.on('close', () => {
+      if (subscribed) watcher.gap()
+    })
+    subscriber.on('ready', () => {
+      if (subscribed) watcher.gap() // resubscribed after a drop: what was sent meanwhile is lost
+    })
+    if (subscriber.status === 'wait') await subscriber.connect().catch(() => {})
+    await subscriber.subscribe(this.channel)
+    subscribed = true
+    return async () => {
+      subscribed = false
+      await subscriber.quit().catch(() => subscriber.disconnect())
+    }
   }
 
   async lock(
@@ -146,6 +179,11 @@ export function tagged(key: string): string {
   const head = cut === -1 ? '' : key.slice(0, cut + 1)
   const tail = (cut === -1 ? key : key.slice(cut + 1)).replace(/[{}]/g, '')
   return `${head}{${tail}}`
+}
+
+/** The core's key back from its {@link tagged} form. */
+export function untagged(key: string): string {
+  return key.replace(/\{([^{}]*)\}$/, '$1')
 }
 
 function ttlMs(seconds: number | undefined): number | undefined {

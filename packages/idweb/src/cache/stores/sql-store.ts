@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { CacheStore } from '../store.ts'
+import type { CacheStore, StoreWatcher } from '../store.ts'
 
 /** What a SQL store needs of its driver: one parameterised statement at a time. */
 export interface SqlRunner {
@@ -37,6 +37,20 @@ export interface SqlDialect {
   sweep: SqlStatement
 }
 
+/**
+ * How a SQL store tells other instances which keys changed: PostgreSQL's NOTIFY, or a change log
+ * that MySQL instances poll.
+ */
+export interface SqlChangeFeed {
+  /** Announces that `key` changed, after the write. */
+  publish(key: string, origin: string): Promise<void>
+  /** Reports every announcement; `onGap` when some may have been missed. Resolves a stop. */
+  subscribe(
+    onChange: (key: string, origin: string) => void,
+    onGap: () => void,
+  ): Promise<() => Promise<void>>
+}
+
 /** Options of a {@link SqlStore}. */
 export interface SqlStoreOptions {
   /** How often expired rows are swept, in ms. Default 60,000; 0 turns the sweep off. */
@@ -58,10 +72,19 @@ export class SqlStore implements CacheStore {
   readonly #sql: SqlDialect
   readonly #pollMs: number
   readonly #sweep: NodeJS.Timeout | undefined
+  readonly #feed: SqlChangeFeed | undefined
+  /** Names this store object in its change notices, so it can ignore its own. */
+  readonly #origin = randomUUID()
 
-  constructor(run: SqlRunner, dialect: SqlDialect, options: SqlStoreOptions = {}) {
+  constructor(
+    run: SqlRunner,
+    dialect: SqlDialect,
+    options: SqlStoreOptions = {},
+    feed?: SqlChangeFeed,
+  ) {
     this.#run = run
     this.#sql = dialect
+    this.#feed = feed
     this.#pollMs = options.lockPollMs ?? 15
     const every = options.sweepEveryMs ?? 60_000
     this.#sweep =
@@ -76,10 +99,12 @@ export class SqlStore implements CacheStore {
 
   async set(key: string, value: Uint8Array, ttlSeconds?: number): Promise<void> {
     await this.#query(this.#sql.upsert, [key, Buffer.from(value), ttlMs(ttlSeconds)])
+    await this.#feed?.publish(key, this.#origin)
   }
 
   async delete(key: string): Promise<void> {
     await this.#query(this.#sql.delete, [key])
+    await this.#feed?.publish(key, this.#origin)
   }
 
   async compareAndSet(
@@ -89,13 +114,18 @@ export class SqlStore implements CacheStore {
     ttlSeconds?: number,
   ): Promise<boolean> {
     const ttl = ttlMs(ttlSeconds)
-    if (expected === undefined) return this.#insertIfAbsent(key, Buffer.from(next), ttl)
+    if (expected === undefined) {
+      const written = await this.#insertIfAbsent(key, Buffer.from(next), ttl)
+      if (written) await this.#feed?.publish(key, this.#origin)
+      return written
+    }
     const { count } = await this.#query(this.#sql.replaceIf, [
       key,
       Buffer.from(expected),
       Buffer.from(next),
       ttl,
     ])
+    if (count === 1) await this.#feed?.publish(key, this.#origin)
     return count === 1
   }
 
@@ -115,6 +145,17 @@ export class SqlStore implements CacheStore {
       if (Date.now() >= deadline) return undefined
       await new Promise((resolve) => setTimeout(resolve, this.#pollMs))
     }
+  }
+
+  /** Other instances' changes, through the dialect's change feed (own writes filtered out). */
+  watch(watcher: StoreWatcher): Promise<() => Promise<void>> {
+    if (this.#feed === undefined) return Promise.resolve(async () => {})
+    return this.#feed.subscribe(
+      (key, origin) => {
+        if (origin !== this.#origin) watcher.changed(key)
+      },
+      () => watcher.gap(),
+    )
   }
 
   /** Deletes expired rows, a bounded batch at a time (at most 20 batches); resolves how many. */
@@ -153,7 +194,7 @@ function ttlMs(seconds: number | undefined): number | null {
   return Math.max(1, Math.ceil(seconds * 1000))
 }
 
-/** Whether `name` may be spliced into SQL as a table name. */
+/** Whether `name` may be spliced into SQL as a table name (up to 48 characters, to leave room for suffixes). */
 export function isSqlIdentifier(name: string): boolean {
-  return /^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)
+  return /^[A-Za-z_][A-Za-z0-9_]{0,47}$/.test(name)
 }

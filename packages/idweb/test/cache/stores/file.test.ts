@@ -13,7 +13,13 @@ after(() => rmSync(root, { recursive: true, force: true }))
 let n = 0
 const folder = () => join(root, `s${++n}`)
 
-runStoreConformance('FileStore', () => new FileStore(folder(), { lockPollMs: 5 }))
+// The conformance tests' stores share one folder, as processes of one machine would.
+const shared = folder()
+runStoreConformance('FileStore', () => new FileStore(shared, { lockPollMs: 5 }), {
+  compareAndSet: true,
+  lock: true,
+  watch: true,
+})
 
 const CHILD = new URL('./fixtures/file-child.ts', import.meta.url).pathname
 

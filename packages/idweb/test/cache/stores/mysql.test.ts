@@ -11,15 +11,19 @@ const SHARED = process.env.IDWEB_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/
 const table = `idweb_test_${randomBytes(4).toString('hex')}`
 const admin = mysql.createPool({ uri: SHARED, connectionLimit: 2 })
 after(async () => {
-  await admin.query(`DROP TABLE IF EXISTS ${table}, ${table}_2, ${table}_3`)
+  await admin.query(
+    `DROP TABLE IF EXISTS ${table}, ${table}_2, ${table}_3, ${table}_changes, ${table}_2_changes, ${table}_3_changes`,
+  )
   await admin.query('DELETE FROM idweb_schema WHERE component LIKE ?', [`${table}%`])
   await admin.end()
 })
 const rowsOf = async (sql: string, params: unknown[]) =>
   (await admin.query(sql, params))[0] as Record<string, unknown>[]
 
-runStoreConformance('MysqlStore (shared server)', () =>
-  connectMysqlStore(SHARED, { table, lockPollMs: 5 }),
+runStoreConformance(
+  'MysqlStore (shared server)',
+  () => connectMysqlStore(SHARED, { table, lockPollMs: 5 }),
+  { compareAndSet: true, lock: true, watch: true },
 )
 
 describe('MysqlStore schema and maintenance', () => {

@@ -16,8 +16,10 @@ after(async () => {
   await admin.end()
 })
 
-runStoreConformance('PostgresStore (shared server)', () =>
-  connectPostgresStore(SHARED, { table, lockPollMs: 5 }),
+runStoreConformance(
+  'PostgresStore (shared server)',
+  () => connectPostgresStore(SHARED, { table, lockPollMs: 5 }),
+  { compareAndSet: true, lock: true, watch: true },
 )
 
 describe('PostgresStore schema and maintenance', () => {

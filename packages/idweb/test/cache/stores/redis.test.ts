@@ -13,7 +13,9 @@ import { runStoreConformance } from '../store-conformance.ts'
 // The shared server of the machine (and of CI): namespaced keys, never flushed or stopped.
 const SHARED = process.env.IDWEB_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
-runStoreConformance('RedisStore (standalone, shared server)', () => connectRedisStore(SHARED))
+const ALL = { compareAndSet: true, lock: true, watch: true }
+
+runStoreConformance('RedisStore (standalone, shared server)', () => connectRedisStore(SHARED), ALL)
 
 describe('RedisStore on a private Cluster and behind a private Sentinel', () => {
   let cluster: Awaited<ReturnType<typeof startRedisCluster>>
@@ -26,8 +28,8 @@ describe('RedisStore on a private Cluster and behind a private Sentinel', () => 
     await cluster?.stop()
     await sentinel?.stop()
   })
-  runStoreConformance('RedisStore (Cluster)', () => connectRedisStore(cluster.url))
-  runStoreConformance('RedisStore (Sentinel)', () => connectRedisStore(sentinel.url))
+  runStoreConformance('RedisStore (Cluster)', () => connectRedisStore(cluster.url), ALL)
+  runStoreConformance('RedisStore (Sentinel)', () => connectRedisStore(sentinel.url), ALL)
 })
 
 describe('RedisStore connection', () => {
