@@ -10,7 +10,7 @@ import {
 } from './sql-store.ts'
 
 /** The schema version this release writes; a newer one in the database is refused. */
-export const MYSQL_SCHEMA_VERSION = 1
+export const MYSQL_SCHEMA_VERSION = 2
 
 /** Options of {@link connectMysqlStore}. */
 export interface ConnectMysqlOptions extends SqlStoreOptions {
@@ -185,24 +185,28 @@ async function migrate(pool: Pool, table: string): Promise<void> {
         `table ${table} has schema version ${version}, newer than this idweb's ${MYSQL_SCHEMA_VERSION}: upgrade idweb.`,
       )
     }
-    if (version < 1) {
-      await connection.query(`CREATE TABLE IF NOT EXISTS ${table} (
+    // Each step brings the schema from the version before it; a fresh database runs them all.
+    const steps = [
+      `CREATE TABLE IF NOT EXISTS ${table} (
         k VARBINARY(255) NOT NULL PRIMARY KEY,
         v LONGBLOB NOT NULL,
         version BIGINT NOT NULL DEFAULT 1,
         expires_at BIGINT NULL,
         KEY ${table}_expires (expires_at)
-      ) ENGINE=InnoDB`)
-      await connection.query(`CREATE TABLE IF NOT EXISTS ${table}_changes (
+      ) ENGINE=InnoDB`,
+      `CREATE TABLE IF NOT EXISTS ${table}_changes (
         id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
         k VARBINARY(255) NOT NULL,
         origin CHAR(36) NOT NULL,
         at BIGINT NOT NULL,
         KEY ${table}_changes_at (at)
-      ) ENGINE=InnoDB`)
+      ) ENGINE=InnoDB`,
+    ]
+    for (let step = version; step < MYSQL_SCHEMA_VERSION; step++) {
+      await connection.query(steps[step] as string)
       await connection.query(
-        'INSERT INTO idweb_schema (component, version) VALUES (?, 1) ON DUPLICATE KEY UPDATE version = 1',
-        [table],
+        'INSERT INTO idweb_schema (component, version) VALUES (?, ?) ON DUPLICATE KEY UPDATE version = ?',
+        [table, step + 1, step + 1],
       )
     }
   } finally {

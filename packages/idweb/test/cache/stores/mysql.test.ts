@@ -33,13 +33,25 @@ describe('MysqlStore schema and maintenance', () => {
       Array.from({ length: 5 }, () => connectMysqlStore(SHARED, { table: name })),
     )
     const rows = await rowsOf('SELECT version FROM idweb_schema WHERE component = ?', [name])
-    assert.deepEqual(rows, [{ version: 1 }])
+    assert.deepEqual(rows, [{ version: 2 }])
     const index = await rowsOf(`SHOW INDEX FROM ${name}`, [])
     assert.ok(
       index.some((r) => r.Key_name === `${name}_expires`),
       'expiry is indexed',
     )
     for (const s of stores) await s.close()
+  })
+
+  it('migrates a table of an older schema step by step (1 → 2 adds the change log)', async () => {
+    const name = `${table}_2`
+    await (await connectMysqlStore(SHARED, { table: name })).close()
+    await admin.query(`DROP TABLE ${name}_changes`)
+    await admin.query('UPDATE idweb_schema SET version = 1 WHERE component = ?', [name])
+    await (await connectMysqlStore(SHARED, { table: name })).close()
+    assert.deepEqual(await rowsOf('SELECT version FROM idweb_schema WHERE component = ?', [name]), [
+      { version: 2 },
+    ])
+    assert.equal((await rowsOf(`SHOW TABLES LIKE '${name}_changes'`, [])).length, 1)
   })
 
   it('refuses a table written by a newer schema, naming what to do', async () => {
