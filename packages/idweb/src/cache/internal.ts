@@ -49,6 +49,8 @@ export interface PartitionState {
   version: number
   /** The sealed bytes last read from or written to the store, the CAS expectation. */
   snapshot: Uint8Array | undefined
+  /** Another instance may have changed it in the store: read it again before serving it. */
+  stale: boolean
   /** Cache-wide sequence number when the partition was created (compared with tombstones). */
   seq: number
   /** Keys removed locally since the last store sync → epoch seconds of the removal. */

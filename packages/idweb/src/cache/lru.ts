@@ -52,6 +52,11 @@ export class ByteLru<V> {
     return this.#map.get(key)?.value
   }
 
+  /** Every value, in no particular order, without touching recency. */
+  *values(): IterableIterator<V> {
+    for (const node of this.#map.values()) yield node.value
+  }
+
   /** Adds or replaces `key` as the most recently used entry, then evicts down to the bound. */
   set(key: string, value: V, bytes: number): void {
     const old = this.#map.get(key)

@@ -84,6 +84,7 @@ export class Partition {
     this[state] = {
       version: 0,
       snapshot: undefined,
+      stale: false,
       seq: 0,
       deleted: undefined,
       stats: newStats(),

@@ -83,6 +83,9 @@ export class TokenCache {
   readonly #loading = new Map<string, Promise<Partition>>()
   readonly #writes = new Map<string, Promise<FlushResult>>()
   readonly #tombstones = new Map<string, number>()
+  /** Store key → partition key, for the partitions in memory: what change notices name. */
+  readonly #byStoreKey = new Map<string, string>()
+  readonly #watching: Promise<(() => Promise<void>) | undefined> | undefined
   #seq = 0
 
   constructor(options: TokenCacheOptions = {}) {
@@ -102,6 +105,7 @@ export class TokenCache {
     this.#logger = options.logger ?? silentLogger
     this.#clock = options.clock ?? Date.now
     this.#l1 = new ByteLru<Partition>(maxBytes, (key, p) => this.#evicted(key, p))
+    this.#watching = this.#watch()
   }
 
   /**
@@ -130,6 +134,8 @@ export class TokenCache {
     const p = this.#l1.get(key)
     if (p !== undefined) {
       this.stats.l1Hits++
+      // Another instance changed it (a refresh, a sign-out): the store's copy, not ours.
+      if (p[state].stale) await this.#revalidate(p)
       return p
     }
     return this.#load(key)
@@ -172,6 +178,7 @@ export class TokenCache {
     if (p !== undefined) {
       p[state].onChange = undefined
       p.clear()
+      this.#byStoreKey.delete(this.#storeKey(key))
     }
     if (this.#store === undefined) return true
     await this.#writes.get(key)
@@ -207,26 +214,47 @@ export class TokenCache {
   }
 
   /**
-   * Reads partition `p` again from the store and merges what another instance wrote since it was
-   * loaded (newer tokens win), so a refresh taken under the store's lock starts from the newest
-   * refresh token. Never rejects; a store failure leaves `p` as it was.
+   * Reads partition `p` again from the store and takes what another instance wrote since it was
+   * loaded: its content when `p` has no unsaved change, else a merge (newer tokens win); an entry
+   * gone from the store (another instance's sign-out) empties `p`. So a refresh taken under the
+   * store's lock starts from the newest refresh token, and a removed account stays removed.
+   * Resolves `false` when the store failed (`p` is then as it was). Never rejects.
    */
-  async reload(p: Partition): Promise<void> {
+  async reload(p: Partition): Promise<boolean> {
     const store = this.#store
-    if (store === undefined || this.#isRemoved(p)) return
+    if (store === undefined || this.#isRemoved(p)) return true
     const r = await this.#call('get', p.key, () => store.get(this.#storeKey(p.key)))
-    if (!r.ok || r.value === undefined) return
+    if (!r.ok) return false
     const st = p[state]
-    if (st.snapshot !== undefined && Buffer.compare(st.snapshot, r.value) === 0) return
+    if (r.value === undefined) {
+      if (st.snapshot !== undefined) {
+        p.deserialize('{}')
+        st.snapshot = undefined
+      }
+      return true
+    }
+    if (st.snapshot !== undefined && Buffer.compare(st.snapshot, r.value) === 0) return true
+    if (!p.hasStateChanged) {
+      if (this.#open(p.key, r.value, p)) st.snapshot = r.value
+      return true
+    }
     const theirs = new Partition(p.key, { clock: this.#clock })
     if (this.#open(p.key, r.value, theirs)) {
       p.merge(theirs)
       st.snapshot = r.value
     }
+    return true
   }
 
   /** Releases the store's connections. */
   async close(): Promise<void> {
+    // A watch still starting (its store not open yet) is stopped whenever it starts.
+    const watching = this.#watching
+    if (watching !== undefined) {
+      const started = await Promise.race([watching, Promise.resolve('pending' as const)])
+      if (started === 'pending') void watching.then((stop) => stop?.().catch(() => {}))
+      else await started?.().catch(() => {})
+    }
     await Promise.allSettled(this.#writes.values())
     await this.#store?.close?.()
   }
@@ -333,11 +361,49 @@ export class TokenCache {
     const key = p.key
     p[state].onChange = (bytes) => this.#l1.resize(key, p, bytes)
     this.#l1.set(key, p, p.byteSize)
+    if (this.#watching !== undefined) this.#byStoreKey.set(this.#storeKey(key), key)
     return p
+  }
+
+  /** Starts listening to the store's change notices, when it has them. */
+  #watch(): Promise<(() => Promise<void>) | undefined> | undefined {
+    const watch = this.#store?.watch?.bind(this.#store)
+    if (watch === undefined) return undefined
+    const started = watch({
+      changed: (storeKey) => {
+        const key = this.#byStoreKey.get(storeKey)
+        const p = key === undefined ? undefined : this.#l1.peek(key)
+        if (p !== undefined) p[state].stale = true
+      },
+      gap: () => {
+        for (const p of this.#l1.values()) p[state].stale = true
+      },
+    })
+    return started.then(
+      (stop) => {
+        // Loaded before the notices began: changes made meanwhile went unheard.
+        for (const p of this.#l1.values()) p[state].stale = true
+        return stop
+      },
+      (err: unknown) => {
+        this.#logger.warn(
+          'token cache store change notices are unavailable; instances may serve each other stale tokens',
+          { error: err instanceof Error ? err.name : 'error' },
+        )
+        return undefined
+      },
+    )
+  }
+
+  /** Reads a partition flagged stale again; it stays flagged if the store cannot answer. */
+  async #revalidate(p: Partition): Promise<void> {
+    p[state].stale = false
+    if (!(await this.reload(p))) p[state].stale = true
   }
 
   #evicted(key: string, p: Partition): void {
     this.stats.evictions++
+    this.#byStoreKey.delete(this.#storeKey(key))
     p[state].onChange = undefined
     // An evicted partition with unsaved changes is written back rather than lost.
     if (p.hasStateChanged && this.#store !== undefined) void this.flush(p)

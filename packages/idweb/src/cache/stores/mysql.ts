@@ -28,6 +28,9 @@ export interface ConnectMysqlOptions extends SqlStoreOptions {
   setting?: string
 }
 
+/** MySQL's error number for a statement rolled back as a deadlock victim. */
+const ER_LOCK_DEADLOCK = 1213
+
 /** Epoch milliseconds on the database's clock. */
 const NOW = 'CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)'
 
@@ -102,9 +105,18 @@ export async function connectMysqlStore(
   return new SqlStore(
     {
       async query(sql, params) {
-        const [result] = await pool.query({ sql, timeout }, params as unknown[])
-        if (Array.isArray(result)) return { rows: result, count: result.length }
-        return { rows: [], count: (result as { affectedRows: number }).affectedRows }
+        // InnoDB may pick a contended single-statement write as a deadlock victim and roll it
+        // back: it ran as if not at all, so running it again is safe.
+        for (let attempt = 0; ; attempt++) {
+          try {
+            const [result] = await pool.query({ sql, timeout }, params as unknown[])
+            if (Array.isArray(result)) return { rows: result, count: result.length }
+            return { rows: [], count: (result as { affectedRows: number }).affectedRows }
+          } catch (err) {
+            if (attempt >= 4 || (err as { errno?: number }).errno !== ER_LOCK_DEADLOCK) throw err
+            await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20))
+          }
+        }
       },
       close: () => pool.end(),
     },

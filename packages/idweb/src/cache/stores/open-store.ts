@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ConfigError } from '../../errors.ts'
-import type { CacheStore } from '../store.ts'
+import type { CacheStore, StoreWatcher } from '../store.ts'
 import { redacted } from './driver.ts'
 import { FileStore } from './file.ts'
 import { MemoryStore } from './memory.ts'
@@ -142,6 +142,21 @@ export class LazyStore implements CacheStore {
     const store = await this.#current()
     if (!store.lock) throw new Error('the store has no locks')
     return store.lock(key, ttlMs, waitMs)
+  }
+
+  /**
+   * Watches the store once it is open (trying again every `retryMs` until it is), resolving
+   * when the notices have begun; a store without notices resolves a no-op.
+   */
+  async watch(watcher: StoreWatcher): Promise<() => Promise<void>> {
+    for (;;) {
+      if (this.#closed) return async () => {}
+      const store = await this.#current().catch(() => undefined)
+      if (store !== undefined) {
+        return store.watch ? store.watch(watcher) : async () => {}
+      }
+      await new Promise((resolve) => setTimeout(resolve, this.#retryMs).unref())
+    }
   }
 
   async close(): Promise<void> {

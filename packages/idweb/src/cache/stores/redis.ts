@@ -126,7 +126,8 @@ export class RedisStore implements CacheStore {
    * resubscription after one, is a `gap`: notices sent meanwhile are lost.
    */
   async watch(watcher: StoreWatcher): Promise<() => Promise<void>> {
-    const subscriber = (this.client as Redis).duplicate()
+    // Resubscribed here rather than by ioredis, so a resubscription that fails is handled.
+    const subscriber = (this.client as Redis).duplicate({ autoResubscribe: false })
     subscriber.on('error', () => {})
     let subscribed = false
     subscriber.on('message', (_channel: string, message: string) => {
@@ -138,7 +139,9 @@ export class RedisStore implements CacheStore {
       if (subscribed) watcher.gap()
     })
     subscriber.on('ready', () => {
-      if (subscribed) watcher.gap() // resubscribed after a drop: what was sent meanwhile is lost
+      if (!subscribed) return
+      subscriber.subscribe(this.channel).catch(() => {})
+      watcher.gap() // resubscribed after a drop: what was sent meanwhile is lost
     })
     if (subscriber.status === 'wait') await subscriber.connect().catch(() => {})
     await subscriber.subscribe(this.channel)
