@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { AuthenticationHandlerOptions } from '@microsoft/microsoft-graph-client'
 import express, { type Express, type Request } from 'express'
@@ -8,8 +7,7 @@ import {
   type Idweb,
   type Logger,
   loadAppSettings,
-  MemoryStore,
-  TokenCache,
+  type TokenCache,
 } from 'idweb'
 import { authorizeForScopes, errorHandler, idwebMiddleware, requireUser } from 'idweb/express'
 import { sameOriginWrites } from './csrf.ts'
@@ -43,7 +41,10 @@ export interface WebAppOptions {
   port?: number
   /** Express `trust proxy` (e.g. `loopback` behind a local TLS proxy). Default `TRUST_PROXY`, else off. */
   trustProxy?: boolean | string
-  /** The token cache. Default: a memory store in this process (see below). */
+  /**
+   * The token cache. Default: the one `Idweb.TokenCache.Store` names (`Idweb__TokenCache__Store`
+   * in the environment): this process's memory unless a shared store is named.
+   */
   cache?: TokenCache
   /** Default: the console, prefixed `webapp`. */
   logger?: Logger
@@ -71,21 +72,13 @@ const DEFAULT_SETTINGS = fileURLToPath(new URL('../appsettings.json', import.met
 export async function createWebApp(options: WebAppOptions = {}): Promise<WebApp> {
   const env = options.env ?? process.env
   const logger = options.logger ?? consoleLogger('webapp')
-  // The embedded default cache is the in-process memory store: tokens are lost on restart (users
-  // are then re-challenged transparently). A file store is planned but has not landed yet; for
-  // several instances, pass a TokenCache over a shared store (Redis, PostgreSQL, ...).
-  const cache =
-    options.cache ??
-    new TokenCache({
-      store: new MemoryStore(),
-      keys: [{ id: 'process', key: randomBytes(32) }],
-      logger,
-    })
   const idweb = createIdweb(loadAppSettings(options.settings ?? DEFAULT_SETTINGS, { env }), {
-    cache,
+    ...(options.cache ? { cache: options.cache } : {}),
     logger,
     env,
   })
+  // A shared store named in the settings must be reachable before the app takes requests.
+  await idweb.ready()
 
   const app = express()
   app.disable('x-powered-by')

@@ -66,7 +66,7 @@ describe('npm start', () => {
       out += chunk.toString()
     })
     const deadline = Date.now() + 30_000
-    while (!out.includes('Ctrl-C stops all three')) {
+    while (!out.includes('Ctrl-C stops them all')) {
       if (child.exitCode !== null) assert.fail(`npm start exited ${child.exitCode}:\n${out}`)
       if (Date.now() > deadline) assert.fail(`npm start printed no banner in 30 s:\n${out}`)
       await new Promise((resolve) => setTimeout(resolve, 100))
