@@ -19,6 +19,8 @@ export interface CacheStats {
   evictions: number
   /** Store calls that failed or timed out (each was treated as a miss). */
   storeErrors: number
+  /** Store calls not made because the store had failed repeatedly (circuit breaker open). */
+  storeSkipped: number
   /** Store entries that could not be opened or parsed (each was deleted). */
   corruptEntries: number
   /** Partitions written to the store. */
@@ -37,6 +39,7 @@ export function newStats(): CacheStats {
     storeHits: 0,
     evictions: 0,
     storeErrors: 0,
+    storeSkipped: 0,
     corruptEntries: 0,
     writes: 0,
     casConflicts: 0,

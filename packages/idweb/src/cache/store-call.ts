@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { IdwebError } from '../errors.ts'
 import { type Logger, redactId } from '../logger.ts'
+import type { Breaker } from './breaker.ts'
 import type { CacheStats } from './internal.ts'
 
 /** The outcome of a store call: its value, or the fact that it failed (already logged). */
@@ -9,14 +10,19 @@ export type StoreResult<T> = { ok: true; value: T } | { ok: false }
 /**
  * Runs one store call bounded by `timeoutMs`. A rejection or a timeout becomes `{ ok: false }`,
  * counted in `stats.storeErrors` and logged with the partition id redacted: the store is a cache,
- * so its failure is a miss, never a failed request.
+ * so its failure is a miss, never a failed request. While `breaker` is open the call is not made
+ * at all (`stats.storeSkipped`).
  */
 export async function storeCall<T>(
   op: string,
   partitionKey: string,
   fn: () => Promise<T>,
-  ctx: { timeoutMs: number; logger: Logger; stats: CacheStats },
+  ctx: { timeoutMs: number; logger: Logger; stats: CacheStats; breaker?: Breaker },
 ): Promise<StoreResult<T>> {
+  if (ctx.breaker?.allow() === false) {
+    ctx.stats.storeSkipped++
+    return { ok: false }
+  }
   let timer: NodeJS.Timeout | undefined
   try {
     const timeout = new Promise<never>((_, reject) => {
@@ -28,8 +34,11 @@ export async function storeCall<T>(
     const work = Promise.resolve().then(fn)
     // A late rejection of the abandoned call must not become an unhandled rejection.
     work.catch(() => {})
-    return { ok: true, value: await Promise.race([work, timeout]) }
+    const value = await Promise.race([work, timeout])
+    ctx.breaker?.success()
+    return { ok: true, value }
   } catch (err) {
+    ctx.breaker?.failure()
     ctx.stats.storeErrors++
     ctx.logger.warn('token cache store call failed; treated as a miss', {
       op,

@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors.ts'
 import { type Logger, redactId, silentLogger } from '../logger.ts'
+import { Breaker } from './breaker.ts'
 import { type CacheStats, newStats, state } from './internal.ts'
 import { ByteLru } from './lru.ts'
 import { Partition } from './partition.ts'
@@ -86,6 +87,7 @@ export class TokenCache {
   /** Store key → partition key, for the partitions in memory: what change notices name. */
   readonly #byStoreKey = new Map<string, string>()
   readonly #watching: Promise<(() => Promise<void>) | undefined> | undefined
+  readonly #breaker: Breaker
   #seq = 0
 
   constructor(options: TokenCacheOptions = {}) {
@@ -105,6 +107,16 @@ export class TokenCache {
     this.#logger = options.logger ?? silentLogger
     this.#clock = options.clock ?? Date.now
     this.#l1 = new ByteLru<Partition>(maxBytes, (key, p) => this.#evicted(key, p))
+    this.#breaker = new Breaker({
+      clock: this.#clock,
+      onChange: (open, forMs) => {
+        if (open) {
+          this.#logger.warn('token cache store keeps failing; not calling it for a while', {
+            ms: forMs,
+          })
+        } else this.#logger.info('token cache store answers again')
+      },
+    })
     this.#watching = this.#watch()
   }
 
@@ -204,7 +216,12 @@ export class TokenCache {
       'lock',
       key,
       () => lock(storeKeyOf(`${this.#prefix}lock:`, key), ttlMs, waitMs),
-      { timeoutMs: waitMs + this.#timeoutMs, logger: this.#logger, stats: this.stats },
+      {
+        timeoutMs: waitMs + this.#timeoutMs,
+        logger: this.#logger,
+        stats: this.stats,
+        breaker: this.#breaker,
+      },
     )
     const release = r.ok ? r.value : undefined
     if (release === undefined) return undefined
@@ -424,6 +441,7 @@ export class TokenCache {
       timeoutMs: this.#timeoutMs,
       logger: this.#logger,
       stats: this.stats,
+      breaker: this.#breaker,
     })
   }
 }

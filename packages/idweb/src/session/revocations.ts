@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { Breaker } from '../cache/breaker.ts'
 import type { CacheStore } from '../cache/store.ts'
 import { ConfigError } from '../errors.ts'
 import { type Logger, silentLogger } from '../logger.ts'
@@ -64,6 +65,7 @@ export class SessionRevocations {
   readonly #timeoutMs: number
   readonly #logger: Logger
   readonly #clock: () => number
+  readonly #breaker: Breaker
   #lastWarning = Number.NEGATIVE_INFINITY
 
   constructor(options: SessionRevocationsOptions = {}) {
@@ -75,6 +77,9 @@ export class SessionRevocations {
     this.#timeoutMs = options.storeTimeoutMs ?? 250
     this.#logger = options.logger ?? silentLogger
     this.#clock = options.clock ?? Date.now
+    // During a store outage every authenticated request would wait out the timeout: after a few
+    // failures the store is skipped (read as not revoked) and tried again shortly.
+    this.#breaker = new Breaker({ clock: this.#clock })
   }
 
   /** Revocations held in process memory. */
@@ -164,6 +169,7 @@ export class SessionRevocations {
   async #bounded<T>(
     call: () => Promise<T>,
   ): Promise<{ ok: true; value: T } | { ok: false; reason: string }> {
+    if (!this.#breaker.allow()) return { ok: false, reason: 'skipped' }
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), this.#timeoutMs)
@@ -172,9 +178,14 @@ export class SessionRevocations {
       const work = Promise.resolve().then(call)
       work.catch(() => {})
       const value = await Promise.race([work, timeout])
-      if (value === 'timeout') return { ok: false, reason: 'timeout' }
+      if (value === 'timeout') {
+        this.#breaker.failure()
+        return { ok: false, reason: 'timeout' }
+      }
+      this.#breaker.success()
       return { ok: true, value: value as T }
     } catch (err) {
+      this.#breaker.failure()
       return { ok: false, reason: err instanceof Error ? err.name : 'error' }
     } finally {
       clearTimeout(timer)

@@ -173,7 +173,8 @@ describe('TokenCache: store faults', () => {
     it(`a store that fails (${fault}) is a miss within the timeout, never a thrown error`, async () => {
       const store = new FaultyStore()
       const log = recordingLogger()
-      const cache = cacheOn(store, { storeTimeoutMs: 50, logger: log.logger })
+      let now = Date.now()
+      const cache = cacheOn(store, { storeTimeoutMs: 50, logger: log.logger, clock: () => now })
       await signIn(cacheOn(store), 'alice')
       store.fault = fault
       const started = Date.now()
@@ -186,8 +187,18 @@ describe('TokenCache: store faults', () => {
       assert.ok(Date.now() - started < 1000)
       assert.equal(cache.stats.storeErrors, 3)
       assert.match(log.text(), fault === 'hang' ? /"timeout"/ : /ECONNREFUSED/)
+      // Three failures in a row open the breaker: the store is not called, so nothing waits.
+      const skippedAt = Date.now()
+      assert.equal((await cache.partition(home('carol'))).isEmpty, true)
+      assert.ok(Date.now() - skippedAt < 20, 'no timeout waited out')
+      assert.equal(cache.stats.storeErrors, 3)
+      assert.equal(cache.stats.storeSkipped, 1)
+      assert.match(log.text(), /keeps failing; not calling it for a while/)
       store.fault = 'none'
+      assert.equal(await cache.flush(p), 'failed', 'still skipped while the breaker is open')
+      now += 1001 // its first cooldown passed: the next call probes the store
       assert.equal(await cache.flush(p), 'written', 'merged with what the store holds')
+      assert.match(log.text(), /answers again/)
       const fresh = await cacheOn(store).partition(home('alice'))
       assert.equal(fresh.findAccessToken(query)?.secret, 'new')
       assert.equal(

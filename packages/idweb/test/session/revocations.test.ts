@@ -95,7 +95,8 @@ describe('session revocations', () => {
       set: (key: string, value: Uint8Array, ttl?: number) =>
         fail ? Promise.reject(new Error('down')) : store.set(key, value, ttl),
     }
-    const here = new SessionRevocations({ store: flaky, logger: log })
+    let now = Date.now()
+    const here = new SessionRevocations({ store: flaky, logger: log, clock: () => now })
     const there = new SessionRevocations({ store: flaky, logger: log })
     await there.revoke('elsewhere', Math.floor(Date.now() / 1000) + 600)
     fail = true
@@ -109,6 +110,8 @@ describe('session revocations', () => {
       'the unrecorded sign-out is an error',
     )
     fail = false
+    assert.equal(await here.isRevoked('elsewhere'), false, 'skipped while the breaker is open')
+    now += 1001
     assert.equal(await here.isRevoked('elsewhere'), true, 'seen again once the store is back')
   })
 
