@@ -143,12 +143,17 @@ export class RedisStore implements CacheStore {
       subscriber.subscribe(this.channel).catch(() => {})
       watcher.gap() // resubscribed after a drop: what was sent meanwhile is lost
     })
-    if (subscriber.status === 'wait') await subscriber.connect().catch(() => {})
-    await subscriber.subscribe(this.channel)
+    try {
+      if (subscriber.status === 'wait') await subscriber.connect()
+      await subscriber.subscribe(this.channel)
+    } catch (err) {
+      subscriber.disconnect()
+      throw err
+    }
     subscribed = true
     return async () => {
       subscribed = false
-      await subscriber.quit().catch(() => subscriber.disconnect())
+      subscriber.disconnect()
     }
   }
 
@@ -171,8 +176,15 @@ export class RedisStore implements CacheStore {
     }
   }
 
+  /** Quits politely (within a second), then disconnects, which also stops any reconnecting. */
   async close(): Promise<void> {
-    await this.client.quit().catch(() => this.client.disconnect())
+    let timer: NodeJS.Timeout | undefined
+    const waited = new Promise((resolve) => {
+      timer = setTimeout(resolve, 1000)
+    })
+    await Promise.race([this.client.quit().catch(() => {}), waited])
+    clearTimeout(timer)
+    this.client.disconnect()
   }
 }
 

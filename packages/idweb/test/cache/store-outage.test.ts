@@ -1,0 +1,124 @@
+// A store killed (SIGKILL) or paused (SIGSTOP) while requests run, on private servers started for
+// the purpose: every call ends within a bound, through memory or as a re-challenge, nothing
+// crashes, and the store serves again once it is back.
+import assert from 'node:assert/strict'
+import { after, describe, it } from 'node:test'
+import { TokenAcquirer } from '../../src/acquisition/acquirer.ts'
+import { cacheKeysFromSecrets } from '../../src/cache/key-ring.ts'
+import { openStore } from '../../src/cache/stores/open-store.ts'
+import { TokenCache } from '../../src/cache/token-cache.ts'
+import { isIdwebError } from '../../src/errors.ts'
+import { startRedis } from '../support/redis-servers.ts'
+import { type SqlServer, startMariadb, startPostgres } from '../support/sql-servers.ts'
+import { CLIENT, ENV, home, TENANT, userResponse } from './fixtures.ts'
+
+const keys = cacheKeysFromSecrets(['a-cache-secret-for-the-store-outage-tests-000001'])
+const unhandled: unknown[] = []
+process.on('unhandledRejection', (reason) => unhandled.push(reason))
+after(() => assert.deepEqual(unhandled, [], 'no unhandled rejection'))
+
+const servers: { name: string; start: () => Promise<SqlServer> }[] = [
+  { name: 'Redis', start: () => startRedis() },
+  { name: 'PostgreSQL', start: startPostgres },
+  { name: 'MariaDB', start: startMariadb },
+]
+
+function acquirerOn(cache: TokenCache) {
+  return new TokenAcquirer({
+    cache,
+    clientId: CLIENT,
+    environment: ENV,
+    authorityType: 'MSSTS',
+    lockTtlMs: 2000,
+    protocol: async () => {
+      throw new Error('the provider is not part of this test')
+    },
+  })
+}
+const account = (u: string) => ({ homeAccountId: home(u), realm: TENANT, iss: 'x', sub: u })
+
+/** One silent call per user: how long each took, and what came back. */
+async function callAll(acquirer: TokenAcquirer, users: string[]) {
+  return Promise.all(
+    users.map(async (u) => {
+      const t0 = performance.now()
+      const outcome = await acquirer.getTokenForUser(['User.Read'], account(u)).then(
+        (t) => (t.accessToken === `at-${u}` ? 'served' : 'wrong'),
+        (err: unknown) =>
+          isIdwebError(err, 'IDW_INTERACTION_REQUIRED') ? 're-challenge' : String(err),
+      )
+      return { outcome, ms: performance.now() - t0 }
+    }),
+  )
+}
+
+for (const { name, start } of servers) {
+  describe(`${name} killed and paused mid-run`, () => {
+    for (const fault of ['kill', 'pause'] as const) {
+      it(`${fault === 'kill' ? 'SIGKILL' : 'SIGSTOP'}: calls end in bounded time through memory or a re-challenge; service resumes after`, async () => {
+        const server = await start()
+        try {
+          const users = Array.from({ length: 40 }, (_, i) => `${fault}-${i}`)
+          const seeder = new TokenCache({ store: await openStore(server.url), keys })
+          for (const u of users) {
+            const p = await seeder.partition(home(u))
+            p.saveTokenResponse(userResponse(u))
+            await seeder.flush(p)
+          }
+          await seeder.close()
+          const cache = new TokenCache({
+            store: await openStore(server.url),
+            keys,
+            storeTimeoutMs: 250,
+          })
+          const acquirer = acquirerOn(cache)
+          const warm = users.slice(0, 20)
+          assert.ok((await callAll(acquirer, warm)).every((r) => r.outcome === 'served'))
+
+          if (fault === 'kill') await server.kill()
+          else server.pause()
+          const during = await callAll(acquirer, users)
+          const outcomes = new Set(during.map((r) => r.outcome))
+          assert.deepEqual(
+            during.slice(0, 20).map((r) => r.outcome),
+            warm.map(() => 'served'),
+            'what is in memory is served',
+          )
+          for (const o of outcomes) assert.ok(o === 'served' || o === 're-challenge', o)
+          assert.ok(Math.max(...during.map((r) => r.ms)) < 3000, 'every call bounded')
+          const again = await callAll(acquirer, users.slice(20))
+          assert.ok(Math.max(...again.map((r) => r.ms)) < 50, 'the breaker stops waiting on it')
+
+          if (fault === 'kill') await server.restart()
+          else server.resume()
+          // Back: the breaker probes it again within its first pause; writes and reads work.
+          await new Promise((resolve) => setTimeout(resolve, 1200))
+          const later = `${fault}-after`
+          let written = 'failed'
+          for (let i = 0; i < 50 && written !== 'written'; i++) {
+            const p = await cache.partition(home(later))
+            p.saveTokenResponse(userResponse(later))
+            written = await cache.flush(p)
+            if (written !== 'written') await new Promise((resolve) => setTimeout(resolve, 200))
+          }
+          assert.equal(written, 'written', 'the store takes writes again')
+          const reader = new TokenCache({ store: await openStore(server.url), keys })
+          assert.equal(
+            (await reader.partition(home(later))).findAccessToken({
+              clientId: CLIENT,
+              environment: ENV,
+              realm: TENANT,
+              scopes: ['User.Read'],
+            })?.secret,
+            `at-${later}`,
+          )
+          await reader.close()
+          await cache.close()
+        } finally {
+          server.resume()
+          await server.stop()
+        }
+      })
+    }
+  })
+}
