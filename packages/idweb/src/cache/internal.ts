@@ -25,6 +25,8 @@ export interface CacheStats {
   corruptEntries: number
   /** Partitions written to the store. */
   writes: number
+  /** Unchanged partitions written again to renew their store lifetime (sliding expiry). */
+  renewals: number
   /** Compare-and-set attempts that lost a race and merged the other writer's state. */
   casConflicts: number
 }
@@ -43,6 +45,7 @@ export function newStats(): CacheStats {
     corruptEntries: 0,
     writes: 0,
     casConflicts: 0,
+    renewals: 0,
   }
 }
 
@@ -52,6 +55,8 @@ export interface PartitionState {
   version: number
   /** The sealed bytes last read from or written to the store, the CAS expectation. */
   snapshot: Uint8Array | undefined
+  /** When {@link snapshot} was sealed (epoch ms; 0 unknown): how old its store lifetime is. */
+  sealedAt: number
   /** Another instance may have changed it in the store: read it again before serving it. */
   stale: boolean
   /** Cache-wide sequence number when the partition was created (compared with tombstones). */

@@ -84,6 +84,7 @@ export class Partition {
     this[state] = {
       version: 0,
       snapshot: undefined,
+      sealedAt: 0,
       stale: false,
       seq: 0,
       deleted: undefined,

@@ -10,7 +10,9 @@ export interface CacheKey {
 }
 
 const MAGIC = [0x49, 0x44, 0x57, 0x43] // "IDWC"
-const VERSION = 1
+/** Version 2 adds the time of sealing to the header; version 1 blobs still open. */
+const VERSION = 2
+const STAMP_BYTES = 8
 const IV_BYTES = 12
 const TAG_BYTES = 16
 const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/
@@ -21,7 +23,10 @@ const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/
  * it was sealed for. Seals with the first key of the ring and opens with whichever key the blob's
  * header names, so keys rotate by prepending a new one and dropping the old one later.
  *
- * Blob layout: `"IDWC" | version (1) | idLength (1) | keyId | iv (12) | ciphertext | tag (16)`.
+ * Blob layout: `"IDWC" | version (1) | idLength (1) | keyId | sealedAt (8) | iv (12) | ciphertext |
+ * tag (16)`, where `sealedAt` (epoch ms, a big-endian double, authenticated with the header) tells
+ * any instance reading the blob how old its store lifetime is, without opening it. Version 1 had
+ * no `sealedAt`.
  *
  * @example
  * ```ts
@@ -32,7 +37,7 @@ const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/
  */
 export class Sealer {
   readonly #keys: ReadonlyMap<string, Uint8Array>
-  readonly #current: { id: string; key: Uint8Array; header: Uint8Array }
+  readonly #current: { id: string; key: Uint8Array }
 
   constructor(keys: readonly CacheKey[]) {
     if (keys.length === 0) {
@@ -54,7 +59,7 @@ export class Sealer {
     }
     this.#keys = ring
     const first = keys[0]!
-    this.#current = { id: first.id, key: ring.get(first.id)!, header: header(first.id) }
+    this.#current = { id: first.id, key: ring.get(first.id)! }
   }
 
   /** The id of the key new blobs are sealed with. */
@@ -62,9 +67,10 @@ export class Sealer {
     return this.#current.id
   }
 
-  /** Seals `plaintext` for `partitionKey`. */
-  seal(partitionKey: string, plaintext: Uint8Array | string): Uint8Array {
-    const { key, header: head } = this.#current
+  /** Seals `plaintext` for `partitionKey`, stamped `sealedAt` (epoch ms; default now). */
+  seal(partitionKey: string, plaintext: Uint8Array | string, sealedAt = Date.now()): Uint8Array {
+    const { key, id } = this.#current
+    const head = header(id, sealedAt)
     const iv = randomBytes(IV_BYTES)
     const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES })
     cipher.setAAD(aad(head, partitionKey))
@@ -90,7 +96,7 @@ export class Sealer {
     if (keyId === undefined) throw corrupt('not a sealed cache entry')
     const key = this.#keys.get(keyId)
     if (key === undefined) throw corrupt('sealed with a key that is not in the key ring')
-    const headLength = 6 + keyId.length
+    const headLength = 6 + keyId.length + (blob[4] === 1 ? 0 : STAMP_BYTES)
     if (blob.length < headLength + IV_BYTES + TAG_BYTES) throw corrupt('truncated')
     const iv = blob.subarray(headLength, headLength + IV_BYTES)
     const tag = blob.subarray(blob.length - TAG_BYTES)
@@ -110,16 +116,36 @@ export class Sealer {
   static keyIdOf(blob: Uint8Array): string | undefined {
     if (blob.length < 7) return undefined
     for (let i = 0; i < MAGIC.length; i++) if (blob[i] !== MAGIC[i]) return undefined
-    if (blob[4] !== VERSION) return undefined
+    if (blob[4] !== 1 && blob[4] !== VERSION) return undefined
     const length = blob[5]!
     if (length < 1 || length > 64 || blob.length < 6 + length) return undefined
     const id = Buffer.from(blob.subarray(6, 6 + length)).toString('latin1')
     return KEY_ID.test(id) ? id : undefined
   }
+
+  /**
+   * When a blob was sealed (epoch ms), from its header; `undefined` for a version 1 blob or one
+   * that is not ours. Unauthenticated until the blob is opened: use it only to decide when to
+   * write the entry again, never to trust its content.
+   */
+  static sealedAtOf(blob: Uint8Array): number | undefined {
+    const keyId = Sealer.keyIdOf(blob)
+    if (keyId === undefined || blob[4] === 1) return undefined
+    const at = 6 + keyId.length
+    if (blob.length < at + STAMP_BYTES) return undefined
+    const stamp = Buffer.from(blob.buffer, blob.byteOffset + at, STAMP_BYTES).readDoubleBE(0)
+    return Number.isFinite(stamp) ? stamp : undefined
+  }
 }
 
-function header(keyId: string): Uint8Array {
-  return Uint8Array.from([...MAGIC, VERSION, keyId.length, ...Buffer.from(keyId, 'latin1')])
+function header(keyId: string, sealedAt: number): Uint8Array {
+  const head = Buffer.alloc(6 + keyId.length + STAMP_BYTES)
+  head.set(MAGIC, 0)
+  head[4] = VERSION
+  head[5] = keyId.length
+  head.write(keyId, 6, 'latin1')
+  head.writeDoubleBE(sealedAt, 6 + keyId.length)
+  return head
 }
 
 function aad(head: Uint8Array, partitionKey: string): Uint8Array {

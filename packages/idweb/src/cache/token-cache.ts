@@ -4,47 +4,16 @@ import { Breaker } from './breaker.ts'
 import { type CacheStats, newStats, state } from './internal.ts'
 import { ByteLru } from './lru.ts'
 import { Partition } from './partition.ts'
-import { type CacheKey, Sealer } from './seal.ts'
+import { Sealer } from './seal.ts'
 import type { CacheStore } from './store.ts'
 import { type StoreResult, storeCall, storeKeyOf } from './store-call.ts'
+import { checkedOptions, type FlushResult, type TokenCacheOptions } from './token-cache-options.ts'
+import { Tombstones } from './tombstones.ts'
+import { watchStore } from './watch-store.ts'
 
-/** Options of a {@link TokenCache}. */
-export interface TokenCacheOptions {
-  /** The shared store (L2). Without one, the cache lives in memory only. */
-  store?: CacheStore
-  /**
-   * The key ring sealing store entries, newest first: entries are sealed with the first key and
-   * opened with whichever key they name. Required with a store.
-   */
-  keys?: readonly CacheKey[]
-  /** Memory bound of the in-process index (L1), in bytes. Default 256 MiB. */
-  maxBytes?: number
-  /** How long a store call may take before it counts as a miss. Default 250 ms. */
-  storeTimeoutMs?: number
-  /** Lifetime of store entries, renewed by every write. Default 90 days (a refresh token's). */
-  storeTtlSeconds?: number
-  /** Prefix of store keys. Default `idweb:tc:`. */
-  storeKeyPrefix?: string
-  logger?: Logger
-  /** Epoch ms. Default `Date.now`. */
-  clock?: () => number
-}
-
-/** What {@link TokenCache.flush} did. */
-export type FlushResult =
-  /** Nothing had changed. */
-  | 'clean'
-  /** Written to the store (after merging a concurrent writer's state, if any). */
-  | 'written'
-  /** No store: the partition lives in memory only. */
-  | 'memory'
-  /** The partition was removed since it was loaded; nothing written. */
-  | 'removed'
-  /** The store failed or kept losing races; the partition stays changed and is logged. */
-  | 'failed'
+export type { FlushResult, TokenCacheOptions } from './token-cache-options.ts'
 
 const MAX_CAS_ATTEMPTS = 5
-const MAX_TOMBSTONES = 100_000
 
 /**
  * The token cache: one {@link Partition} per account (or app+tenant, or on-behalf-of assertion),
@@ -78,12 +47,14 @@ export class TokenCache {
   readonly #l1: ByteLru<Partition>
   readonly #timeoutMs: number
   readonly #ttl: number
+  /** A partition sealed longer ago than this is written again when used (sliding expiry). */
+  readonly #renewMs: number
   readonly #prefix: string
   readonly #logger: Logger
   readonly #clock: () => number
   readonly #loading = new Map<string, Promise<Partition>>()
   readonly #writes = new Map<string, Promise<FlushResult>>()
-  readonly #tombstones = new Map<string, number>()
+  readonly #tombstones = new Tombstones()
   /** Store key → partition key, for the partitions in memory: what change notices name. */
   readonly #byStoreKey = new Map<string, string>()
   readonly #watching: Promise<(() => Promise<void>) | undefined> | undefined
@@ -96,14 +67,11 @@ export class TokenCache {
       throw new ConfigError('cache.keys', 'a cache store needs a key ring to seal its entries')
     }
     this.#sealer = options.keys === undefined ? undefined : new Sealer(options.keys)
-    const maxBytes = options.maxBytes ?? 256 * 1024 * 1024
-    if (!(maxBytes > 0)) throw new ConfigError('cache.maxBytes', 'must be a positive number')
-    this.#timeoutMs = options.storeTimeoutMs ?? 250
-    if (!(this.#timeoutMs > 0)) {
-      throw new ConfigError('cache.storeTimeoutMs', 'must be a positive number')
-    }
-    this.#ttl = options.storeTtlSeconds ?? 90 * 24 * 3600
-    this.#prefix = options.storeKeyPrefix ?? 'idweb:tc:'
+    const { maxBytes, timeoutMs, ttlSeconds, prefix } = checkedOptions(options)
+    this.#timeoutMs = timeoutMs
+    this.#ttl = ttlSeconds
+    this.#renewMs = (ttlSeconds * 1000) / 10
+    this.#prefix = prefix
     this.#logger = options.logger ?? silentLogger
     this.#clock = options.clock ?? Date.now
     this.#l1 = new ByteLru<Partition>(maxBytes, (key, p) => this.#evicted(key, p))
@@ -117,7 +85,16 @@ export class TokenCache {
         } else this.#logger.info('token cache store answers again')
       },
     })
-    this.#watching = this.#watch()
+    this.#watching = watchStore(this.#store, this.#logger, {
+      changed: (storeKey) => {
+        const key = this.#byStoreKey.get(storeKey)
+        const p = key === undefined ? undefined : this.#l1.peek(key)
+        if (p !== undefined) p[state].stale = true
+      },
+      gap: () => {
+        for (const p of this.#l1.values()) p[state].stale = true
+      },
+    })
   }
 
   /**
@@ -148,6 +125,7 @@ export class TokenCache {
       this.stats.l1Hits++
       // Another instance changed it (a refresh, a sign-out): the store's copy, not ours.
       if (p[state].stale) await this.#revalidate(p)
+      if (this.#store !== undefined) this.#slide(p)
       return p
     }
     return this.#load(key)
@@ -165,8 +143,13 @@ export class TokenCache {
   flush(p: Partition): Promise<FlushResult> {
     if (!p.hasStateChanged) return Promise.resolve('clean')
     if (this.#store === undefined) return Promise.resolve('memory')
+    return this.#enqueue(p, false)
+  }
+
+  /** Runs a write of `p` after those already queued for it, so one partition's writes never overlap. */
+  #enqueue(p: Partition, renew: boolean): Promise<FlushResult> {
     const previous = this.#writes.get(p.key)
-    const run = (previous ?? Promise.resolve('clean')).then(() => this.#write(p))
+    const run = (previous ?? Promise.resolve('clean')).then(() => this.#write(p, renew))
     this.#writes.set(p.key, run)
     void run.finally(() => {
       if (this.#writes.get(p.key) === run) this.#writes.delete(p.key)
@@ -180,12 +163,7 @@ export class TokenCache {
    * before the removal write nothing. Resolves `false` when the store could not confirm.
    */
   async remove(key: string): Promise<boolean> {
-    this.#tombstones.delete(key)
-    this.#tombstones.set(key, ++this.#seq)
-    if (this.#tombstones.size > MAX_TOMBSTONES) {
-      const oldest = this.#tombstones.keys().next()
-      if (!oldest.done) this.#tombstones.delete(oldest.value)
-    }
+    this.#tombstones.add(key, ++this.#seq)
     const p = this.#l1.delete(key)
     if (p !== undefined) {
       p[state].onChange = undefined
@@ -212,17 +190,8 @@ export class TokenCache {
   ): Promise<(() => Promise<void>) | undefined> {
     const lock = this.#store?.lock?.bind(this.#store)
     if (lock === undefined) return undefined
-    const r = await storeCall(
-      'lock',
-      key,
-      () => lock(storeKeyOf(`${this.#prefix}lock:`, key), ttlMs, waitMs),
-      {
-        timeoutMs: waitMs + this.#timeoutMs,
-        logger: this.#logger,
-        stats: this.stats,
-        breaker: this.#breaker,
-      },
-    )
+    const name = storeKeyOf(`${this.#prefix}lock:`, key)
+    const r = await this.#call('lock', key, () => lock(name, ttlMs, waitMs), waitMs)
     const release = r.ok ? r.value : undefined
     if (release === undefined) return undefined
     return async () => {
@@ -243,6 +212,7 @@ export class TokenCache {
     const r = await this.#call('get', p.key, () => store.get(this.#storeKey(p.key)))
     if (!r.ok) return false
     const st = p[state]
+    st.sealedAt = r.value === undefined ? 0 : (Sealer.sealedAtOf(r.value) ?? 0)
     if (r.value === undefined) {
       if (st.snapshot !== undefined) {
         p.deserialize('{}')
@@ -297,7 +267,9 @@ export class TokenCache {
     if (r.value !== undefined) {
       if (this.#open(key, r.value, p)) {
         p[state].snapshot = r.value
+        p[state].sealedAt = Sealer.sealedAtOf(r.value) ?? 0
         this.stats.storeHits++
+        this.#slide(p)
       } else {
         await this.#call('delete', key, () => store.delete(storeKey))
       }
@@ -305,15 +277,21 @@ export class TokenCache {
     return this.#admit(p)
   }
 
-  async #write(p: Partition): Promise<FlushResult> {
+  /**
+   * Writes `p` (`renew`: even unchanged, to renew its store lifetime; a concurrent writer's
+   * write renews it as well, and an entry gone from the store is not brought back).
+   */
+  async #write(p: Partition, renew: boolean): Promise<FlushResult> {
     const store = this.#store!
     const st = p[state]
     const storeKey = this.#storeKey(p.key)
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       if (this.#isRemoved(p)) return 'removed'
-      if (!p.hasStateChanged) return 'clean'
+      if (!p.hasStateChanged && !(renew && st.snapshot !== undefined)) return 'clean'
       const version = st.version
-      const blob = this.#sealer!.seal(p.key, JSON.stringify(p))
+      const renewing = renew && !p.hasStateChanged
+      const sealedAt = this.#clock()
+      const blob = this.#sealer!.seal(p.key, JSON.stringify(p), sealedAt)
       if (store.compareAndSet !== undefined) {
         const cas = store.compareAndSet.bind(store)
         const r = await this.#call('compareAndSet', p.key, () =>
@@ -324,7 +302,9 @@ export class TokenCache {
           this.stats.casConflicts++
           const current = await this.#call('get', p.key, () => store.get(storeKey))
           if (!current.ok) return 'failed'
+          renew = false
           st.snapshot = current.value
+          st.sealedAt = current.value === undefined ? 0 : (Sealer.sealedAtOf(current.value) ?? 0)
           const theirs = new Partition(p.key, { clock: this.#clock })
           if (current.value !== undefined && this.#open(p.key, current.value, theirs)) {
             p.merge(theirs)
@@ -336,7 +316,9 @@ export class TokenCache {
         if (!r.ok) return 'failed'
       }
       st.snapshot = blob
+      st.sealedAt = sealedAt
       this.stats.writes++
+      if (renewing) this.stats.renewals++
       if (st.version === version) {
         st.markClean()
         st.deleted = undefined
@@ -382,34 +364,19 @@ export class TokenCache {
     return p
   }
 
-  /** Starts listening to the store's change notices, when it has them. */
-  #watch(): Promise<(() => Promise<void>) | undefined> | undefined {
-    const watch = this.#store?.watch?.bind(this.#store)
-    if (watch === undefined) return undefined
-    const started = watch({
-      changed: (storeKey) => {
-        const key = this.#byStoreKey.get(storeKey)
-        const p = key === undefined ? undefined : this.#l1.peek(key)
-        if (p !== undefined) p[state].stale = true
-      },
-      gap: () => {
-        for (const p of this.#l1.values()) p[state].stale = true
-      },
+  /**
+   * Sliding expiry: when `p`'s store entry was sealed more than a tenth of its lifetime ago, write
+   * it again in the background. One clock read on other hits; no store call.
+   */
+  #slide(p: Partition): void {
+    const st = p[state]
+    const sealedAt = st.sealedAt
+    if (st.snapshot === undefined || this.#clock() - sealedAt < this.#renewMs) return
+    const attempt = this.#clock()
+    st.sealedAt = attempt // one renewal at a time; put back if it fails
+    void this.#enqueue(p, true).then((r) => {
+      if (r === 'failed' && st.sealedAt === attempt) st.sealedAt = sealedAt
     })
-    return started.then(
-      (stop) => {
-        // Loaded before the notices began: changes made meanwhile went unheard.
-        for (const p of this.#l1.values()) p[state].stale = true
-        return stop
-      },
-      (err: unknown) => {
-        this.#logger.warn(
-          'token cache store change notices are unavailable; instances may serve each other stale tokens',
-          { error: err instanceof Error ? err.name : 'error' },
-        )
-        return undefined
-      },
-    )
   }
 
   /** Reads a partition flagged stale again; it stays flagged if the store cannot answer. */
@@ -428,17 +395,17 @@ export class TokenCache {
   }
 
   #isRemoved(p: Partition): boolean {
-    const removedAt = this.#tombstones.get(p.key)
-    return removedAt !== undefined && removedAt > p[state].seq
+    return this.#tombstones.removedAfter(p.key, p[state].seq)
   }
 
   #storeKey(key: string): string {
     return storeKeyOf(this.#prefix, key)
   }
 
-  #call<T>(op: string, key: string, fn: () => Promise<T>): Promise<StoreResult<T>> {
+  /** A store call, bounded by the store timeout (plus `waitMs` for one that waits, a lock). */
+  #call<T>(op: string, key: string, fn: () => Promise<T>, waitMs = 0): Promise<StoreResult<T>> {
     return storeCall(op, key, fn, {
-      timeoutMs: this.#timeoutMs,
+      timeoutMs: waitMs + this.#timeoutMs,
       logger: this.#logger,
       stats: this.stats,
       breaker: this.#breaker,
