@@ -20,6 +20,11 @@ export interface UserAccount {
   iss: string
   sub: string
   username?: string | undefined
+  /**
+   * The cache partition holding the account's tokens. Default `homeAccountId` (one per account);
+   * with the session token cache, one per session.
+   */
+  partitionKey?: string | undefined
 }
 
 /**
@@ -108,7 +113,8 @@ export class TokenAcquirer {
     options: UserTokenOptions = {},
   ): Promise<AcquiredToken> {
     const useCache = !options.claims && !options.forceRefresh
-    return this.#acquire(account.homeAccountId, account.realm, scopes, useCache, async (p) => {
+    const key = account.partitionKey ?? account.homeAccountId
+    return this.#acquire(key, account.realm, scopes, useCache, async (p) => {
       if (p.account() === undefined) {
         throw new InteractionRequiredError('no_account', scopes, {
           cause: new Error('the account has no cached tokens (restart, eviction or sign-out)'),
@@ -223,9 +229,10 @@ export class TokenAcquirer {
   /**
    * Writes the tokens of a completed sign-in (or re-challenge) into the account's partition and
    * returns the account to keep in the session. Tokens already cached for other scopes stay: after
-   * an incremental consent the earlier resources' tokens remain usable.
+   * an incremental consent the earlier resources' tokens remain usable. `partitionKey` (default:
+   * the home account id) names the partition, as {@link UserAccount.partitionKey}.
    */
-  async storeSignIn(result: TokenResult): Promise<UserAccount> {
+  async storeSignIn(result: TokenResult, partitionKey?: string): Promise<UserAccount> {
     const claims = result.idTokenClaims
     if (!claims) {
       throw new IdwebError('IDW_ID_TOKEN_INVALID', 'The sign-in returned no ID token.')
@@ -238,9 +245,11 @@ export class TokenAcquirer {
       iss: claims.iss,
       sub: claims.sub,
       username: usernameOf(claims),
+      ...(partitionKey === undefined ? {} : { partitionKey }),
     }
-    await this.#mutex.run(home, async () => {
-      const p = await this.#o.cache.partition(home)
+    const key = partitionKey ?? home
+    await this.#mutex.run(key, async () => {
+      const p = await this.#o.cache.partition(key)
       p.saveTokenResponse(this.#toCache(result, realm, account), this.#o.clock())
       await this.#o.cache.flush(p)
     })
@@ -248,13 +257,14 @@ export class TokenAcquirer {
   }
 
   /**
-   * Forgets every token of the account (sign-out), in memory and in the store. Resolves `false`
+   * Forgets every token of the account (sign-out), in memory and in the store: the partition
+   * `partitionKey` (its home account id, or the session's partition). Resolves `false`
    * when the store did not confirm the removal: the user is signed out here, but the account's
    * tokens may still sit in the shared store, so this is logged as an error for operators.
    */
-  async removeAccount(homeAccountId: string): Promise<boolean> {
-    const confirmed = await this.#o.cache.remove(homeAccountId)
-    const account = redactId(homeAccountId)
+  async removeAccount(partitionKey: string): Promise<boolean> {
+    const confirmed = await this.#o.cache.remove(partitionKey)
+    const account = redactId(partitionKey)
     if (confirmed) this.#o.logger.info('account removed from the token cache', { account })
     else {
       this.#o.logger.error(

@@ -365,6 +365,7 @@ function sessionOptions(tree: ConfigTree): SessionOptions {
     ['RollingSeconds', 'rollingSeconds', 'number'],
     ['AbsoluteSeconds', 'absoluteSeconds', 'number'],
     ['Secure', 'secure', 'boolean'],
+    ['Store', 'store', 'string'],
   ] as const) {
     const v = get(key, kind)
     if (v !== undefined) session[prop] = v

@@ -23,6 +23,12 @@ export interface SessionOptions {
   absoluteSeconds?: number
   /** `Secure` cookie attribute. Absent: the session layer decides (secure except on http loopback). */
   secure?: boolean
+  /**
+   * Keeps sessions server-side, in the store this URL names (the token cache's URLs: `redis://…`,
+   * `postgres://…`, `mysql://…`, `file:…`, `memory`); the cookie then holds only a sealed
+   * reference. Default: the whole session is sealed into the cookie.
+   */
+  store?: string
 }
 
 /**
@@ -55,6 +61,8 @@ export interface TokenCacheSettings {
    * The shared store (L2), by URL: `memory` (the default: this process only), `file:./folder`,
    * `redis://host:6379`, `rediss://…`, `redis+sentinel://host:26379/master`,
    * `redis+cluster://host:7000,host:7001`, `postgres://user@host/db` or `mysql://user@host/db`.
+   * `session`: each session's tokens live with its server-side session record (in
+   * `session.store`) and end with it, as Identity.Web's session token cache; never in the cookie.
    */
   store?: string
   /**

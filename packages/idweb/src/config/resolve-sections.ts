@@ -79,7 +79,17 @@ export function resolveSession(
     rollingSeconds: seconds(input.rollingSeconds, 'session.rollingSeconds'),
     absoluteSeconds: seconds(input.absoluteSeconds, 'session.absoluteSeconds'),
     secure: input.secure,
+    store: sessionStore(input.store, name('session.store')),
   }
+}
+
+function sessionStore(url: unknown, setting: string): string | undefined {
+  if (url === undefined) return undefined
+  if (typeof url !== 'string' || url.trim() === '') {
+    throw new ConfigError(setting, 'must be a store URL such as redis://host:6379.')
+  }
+  storeKind(url.trim(), setting)
+  return url.trim()
 }
 
 /**
@@ -128,7 +138,7 @@ export function resolveTokenCache(
     throw new ConfigError(name('tokenCache'), 'must be an object (store, encryptionKeys).')
   }
   const store = input?.store?.trim() || 'memory'
-  storeKind(store, name('tokenCache.store'))
+  if (store !== 'session') storeKind(store, name('tokenCache.store'))
   let encryptionKeys: string[] | undefined
   if (input?.encryptionKeys !== undefined) {
     encryptionKeys =

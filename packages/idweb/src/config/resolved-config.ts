@@ -21,6 +21,8 @@ export interface ResolvedSessionOptions {
   readonly rollingSeconds: number | undefined
   readonly absoluteSeconds: number | undefined
   readonly secure: boolean | undefined
+  /** URL of the server-side session store; `undefined`: sessions live in the cookie. */
+  readonly store: string | undefined
 }
 
 /** Bounds of provider calls after validation. */

@@ -1,4 +1,5 @@
 import { cacheKeysFromSecrets } from '../cache/key-ring.ts'
+import type { CacheStore } from '../cache/store.ts'
 import { LazyStore, openStore } from '../cache/stores/open-store.ts'
 import { TokenCache } from '../cache/token-cache.ts'
 import type { ResolvedConfig } from '../config/resolved-config.ts'
@@ -10,6 +11,31 @@ export interface ConfiguredCache {
   cache: TokenCache
   /** Resolves once the store is open; rejects naming the setting when it cannot be. */
   ready(): Promise<void>
+  /** Whether each session has its own partition (the session token cache). */
+  perSession: boolean
+}
+
+/** A server-side session store, as `createIdweb` takes it. */
+export type SessionStoreLike = Pick<CacheStore, 'get' | 'set' | 'delete'> & Partial<CacheStore>
+
+/** The session token cache's partition for session `sid`. */
+export const sessionPartition = (sid: string): string => `session:${sid}`
+
+/** The server-side session store `Idweb.Session.Store` names, opened in the background. */
+export function configuredSessionStore(config: ResolvedConfig): LazyStore | undefined {
+  const url = config.session?.store
+  if (url === undefined) return undefined
+  return new LazyStore(() => openStore(url, { setting: 'Idweb.Session.Store' }))
+}
+
+/** Resolves when `store` is open (a {@link LazyStore}), rejecting as it does. */
+export async function whenOpen(store: SessionStoreLike | undefined): Promise<void> {
+  if (store instanceof LazyStore) await store.ready()
+}
+
+/** Closes `store` if it can be closed. */
+export async function closeStore(store: SessionStoreLike | undefined): Promise<void> {
+  await store?.close?.()
 }
 
 /**
@@ -21,12 +47,14 @@ export function configuredCache(
   config: ResolvedConfig,
   logger: Logger,
   clock: () => number,
+  sessionStore?: SessionStoreLike,
 ): ConfiguredCache {
   const settings = config.tokenCache
   if (settings.store === 'memory') {
     return {
       cache: new TokenCache({ maxBytes: settings.memoryBytes, logger, clock }),
       ready: async () => {},
+      perSession: false,
     }
   }
   const secrets = settings.encryptionKeys ?? config.session?.secrets
@@ -36,14 +64,31 @@ export function configuredCache(
       'is needed to seal entries in the shared store: give one or more secrets of 32+ characters (or configure Idweb.Session.Secrets, which are then used).',
     )
   }
-  const store = new LazyStore(() => openStore(settings.store))
-  const cache = new TokenCache({
-    store,
+  const common = {
     keys: cacheKeysFromSecrets(secrets),
     maxBytes: settings.memoryBytes,
     storeTimeoutMs: settings.storeTimeoutMs,
     logger,
     clock,
-  })
-  return { cache, ready: async () => void (await store.ready()) }
+  }
+  if (settings.store === 'session') {
+    if (sessionStore === undefined) {
+      throw new ConfigError(
+        'Idweb.TokenCache.Store',
+        'is "session", which keeps each session\'s tokens with its server-side session record, but sessions live in the cookie here: set Idweb.Session.Store (for example redis://127.0.0.1:6379). Tokens never go into the cookie.',
+      )
+    }
+    // Beside the session record, in its store, for as long as an idle session lives (renewed
+    // on use); sign-out and a new sign-in remove it at once.
+    const cache = new TokenCache({
+      ...common,
+      store: sessionStore,
+      storeKeyPrefix: 'idweb:session:tokens:',
+      storeTtlSeconds: config.session?.rollingSeconds ?? 86_400,
+    })
+    return { cache, ready: async () => {}, perSession: true }
+  }
+  const store = new LazyStore(() => openStore(settings.store))
+  const cache = new TokenCache({ ...common, store })
+  return { cache, ready: async () => void (await store.ready()), perSession: false }
 }

@@ -2,13 +2,14 @@ import { IdwebError, isIdwebError } from '../errors.ts'
 import { redactId } from '../logger.ts'
 import { checkAuthorizationResponse, redeemCode } from '../protocol/code.ts'
 import type { ProtocolContext } from '../protocol/context.ts'
-import type { TokenResult } from '../protocol/tokens.ts'
+import { homeAccountId as homeAccountIdOf, type TokenResult } from '../protocol/tokens.ts'
 import { absoluteUrl, SESSION_CLAIMS, type SignInTransaction, type WebContext } from './context.ts'
 import { callbackParameters, errorResponse, redirect } from './http.ts'
 
 /**
  * The sign-in callback (`/signin-oidc`), in named steps:
- * readTransaction → checkState → redeemCode (validates the ID token) → storeTokens → startSession.
+ * readTransaction → checkState → redeemCode (validates the ID token) → startSession (which stores
+ * the tokens first).
  * Whatever fails once the transaction is read, its cookie is cleared and nobody is signed in; a
  * request too malformed to name one (oversized, not a form, a repeated parameter) touches none.
  */
@@ -34,8 +35,7 @@ export async function callback(ctx: WebContext, request: Request): Promise<Respo
       redirectUri: absoluteUrl(request, ctx.config.callbackPath),
       scopes: tx.scopes,
     })
-    const account = await storeTokens(ctx, tokens)
-    const cookies = await startSession(ctx, request, tokens, account.homeAccountId)
+    const cookies = await startSession(ctx, request, tokens)
     cookies.push(ctx.sessions.clearTransaction(tx.state, request))
     return redirect(tx.returnTo, cookies)
   } catch (err) {
@@ -84,24 +84,32 @@ function checkState(
   return checkAuthorizationResponse(protocol, params, tx.state)
 }
 
-/** Writes the sign-in's tokens into the account's cache partition. */
-function storeTokens(ctx: WebContext, tokens: TokenResult) {
-  return ctx.acquirer.storeSignIn(tokens)
-}
-
-/** Starts a new session (a new session id: no fixation) holding the ID token's key claims. */
+/**
+ * Starts a new session (a new session id: no fixation) holding the ID token's key claims, after
+ * writing the sign-in's tokens into its cache partition: the account's, or with the session token
+ * cache the new session's (the session it replaces takes its tokens with it).
+ */
 async function startSession(
   ctx: WebContext,
   request: Request,
   tokens: TokenResult,
-  homeAccountId: string,
 ): Promise<string[]> {
+  const idClaims = tokens.idTokenClaims
+  if (!idClaims) throw new IdwebError('IDW_ID_TOKEN_INVALID', 'The sign-in returned no ID token.')
+  const homeAccountId = homeAccountIdOf(idClaims, tokens.clientInfo)
   const claims: Record<string, unknown> = {}
   for (const name of SESSION_CLAIMS) {
-    const value = tokens.idTokenClaims?.[name]
+    const value = idClaims[name]
     if (value !== undefined) claims[name] = value
   }
   const session = ctx.sessions.create({ homeAccountId, claims })
+  const partition = ctx.tokenPartition(session.sid)
+  if (partition !== undefined) {
+    const replaced = await ctx.sessions.read(request).catch(() => undefined)
+    const old = replaced && ctx.tokenPartition(replaced.sid)
+    if (old !== undefined) await ctx.acquirer.removeAccount(old)
+  }
+  await ctx.acquirer.storeSignIn(tokens, partition)
   ctx.logger.info('user signed in', { account: redactId(homeAccountId) })
   return ctx.sessions.commit(request, session)
 }

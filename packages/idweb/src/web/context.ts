@@ -15,6 +15,11 @@ export interface WebContext {
   readonly consumed: ConsumedStates
   readonly logger: Logger
   readonly clock: () => number
+  /**
+   * The token cache partition of a session's tokens: `undefined` for the account's own (its home
+   * account id), or one per session with the session token cache.
+   */
+  readonly tokenPartition: (sid: string) => string | undefined
 }
 
 /** The sign-in transaction sealed into a cookie for the round trip to the provider. */
@@ -52,7 +57,10 @@ export const SESSION_CLAIMS = [
 ] as const
 
 /** The account a session belongs to, or `undefined` when the session lacks what it needs. */
-export function accountOf(session: SessionData): UserAccount | undefined {
+export function accountOf(
+  session: SessionData,
+  partitionKey?: string | undefined,
+): UserAccount | undefined {
   const c = session.user.claims
   if (typeof c.iss !== 'string' || typeof c.sub !== 'string') return undefined
   return {
@@ -61,6 +69,7 @@ export function accountOf(session: SessionData): UserAccount | undefined {
     iss: c.iss,
     sub: c.sub,
     username: typeof c.preferred_username === 'string' ? c.preferred_username : undefined,
+    ...(partitionKey === undefined ? {} : { partitionKey }),
   }
 }
 

@@ -17,7 +17,13 @@ import { createProviderFetch } from '../http/provider-fetch.ts'
 import { type Logger, silentLogger } from '../logger.ts'
 import { createProtocolContext, type ProtocolContext } from '../protocol/context.ts'
 import { createSessionManager, type SessionManager, SessionRevocations } from '../session/index.ts'
-import { configuredCache } from './cache-setup.ts'
+import {
+  closeStore,
+  configuredCache,
+  configuredSessionStore,
+  sessionPartition,
+  whenOpen,
+} from './cache-setup.ts'
 import { callback } from './callback.ts'
 import { ConsumedStates } from './consumed-states.ts'
 import type { SignedInUser, WebContext } from './context.ts'
@@ -115,9 +121,10 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
       'is required for a web app: give at least one random secret of 32+ characters (e.g. `openssl rand -base64 48`).',
     )
   }
+  const sessionStore = deps.sessionStore ?? configuredSessionStore(config)
   const configured = deps.cache
-    ? { cache: deps.cache, ready: async () => {} }
-    : configuredCache(config, logger, clock)
+    ? { cache: deps.cache, ready: async () => {}, perSession: false }
+    : configuredCache(config, logger, clock, sessionStore)
   const cache = configured.cache
   // Sign-outs are recorded where the tokens are: with a shared store, every instance sees them.
   const revocations = new SessionRevocations({ store: cache.store, logger, clock })
@@ -127,7 +134,7 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
     ...(config.session.rollingSeconds ? { rollingSeconds: config.session.rollingSeconds } : {}),
     ...(config.session.absoluteSeconds ? { absoluteSeconds: config.session.absoluteSeconds } : {}),
     ...(config.session.secure !== undefined ? { secure: config.session.secure } : {}),
-    ...(deps.sessionStore ? { store: deps.sessionStore } : {}),
+    ...(sessionStore ? { store: sessionStore } : {}),
     revocations,
     logger,
     clock,
@@ -188,6 +195,7 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
     consumed: new ConsumedStates(15 * 60 * 1000, 100_000, clock),
     logger,
     clock,
+    tokenPartition: configured.perSession ? sessionPartition : () => undefined,
   }
   // Each route answers only its methods: `OPTIONS /signout` must not sign anyone out. GET on the
   // callback is `response_mode=query`; GET on sign-out is Identity.Web's link-style sign-out.
@@ -222,7 +230,13 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
     getTokenForUser: (user, scopes, options) =>
       acquirer.getTokenForUser(scopes, user.account, options),
     protocol,
-    ready: () => configured.ready(),
-    close: () => cache.close(),
+    ready: async () => {
+      await configured.ready()
+      await whenOpen(sessionStore)
+    },
+    close: async () => {
+      await cache.close()
+      if (sessionStore !== cache.store) await closeStore(sessionStore)
+    },
   }
 }

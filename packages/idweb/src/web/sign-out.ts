@@ -11,7 +11,7 @@ import { redirect } from './http.ts'
 export async function signOut(ctx: WebContext, request: Request): Promise<Response> {
   const session = await ctx.sessions.read(request)
   if (session) {
-    await ctx.acquirer.removeAccount(session.user.homeAccountId)
+    await ctx.acquirer.removeAccount(ctx.tokenPartition(session.sid) ?? session.user.homeAccountId)
     ctx.logger.info('user signed out', { account: redactId(session.user.homeAccountId) })
   }
   const cookies = await ctx.sessions.destroy(request).catch(() => ctx.sessions.clear(request))

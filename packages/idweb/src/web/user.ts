@@ -15,7 +15,7 @@ export interface Authentication {
 export async function authenticate(ctx: WebContext, request: Request): Promise<Authentication> {
   const session = await ctx.sessions.read(request)
   if (!session) return { user: undefined, setCookies: [] }
-  const account = accountOf(session)
+  const account = accountOf(session, ctx.tokenPartition(session.sid))
   if (!account) return { user: undefined, setCookies: ctx.sessions.clear(request) }
   const setCookies = await ctx.sessions.commit(request, session)
   return { user: { claims: session.user.claims, account, session }, setCookies }
