@@ -12,7 +12,10 @@ export interface TokenCacheOptions {
    * opened with whichever key they name. Required with a store.
    */
   keys?: readonly CacheKey[]
-  /** Memory bound of the in-process index (L1), in bytes. Default 256 MiB. */
+  /**
+   * Memory bound of the in-process index (L1), in bytes. Default 256 MiB. 0 turns L1 off (with a
+   * store): every call reads the store, as Identity.Web's `DisableL1Cache`.
+   */
   maxBytes?: number
   /** How long a store call may take before it counts as a miss. Default 250 ms. */
   storeTimeoutMs?: number
@@ -48,8 +51,8 @@ export function checkedOptions(options: TokenCacheOptions) {
   const maxBytes = options.maxBytes ?? 256 * 1024 * 1024
   const timeoutMs = options.storeTimeoutMs ?? 250
   const ttlSeconds = options.storeTtlSeconds ?? 90 * 24 * 3600
+  if (!(maxBytes >= 0)) throw new ConfigError('cache.maxBytes', 'must be 0 (no L1) or more')
   for (const [name, value] of [
-    ['maxBytes', maxBytes],
     ['storeTimeoutMs', timeoutMs],
     ['storeTtlSeconds', ttlSeconds],
   ] as const) {

@@ -59,6 +59,7 @@ export class TokenCache {
   readonly #byStoreKey = new Map<string, string>()
   readonly #watching: Promise<(() => Promise<void>) | undefined> | undefined
   readonly #breaker: Breaker
+  readonly #noL1: boolean
   #seq = 0
 
   constructor(options: TokenCacheOptions = {}) {
@@ -74,6 +75,10 @@ export class TokenCache {
     this.#prefix = prefix
     this.#logger = options.logger ?? silentLogger
     this.#clock = options.clock ?? Date.now
+    if (maxBytes === 0 && this.#store === undefined) {
+      throw new ConfigError('cache.maxBytes', '0 turns memory off, which needs a store')
+    }
+    this.#noL1 = maxBytes === 0
     this.#l1 = new ByteLru<Partition>(maxBytes, (key, p) => this.#evicted(key, p))
     this.#breaker = new Breaker({
       clock: this.#clock,
@@ -357,6 +362,7 @@ export class TokenCache {
   }
 
   #admit(p: Partition): Partition {
+    if (this.#noL1) return p
     const key = p.key
     p[state].onChange = (bytes) => this.#l1.resize(key, p, bytes)
     this.#l1.set(key, p, p.byteSize)

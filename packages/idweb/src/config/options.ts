@@ -70,7 +70,10 @@ export interface TokenCacheSettings {
    * session secrets. Every instance sharing the store needs the same ones.
    */
   encryptionKeys?: string | readonly string[]
-  /** Bytes of tokens held in process memory (L1). Default 268,435,456 (256 MiB). */
+  /**
+   * Bytes of tokens held in process memory (L1). Default 268,435,456 (256 MiB). 0 (with a store)
+   * keeps none: every call reads the store, as Identity.Web's `DisableL1Cache`.
+   */
   memoryBytes?: number
   /** How long a store call may take before it counts as a miss, in ms. Default 250. */
   storeTimeoutMs?: number

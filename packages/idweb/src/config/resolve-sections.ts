@@ -160,7 +160,7 @@ export function resolveTokenCache(
       input?.memoryBytes,
       name('tokenCache.memoryBytes'),
       256 * 1024 * 1024,
-      1024 * 1024,
+      0,
       Number.MAX_SAFE_INTEGER,
     ),
     storeTimeoutMs: integer(

@@ -313,3 +313,24 @@ describe('TokenCache: isolation', () => {
     assert.equal(hits, 1000)
   })
 })
+
+describe('TokenCache without memory (maxBytes 0)', () => {
+  it('keeps nothing in process: every call reads the store, and sees another writer at once', async () => {
+    const store = new MemoryStore()
+    const writer = new TokenCache({ store, keys: KEYS })
+    const reader = new TokenCache({ store, keys: KEYS, maxBytes: 0 })
+    const p = await writer.partition(home('u'))
+    p.saveTokenResponse(userResponse('u'))
+    await writer.flush(p)
+    assert.equal((await reader.partition(home('u'))).findAccessToken(query)?.secret, 'at-u')
+    p.saveTokenResponse(userResponse('u', { accessToken: 'at-u-2' }))
+    await writer.flush(p)
+    assert.equal((await reader.partition(home('u'))).findAccessToken(query)?.secret, 'at-u-2')
+    assert.equal(reader.size, 0)
+    assert.equal(reader.stats.storeHits, 2)
+  })
+
+  it('is refused without a store, which would keep nothing anywhere', () => {
+    assert.throws(() => new TokenCache({ maxBytes: 0 }), /cache\.maxBytes/)
+  })
+})
