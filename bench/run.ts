@@ -1,8 +1,12 @@
 // Silent token acquisition on a cache hit, idweb next to msal-node, with 1, 10,000 and 100,000
 // cached accounts: µs per call and heap per cached account; then what the sign-out revocation
-// check adds to reading the session of an authenticated request. Options: --sizes=1,10000
-// --budget-ms=1500 (time spent measuring each scenario).
+// check adds to reading the session of an authenticated request; then the same hit over Redis and
+// PostgreSQL next to msal-node's DistributedCachePlugin. Options: --sizes=1,10000 --budget-ms=1500
+// (time spent measuring each scenario) --redis=URL (default: a private redis-server for the run)
+// --postgres=URL --json=results.json (where every figure is written).
+import { writeFileSync } from 'node:fs'
 import { microsPerCall, settledHeap } from './measure.ts'
+import { runDistributed } from './run-distributed.ts'
 import { idwebSilentHit, msalNodeSilentHit, type Scenario } from './scenarios.ts'
 import { type RevocationMode, sessionRead } from './session.ts'
 
@@ -123,3 +127,24 @@ for (const [i, scenario] of scenarios.entries()) {
     `| ${scenario.name} | ${(modes[i]?.[1] ?? 0).toLocaleString('en-US')} | ${fmtMicros(read)} | ${i === 0 ? '–' : fmtMicros(check)} | ${i === 0 ? '–' : `${((100 * check) / read).toFixed(1)}%`} |`,
   )
 }
+
+const distributed = await runDistributed(sizes, budgetMs, {
+  ...(arg('redis') ? { redis: arg('redis') } : {}),
+  postgres: arg('postgres') ?? 'postgres://postgres@127.0.0.1:5432/test',
+})
+const jsonPath = arg('json') ?? 'results.json'
+writeFileSync(
+  jsonPath,
+  `${JSON.stringify(
+    {
+      node: process.version,
+      budgetMs,
+      silentHit: rows,
+      distributed: distributed.rows,
+      targets: distributed.targets,
+    },
+    null,
+    2,
+  )}\n`,
+)
+console.log(`\nEvery figure: ${jsonPath}`)

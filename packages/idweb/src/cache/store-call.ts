@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import * as crypto from 'node:crypto'
 import { IdwebError } from '../errors.ts'
 import { type Logger, redactId } from '../logger.ts'
 import type { Breaker } from './breaker.ts'
@@ -72,5 +72,29 @@ function errorName(err: unknown): string {
  * store keys have a fixed length and safe characters and do not expose account ids.
  */
 export function storeKeyOf(prefix: string, partitionKey: string): string {
-  return prefix + createHash('sha256').update(partitionKey, 'utf8').digest('base64url')
+  const digest =
+    typeof crypto.hash === 'function'
+      ? crypto.hash('sha256', partitionKey, 'base64url')
+      : crypto.createHash('sha256').update(partitionKey, 'utf8').digest('base64url')
+  return prefix + digest
+}
+
+/** {@link storeKeyOf} for one prefix, memoized (a SHA-256 each) for the most recent 10,000 keys. */
+export class StoreKeys {
+  readonly #prefix: string
+  readonly #memo = new Map<string, string>()
+
+  constructor(prefix: string) {
+    this.#prefix = prefix
+  }
+
+  of(partitionKey: string): string {
+    let key = this.#memo.get(partitionKey)
+    if (key === undefined) {
+      if (this.#memo.size >= 10_000) this.#memo.clear()
+      key = storeKeyOf(this.#prefix, partitionKey)
+      this.#memo.set(partitionKey, key)
+    }
+    return key
+  }
 }

@@ -1,12 +1,14 @@
 import { ConfigError } from '../errors.ts'
 import { type Logger, redactId, silentLogger } from '../logger.ts'
 import { Breaker } from './breaker.ts'
+import { coarseNow } from './coarse-clock.ts'
 import { type CacheStats, newStats, state } from './internal.ts'
 import { ByteLru } from './lru.ts'
+import { openEntry } from './open-entry.ts'
 import { Partition } from './partition.ts'
 import { Sealer } from './seal.ts'
 import type { CacheStore } from './store.ts'
-import { type StoreResult, storeCall, storeKeyOf } from './store-call.ts'
+import { StoreKeys, type StoreResult, storeCall, storeKeyOf } from './store-call.ts'
 import { checkedOptions, type FlushResult, type TokenCacheOptions } from './token-cache-options.ts'
 import { Tombstones } from './tombstones.ts'
 import { watchStore } from './watch-store.ts'
@@ -28,15 +30,9 @@ const MAX_CAS_ATTEMPTS = 5
  * ```ts
  * const cache = new TokenCache({ store: new MemoryStore(), keys: [{ id: 'k1', key: randomBytes(32) }] })
  * const p = await cache.partition(homeAccountId)
- * let at = p.findAccessToken({ clientId, environment, realm, scopes: ['User.Read'] })
- * if (!at) {
- *   const rt = p.findRefreshToken({ clientId, environment })
- *   // ...redeem rt at the token endpoint, then:
- *   at = p.saveTokenResponse({ clientId, environment, realm, scopes, accessToken, expiresIn, refreshToken })
- *   await cache.flush(p)
- * }
- * // sign-out:
- * await cache.remove(homeAccountId)
+ * const at = p.findAccessToken({ clientId, environment, realm, scopes: ['User.Read'] })
+ * // on a miss: redeem the refresh token, p.saveTokenResponse(...), await cache.flush(p)
+ * await cache.remove(homeAccountId) // sign-out
  * ```
  */
 export class TokenCache {
@@ -52,6 +48,9 @@ export class TokenCache {
   readonly #prefix: string
   readonly #logger: Logger
   readonly #clock: () => number
+  /** For renewal decisions on every hit: {@link coarseNow} unless a clock was given. */
+  readonly #roughClock: () => number
+  readonly #storeKeys: StoreKeys
   readonly #loading = new Map<string, Promise<Partition>>()
   readonly #writes = new Map<string, Promise<FlushResult>>()
   readonly #tombstones = new Tombstones()
@@ -73,8 +72,10 @@ export class TokenCache {
     this.#ttl = ttlSeconds
     this.#renewMs = (ttlSeconds * 1000) / 10
     this.#prefix = prefix
+    this.#storeKeys = new StoreKeys(prefix)
     this.#logger = options.logger ?? silentLogger
     this.#clock = options.clock ?? Date.now
+    this.#roughClock = options.clock ?? coarseNow
     if (maxBytes === 0 && this.#store === undefined) {
       throw new ConfigError('cache.maxBytes', '0 turns memory off, which needs a store')
     }
@@ -336,22 +337,15 @@ export class TokenCache {
     return 'failed'
   }
 
-  /**
-   * Opens a sealed blob into `into`. An entry that cannot be opened or parsed is logged, counted
-   * and reported `false`; none of its content is used.
-   */
+  /** Opens a sealed blob into `into`; `false` (logged, counted) when it cannot be used. */
   #open(key: string, blob: Uint8Array, into: Partition): boolean {
-    try {
-      into.deserialize(Buffer.from(this.#sealer!.open(key, blob)).toString('utf8'))
-      return true
-    } catch (err) {
+    return openEntry(this.#sealer!, key, blob, into, (reason) => {
       this.stats.corruptEntries++
       this.#logger.warn('token cache entry cannot be opened; deleted and treated as a miss', {
         partition: redactId(key),
-        reason: err instanceof Error ? err.message : 'unknown',
+        reason,
       })
-      return false
-    }
+    })
   }
 
   #create(key: string): Partition {
@@ -377,8 +371,8 @@ export class TokenCache {
   #slide(p: Partition): void {
     const st = p[state]
     const sealedAt = st.sealedAt
-    if (st.snapshot === undefined || this.#clock() - sealedAt < this.#renewMs) return
-    const attempt = this.#clock()
+    if (st.snapshot === undefined || this.#roughClock() - sealedAt < this.#renewMs) return
+    const attempt = this.#roughClock()
     st.sealedAt = attempt // one renewal at a time; put back if it fails
     void this.#enqueue(p, true).then((r) => {
       if (r === 'failed' && st.sealedAt === attempt) st.sealedAt = sealedAt
@@ -405,7 +399,7 @@ export class TokenCache {
   }
 
   #storeKey(key: string): string {
-    return storeKeyOf(this.#prefix, key)
+    return this.#storeKeys.of(key)
   }
 
   /** A store call, bounded by the store timeout (plus `waitMs` for one that waits, a lock). */

@@ -1,11 +1,18 @@
-import { ConfidentialClientApplication, type INetworkModule } from '@azure/msal-node'
+import {
+  type Configuration,
+  ConfidentialClientApplication,
+  type INetworkModule,
+} from '@azure/msal-node'
 
 /**
  * An msal-node confidential client that cannot reach the network: authority and cloud discovery
  * metadata are given inline, and the network client records and refuses every call. Used to
  * check that idweb's serialized partitions read in msal-node (and back), and by the benchmark.
  */
-export function offlineMsalApp(options: { clientId: string; tenant: string; environment: string }) {
+export function offlineMsalApp(
+  options: { clientId: string; tenant: string; environment: string },
+  cache?: Configuration['cache'],
+) {
   const { clientId, tenant, environment } = options
   const base = `https://${environment}/${tenant}`
   const networkCalls: string[] = []
@@ -57,6 +64,7 @@ export function offlineMsalApp(options: { clientId: string; tenant: string; envi
       }),
     },
     system: { networkClient },
+    ...(cache ? { cache } : {}),
   })
   return { app, networkCalls }
 }
