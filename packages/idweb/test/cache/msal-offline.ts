@@ -1,6 +1,6 @@
 import {
-  type Configuration,
   ConfidentialClientApplication,
+  type Configuration,
   type INetworkModule,
 } from '@azure/msal-node'
 
