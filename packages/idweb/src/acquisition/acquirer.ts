@@ -139,7 +139,12 @@ export class TokenAcquirer {
         }
         throw err
       })
-      return { result, entry: this.#toCache(result, account.realm) }
+      // The tokens stay the account's: MSAL clients sharing the cache look them up by it.
+      const entry = {
+        ...this.#toCache(result, account.realm),
+        homeAccountId: account.homeAccountId,
+      }
+      return { result, entry }
     })
   }
 

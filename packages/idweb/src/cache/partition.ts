@@ -19,7 +19,13 @@ import {
 } from './entities.ts'
 import { newStats, type PartitionState, state } from './internal.ts'
 import { type ScopeSet, scopeSet } from './scopes.ts'
-import { groupEntities, type ParsedCache, parseMsalJson, toMsalJson } from './serialization.ts'
+import {
+  groupEntities,
+  type ParsedCache,
+  parseMsalJson,
+  sourceKeyOf,
+  toMsalJson,
+} from './serialization.ts'
 import { entitiesOf, type TokenResponseToCache } from './token-response.ts'
 
 /** MSAL's default: a token expiring within five minutes is not served. */
@@ -75,6 +81,8 @@ export class Partition {
   /** Every entity by its MSAL key. Partitions are small: only access tokens need an index. */
   readonly #entities = new Map<string, CacheEntity>()
   readonly #atIndex = new AccessTokenIndex()
+  /** Entity key → the JSON key it was read under, where that differs from what idweb writes. */
+  readonly #sourceKeys = new Map<string, string>()
   #changed = false
   #bytes = 0
 
@@ -243,13 +251,33 @@ export class Partition {
     const at = this.#clock() / 1000
     for (const key of this.#entities.keys()) this.#deleted().set(key, at)
     this.#entities.clear()
+    this.#sourceKeys.clear()
     this.#atIndex.clear()
     this.#touch()
   }
 
   /** The partition in MSAL's unified schema; `JSON.stringify(p)` uses it. Does not reset the flag. */
   toJSON(): MsalCacheJson {
-    return toMsalJson(this.#entities)
+    return toMsalJson(this.#keyed())
+  }
+
+  /**
+   * Each entity under the key to write it with: the one it was read under (so the MSAL client
+   * that wrote it replaces it in place rather than adding a second copy), else msal-node 7's form.
+   */
+  /** Keeps the key `entity` was read under, if it is one MSAL writes for it. */
+  #rememberSourceKey(key: string, entity: CacheEntity): void {
+    const source = sourceKeyOf(entity)?.toLowerCase()
+    const ours = writeKey(key, entity)
+    if (source !== undefined && source !== ours && keyForms(key, entity).includes(source)) {
+      this.#sourceKeys.set(key, source)
+    } else this.#sourceKeys.delete(key)
+  }
+
+  *#keyed(): Generator<[string, CacheEntity]> {
+    for (const [key, entity] of this.#entities) {
+      yield [this.#sourceKeys.get(key) ?? writeKey(key, entity), entity]
+    }
   }
 
   /** The partition as MSAL-schema JSON; clears {@link Partition.hasStateChanged}, as MSAL does. */
@@ -263,6 +291,7 @@ export class Partition {
   deserialize(json: string): void {
     const parsed = parseMsalJson(json)
     this.#entities.clear()
+    this.#sourceKeys.clear()
     this.#atIndex.clear()
     this.#load(parsed, false)
     this[state].deleted = undefined
@@ -282,12 +311,16 @@ export class Partition {
 
   #load(parsed: ParsedCache, onlyIfNewer: boolean): void {
     const deleted = this[state].deleted
+    // Deserializing, the only entities already here are this cache's own: one credential under
+    // two key forms (two MSAL libraries wrote it) keeps its newer copy.
     const take = (key: string, theirs: CacheEntity) => {
-      if (!onlyIfNewer) return true
+      const mine = this.#entities.get(key)
+      const newest = mine === undefined || modifiedAt(theirs) > modifiedAt(mine)
+      if (newest && !onlyIfNewer) this.#rememberSourceKey(key, theirs)
+      if (!onlyIfNewer) return newest
       const removedAt = deleted?.get(key)
       if (removedAt !== undefined && modifiedAt(theirs) <= removedAt) return false
-      const mine = this.#entities.get(key)
-      return mine === undefined || modifiedAt(theirs) > modifiedAt(mine)
+      return newest
     }
     for (const a of parsed.accounts) {
       const k = accountKey(a)
@@ -371,12 +404,37 @@ function entityBytes(entity: object): number {
   return n
 }
 
-/** When an entity was written: `cached_at`, or an account's `last_modification_time`. */
+/**
+ * The key idweb writes an entity under: msal-node 7's form, which ends credentials with the
+ * token scheme (empty for Bearer) and names accounts by their home tenant. MSAL Python and
+ * MSAL.NET read it as well; they write the form without the scheme, kept when read.
+ */
+function writeKey(key: string, entity: CacheEntity): string {
+  if ('credential_type' in entity && typeof entity.credential_type === 'string') return `${key}-`
+  if ('local_account_id' in entity) {
+    const a = entity as AccountEntity
+    const homeTenant = a.home_account_id.split('.')[1]
+    return homeTenant ? accountKey({ ...a, realm: homeTenant }) : key
+  }
+  return key
+}
+
+/** Every key form an MSAL library writes for the entity idweb keys `key`. */
+function keyForms(key: string, entity: CacheEntity): string[] {
+  return [key, writeKey(key, entity)]
+}
+
+/**
+ * When an entity was written: the later of `cached_at` (idweb, and MSAL on access tokens) and
+ * `last_modification_time` (MSAL Python and msal-node on other entities).
+ */
 function modifiedAt(e: CacheEntity): number {
-  const time = 'cached_at' in e ? e.cached_at : e.last_modification_time
-  return cachedAt({ cached_at: time })
+  return Math.max(
+    cachedAt(e as { cached_at?: unknown }),
+    cachedAt({ cached_at: (e as { last_modification_time?: unknown }).last_modification_time }),
+  )
 }
 
 function newer(a: RefreshTokenEntity | undefined, b: RefreshTokenEntity): RefreshTokenEntity {
-  return a === undefined || cachedAt(b) > cachedAt(a) ? b : a
+  return a === undefined || modifiedAt(b) > modifiedAt(a) ? b : a
 }

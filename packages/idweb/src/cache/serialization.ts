@@ -32,6 +32,14 @@ function corrupt(message: string, cause?: unknown): IdwebError {
   return new IdwebError('IDW_CACHE_CORRUPT', `Token cache JSON: ${message}`, { cause })
 }
 
+/** The key each parsed entity was found under, in the JSON it came from. */
+const sourceKeys = new WeakMap<object, string>()
+
+/** The JSON key `entity` (as {@link parseMsalJson} returned it) was read under, if any. */
+export function sourceKeyOf(entity: object): string | undefined {
+  return sourceKeys.get(entity)
+}
+
 function section<T>(
   root: Record<string, unknown>,
   name: keyof MsalCacheJson,
@@ -43,10 +51,13 @@ function section<T>(
     throw corrupt(`section ${name} is not an object`)
   }
   const out: T[] = []
-  for (const entity of Object.values(value)) {
+  for (const [key, entity] of Object.entries(value)) {
     // Entries MSAL may write that idweb does not use (PoP tokens, newer fields) are skipped,
     // not fatal: a shared cache stays readable.
-    if (accept(entity)) out.push({ ...entity })
+    if (!accept(entity)) continue
+    const copy = { ...entity }
+    sourceKeys.set(copy as object, key)
+    out.push(copy)
   }
   return out
 }

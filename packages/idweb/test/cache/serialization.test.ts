@@ -44,7 +44,7 @@ function alice(): Partition {
 }
 
 describe('MSAL unified schema', () => {
-  it('writes the five top-level sections with MSAL keys and snake_case fields', () => {
+  it('writes the five top-level sections with msal-node 7’s keys and snake_case fields', () => {
     const json = JSON.parse(alice().serialize())
     assert.deepEqual(Object.keys(json), [
       'Account',
@@ -55,11 +55,11 @@ describe('MSAL unified schema', () => {
     ])
     const h = home('alice')
     assert.deepEqual(Object.keys(json.Account), [`${h}-${ENV}-${TENANT}`])
-    assert.deepEqual(Object.keys(json.IdToken), [`${h}-${ENV}-idtoken-${CLIENT}-${TENANT}-`])
+    assert.deepEqual(Object.keys(json.IdToken), [`${h}-${ENV}-idtoken-${CLIENT}-${TENANT}--`])
     assert.deepEqual(Object.keys(json.AccessToken), [
-      `${h}-${ENV}-accesstoken-${CLIENT}-${TENANT}-user.read mail.read`,
+      `${h}-${ENV}-accesstoken-${CLIENT}-${TENANT}-user.read mail.read-`,
     ])
-    assert.deepEqual(Object.keys(json.RefreshToken), [`${h}-${ENV}-refreshtoken-1--`])
+    assert.deepEqual(Object.keys(json.RefreshToken), [`${h}-${ENV}-refreshtoken-1---`])
     assert.deepEqual(Object.keys(json.AppMetadata), [`appmetadata-${ENV}-${CLIENT}`])
     const at = Object.values(json.AccessToken)[0] as Record<string, string>
     assert.equal(at.credential_type, 'AccessToken')
@@ -98,7 +98,7 @@ describe('MSAL unified schema', () => {
     const out = JSON.parse(back.serialize())
     assert.deepEqual(Object.keys(out.AccessToken), [key])
     assert.equal(out.AccessToken[key].future_field, 'kept')
-    assert.equal(credentialKey(out.AccessToken[key]), key)
+    assert.equal(`${credentialKey(out.AccessToken[key])}-`, key)
   })
 
   it('is read by msal-node: acquireTokenSilent serves the idweb token offline', async () => {
