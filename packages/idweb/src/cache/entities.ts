@@ -34,7 +34,11 @@ export interface AccountEntity {
 
 /** Fields every credential has. */
 interface CredentialFields {
-  home_account_id: string
+  /**
+   * The account's home account id. For app-only tokens msal-node and idweb write `''`, MSAL
+   * Python `null`; each looks for its own form.
+   */
+  home_account_id: string | null
   environment: string
   client_id: string
   /** The token itself. */
@@ -105,7 +109,7 @@ export function credentialKey(c: IdTokenEntity | AccessTokenEntity | RefreshToke
   const client = c.credential_type === 'RefreshToken' && c.family_id ? c.family_id : c.client_id
   const realm = c.credential_type === 'RefreshToken' ? '' : c.realm
   const target = c.credential_type === 'AccessToken' ? c.target : ''
-  return `${c.home_account_id}-${c.environment}-${c.credential_type}-${client}-${realm}-${target}`.toLowerCase()
+  return `${c.home_account_id ?? ''}-${c.environment}-${c.credential_type}-${client}-${realm}-${target}`.toLowerCase()
 }
 
 /** `appmetadata-<environment>-<client_id>`, lowercased: MSAL's app metadata key. */
@@ -148,18 +152,24 @@ export const isAccount: Validator<AccountEntity> = (value): value is AccountEnti
   ]) &&
   optionalStrings(value, ['name', 'client_info'])
 
-const CREDENTIAL = ['home_account_id', 'environment', 'client_id', 'secret'] as const
+const CREDENTIAL = ['environment', 'client_id', 'secret'] as const
+
+/** A credential's account: a string, or MSAL Python's `null` for app-only tokens. */
+const hasHome = (value: Record<string, unknown>): boolean =>
+  typeof value.home_account_id === 'string' || value.home_account_id === null
 
 /** Whether `value` is a usable {@link IdTokenEntity}. */
 export const isIdToken: Validator<IdTokenEntity> = (value): value is IdTokenEntity =>
   isRecord(value) &&
   value.credential_type === CredentialType.IdToken &&
+  typeof value.home_account_id === 'string' &&
   strings(value, [...CREDENTIAL, 'realm'])
 
 /** Whether `value` is a usable Bearer {@link AccessTokenEntity}. */
 export const isAccessToken: Validator<AccessTokenEntity> = (value): value is AccessTokenEntity =>
   isRecord(value) &&
   value.credential_type === CredentialType.AccessToken &&
+  hasHome(value) &&
   strings(value, [...CREDENTIAL, 'realm', 'target']) &&
   isEpoch(value.cached_at) &&
   isEpoch(value.expires_on) &&
@@ -172,6 +182,7 @@ export const isAccessToken: Validator<AccessTokenEntity> = (value): value is Acc
 export const isRefreshToken: Validator<RefreshTokenEntity> = (value): value is RefreshTokenEntity =>
   isRecord(value) &&
   value.credential_type === CredentialType.RefreshToken &&
+  hasHome(value) &&
   strings(value, CREDENTIAL) &&
   optionalStrings(value, ['family_id'])
 

@@ -220,7 +220,12 @@ export class Partition {
     r: TokenResponseToCache,
     now: number = this.#clock(),
   ): CachedAccessToken | undefined {
-    const e = entitiesOf(r, Math.floor(now / 1000))
+    // App-only tokens: in a cache MSAL Python writes too, its `null` account, which it looks for.
+    const appOnly = r.account === undefined && r.homeAccountId === undefined
+    const e = entitiesOf(
+      appOnly && this.#pythonAppTokens() ? { ...r, homeAccountId: null } : r,
+      Math.floor(now / 1000),
+    )
     if (e.account !== undefined) this.#entities.set(accountKey(e.account), e.account)
     if (e.idToken !== undefined) this.#entities.set(credentialKey(e.idToken), e.idToken)
     if (e.refreshToken !== undefined) {
@@ -265,6 +270,15 @@ export class Partition {
    * Each entity under the key to write it with: the one it was read under (so the MSAL client
    * that wrote it replaces it in place rather than adding a second copy), else msal-node 7's form.
    */
+  /** Whether the partition holds a credential with MSAL Python's `null` account. */
+  #pythonAppTokens(): boolean {
+    for (const e of this.#entities.values()) {
+      if ('credential_type' in e && (e as { home_account_id?: unknown }).home_account_id === null)
+        return true
+    }
+    return false
+  }
+
   /** Keeps the key `entity` was read under, if it is one MSAL writes for it. */
   #rememberSourceKey(key: string, entity: CacheEntity): void {
     const source = sourceKeyOf(entity)?.toLowerCase()

@@ -50,19 +50,23 @@ export interface TokenResponseToCache {
   idToken?: string
   /** The signed-in account; absent for app-only tokens. */
   account?: AccountToCache
-  /** For tokens without an account: the home account id to record (default `''`, as MSAL). */
-  homeAccountId?: string
+  /**
+   * For tokens without an account: the home account id to record. Default `''`, as msal-node
+   * writes it; `null` is MSAL Python's form for app-only tokens.
+   */
+  homeAccountId?: string | null
 }
 
 /** The entities a token response becomes, times from `nowSeconds`. */
 export function entitiesOf(r: TokenResponseToCache, nowSeconds: number) {
   const now = String(nowSeconds)
-  const home = r.account?.homeAccountId ?? r.homeAccountId ?? ''
+  const home: string | null =
+    r.account?.homeAccountId ?? (r.homeAccountId === undefined ? '' : r.homeAccountId)
   const base = { home_account_id: home, environment: r.environment, client_id: r.clientId }
   let account: AccountEntity | undefined
   if (r.account !== undefined) {
     account = {
-      home_account_id: home,
+      home_account_id: r.account.homeAccountId,
       environment: r.environment,
       realm: r.realm,
       local_account_id: r.account.localAccountId,

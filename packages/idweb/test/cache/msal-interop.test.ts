@@ -7,6 +7,7 @@ import type { MsalCacheJson } from '../../src/cache/entities.ts'
 import { Partition } from '../../src/cache/partition.ts'
 import { alice, browserRequest, type Harness, startHarness } from '../web/harness.ts'
 import { offlineMsalApp } from './msal-offline.ts'
+import { pythonFinds } from './msal-python.ts'
 
 const credentials = (json: MsalCacheJson) => [
   ...Object.values(json.IdToken),
@@ -46,6 +47,24 @@ describe('idweb’s cache after a refresh, read by the real msal-node', () => {
     assert.equal(result.fromCache, true)
     assert.equal(result.accessToken, refreshed.accessToken, 'the refreshed token, not the first')
     assert.deepEqual(networkCalls, [])
+
+    // MSAL Python's own lookups, as acquire_token_silent makes them.
+    const query = { client_id: h.idweb.config.clientId, environment, home_account_id: home }
+    const python = await pythonFinds(JSON.stringify(json), [
+      {
+        type: 'AccessToken',
+        target: ['User.Read'],
+        query: { ...query, realm: user.account.realm },
+      },
+      { type: 'RefreshToken', query },
+      { type: 'Account', query: { home_account_id: home, environment } },
+    ])
+    assert.ok(
+      python.found[0]?.includes(refreshed.accessToken),
+      'MSAL Python finds the refreshed token',
+    )
+    assert.equal(python.found[1]?.length, 1, 'one refresh token, the rotated one')
+    assert.deepEqual(python.found[2], [home])
   })
 })
 
@@ -122,5 +141,77 @@ describe('keys in every form MSAL libraries write', () => {
     assert.equal(Object.values(out.RefreshToken)[0]?.secret, 'rt-2')
     // New entities take msal-node 7's form.
     assert.deepEqual(Object.keys(out.AccessToken), [`${home}-${env}-accesstoken-c-utid-user.read-`])
+  })
+})
+
+describe('app-only tokens in MSAL Python’s form', () => {
+  const env = 'login.microsoftonline.com'
+  const at = (home: string | null, secret: string) => ({
+    home_account_id: home,
+    environment: env,
+    client_id: 'c',
+    credential_type: 'AccessToken',
+    secret,
+    realm: 'tid',
+    target: 'https://graph.microsoft.com/.default',
+    cached_at: String(Math.floor(Date.now() / 1000)),
+    expires_on: String(Math.floor(Date.now() / 1000) + 3600),
+    token_type: 'Bearer',
+  })
+  const query = {
+    clientId: 'c',
+    environment: env,
+    realm: 'tid',
+    scopes: ['https://graph.microsoft.com/.default'],
+  }
+
+  it('a token with home_account_id null (regression) is read, not dropped, and written back as null', () => {
+    const json = JSON.stringify({
+      AccessToken: {
+        [`-${env}-accesstoken-c-tid-https://graph.microsoft.com/.default`]: at(null, 'app-at'),
+      },
+    })
+    const p = Partition.deserialize('app:c:tid', json)
+    assert.equal(p.findAccessToken(query)?.secret, 'app-at')
+    assert.equal(Object.values(p.toJSON().AccessToken)[0]?.home_account_id, null)
+  })
+
+  it('a new app token joins a Python-written cache as null, and a fresh cache as msal-node’s empty string', () => {
+    const saved = (p: Partition) => {
+      p.saveTokenResponse({
+        clientId: 'c',
+        environment: env,
+        realm: 'tid',
+        scopes: ['api://x/.default'],
+        accessToken: 'new',
+      })
+      return Object.values(p.toJSON().AccessToken).find((e) => e.secret === 'new')?.home_account_id
+    }
+    const python = Partition.deserialize(
+      'app:c:tid',
+      JSON.stringify({ AccessToken: { k: at(null, 'old') } }),
+    )
+    assert.equal(saved(python), null)
+    assert.equal(saved(new Partition('app:c:tid')), '')
+  })
+
+  it('MSAL Python’s acquire_token_for_client lookup finds the app tokens idweb wrote back into its cache', async () => {
+    const p = Partition.deserialize(
+      'app:c:tid',
+      JSON.stringify({ AccessToken: { k: at(null, 'old') } }),
+    )
+    p.saveTokenResponse({
+      clientId: 'c',
+      environment: env,
+      realm: 'tid',
+      scopes: ['api://x/.default'],
+      accessToken: 'new',
+    })
+    const query = { client_id: 'c', environment: env, realm: 'tid', home_account_id: null }
+    const python = await pythonFinds(p.serialize(), [
+      { type: 'AccessToken', target: ['https://graph.microsoft.com/.default'], query },
+      { type: 'AccessToken', target: ['api://x/.default'], query },
+    ])
+    assert.deepEqual(python.found, [['old'], ['new']])
   })
 })
