@@ -1,4 +1,5 @@
 import type { AccessTokenEntity } from './entities.ts'
+import { comparableEnvironment } from './environments.ts'
 import { type ScopeSet, scopeSet } from './scopes.ts'
 
 /**
@@ -43,9 +44,12 @@ export function accessTokenRecord(key: string, entity: AccessTokenEntity): Cache
   })
 }
 
-/** `<client_id>|<environment>|<realm>`, lowercased: the bucket an access token lives in. */
+/**
+ * `<client_id>|<environment>|<realm>`, lowercased, the environment as compared (any alias of a
+ * cloud, any port): the bucket an access token lives in.
+ */
 export function bucketKey(clientId: string, environment: string, realm: string): string {
-  return `${clientId}|${environment}|${realm}`.toLowerCase()
+  return `${clientId}|${comparableEnvironment(environment)}|${realm}`.toLowerCase()
 }
 
 interface Bucket {

@@ -11,21 +11,17 @@ import {
   accountKey,
   appMetadataKey,
   type CacheEntity,
-  cachedAt,
   credentialKey,
   type IdTokenEntity,
   type MsalCacheJson,
   type RefreshTokenEntity,
 } from './entities.ts'
+import { modifiedAt, newer, SourceKeys } from './entity-keys.ts'
+import { comparableEnvironment } from './environments.ts'
 import { newStats, type PartitionState, state } from './internal.ts'
+import { ENTRY_BYTES, entityBytes, PARTITION_BYTES, RECORD_BYTES } from './partition-size.ts'
 import { type ScopeSet, scopeSet } from './scopes.ts'
-import {
-  groupEntities,
-  type ParsedCache,
-  parseMsalJson,
-  sourceKeyOf,
-  toMsalJson,
-} from './serialization.ts'
+import { groupEntities, type ParsedCache, parseMsalJson, toMsalJson } from './serialization.ts'
 import { entitiesOf, type TokenResponseToCache } from './token-response.ts'
 
 /** MSAL's default: a token expiring within five minutes is not served. */
@@ -81,8 +77,7 @@ export class Partition {
   /** Every entity by its MSAL key. Partitions are small: only access tokens need an index. */
   readonly #entities = new Map<string, CacheEntity>()
   readonly #atIndex = new AccessTokenIndex()
-  /** Entity key → the JSON key it was read under, where that differs from what idweb writes. */
-  readonly #sourceKeys = new Map<string, string>()
+  readonly #sourceKeys = new SourceKeys()
   #changed = false
   #bytes = 0
 
@@ -151,20 +146,22 @@ export class Partition {
 
   /** The refresh token for the client, or its family's when newer or the only one. */
   findRefreshToken(query: RefreshTokenQuery): RefreshTokenEntity | undefined {
-    const env = query.environment.toLowerCase()
+    const env = comparableEnvironment(query.environment)
     const clientId = query.clientId.toLowerCase()
     const familyId = (
-      query.familyId ?? this.appMetadata(query.clientId, env)?.family_id
+      query.familyId ?? this.appMetadata(query.clientId, query.environment)?.family_id
     )?.toLowerCase()
     let own: RefreshTokenEntity | undefined
     let family: RefreshTokenEntity | undefined
     for (const e of this.#entities.values()) {
-      if (e.credential_type !== 'RefreshToken' || e.environment.toLowerCase() !== env) continue
+      if (e.credential_type !== 'RefreshToken' || comparableEnvironment(e.environment) !== env) {
+        continue
+      }
       const rt = e as RefreshTokenEntity
       if (familyId && rt.family_id?.toLowerCase() === familyId) family = newer(family, rt)
       else if (rt.client_id.toLowerCase() === clientId) own = newer(own, rt)
     }
-    return family && (own === undefined || cachedAt(family) >= cachedAt(own)) ? family : own
+    return family && (own === undefined || modifiedAt(family) >= modifiedAt(own)) ? family : own
   }
 
   /** The ID token of the client in the tenant, or `undefined`. */
@@ -197,7 +194,21 @@ export class Partition {
   /** The app metadata of a client, which says whether it belongs to a family. */
   appMetadata(clientId: string, environment: string): AppMetadataEntity | undefined {
     const e = this.#entities.get(appMetadataKey({ client_id: clientId, environment }))
-    return e === undefined ? undefined : (e as AppMetadataEntity)
+    if (e !== undefined) return e as AppMetadataEntity
+    // Recorded under another alias of the cloud (or without the port).
+    const env = comparableEnvironment(environment)
+    const client = clientId.toLowerCase()
+    for (const m of this.#entities.values()) {
+      if ('credential_type' in m || 'local_account_id' in m) continue
+      const meta = m as AppMetadataEntity
+      if (
+        meta.client_id.toLowerCase() === client &&
+        comparableEnvironment(meta.environment) === env
+      ) {
+        return meta
+      }
+    }
+    return undefined
   }
 
   /**
@@ -279,19 +290,8 @@ export class Partition {
     return false
   }
 
-  /** Keeps the key `entity` was read under, if it is one MSAL writes for it. */
-  #rememberSourceKey(key: string, entity: CacheEntity): void {
-    const source = sourceKeyOf(entity)?.toLowerCase()
-    const ours = writeKey(key, entity)
-    if (source !== undefined && source !== ours && keyForms(key, entity).includes(source)) {
-      this.#sourceKeys.set(key, source)
-    } else this.#sourceKeys.delete(key)
-  }
-
   *#keyed(): Generator<[string, CacheEntity]> {
-    for (const [key, entity] of this.#entities) {
-      yield [this.#sourceKeys.get(key) ?? writeKey(key, entity), entity]
-    }
+    for (const [key, entity] of this.#entities) yield [this.#sourceKeys.keyOf(key, entity), entity]
   }
 
   /** The partition as MSAL-schema JSON; clears {@link Partition.hasStateChanged}, as MSAL does. */
@@ -330,7 +330,7 @@ export class Partition {
     const take = (key: string, theirs: CacheEntity) => {
       const mine = this.#entities.get(key)
       const newest = mine === undefined || modifiedAt(theirs) > modifiedAt(mine)
-      if (newest && !onlyIfNewer) this.#rememberSourceKey(key, theirs)
+      if (newest && !onlyIfNewer) this.#sourceKeys.remember(key, theirs)
       if (!onlyIfNewer) return newest
       const removedAt = deleted?.get(key)
       if (removedAt !== undefined && modifiedAt(theirs) <= removedAt) return false
@@ -405,50 +405,3 @@ export class Partition {
 }
 
 /** Rough V8 costs: a partition with its maps and bookkeeping, a map entry, a token record. */
-const PARTITION_BYTES = 600
-const ENTRY_BYTES = 40
-const RECORD_BYTES = 400
-
-/** A rough size of an entity: its field names and string values, plus object overhead. */
-function entityBytes(entity: object): number {
-  let n = 32
-  for (const v of Object.values(entity)) {
-    n += 8 + (typeof v === 'string' ? 16 + v.length : 16)
-  }
-  return n
-}
-
-/**
- * The key idweb writes an entity under: msal-node 7's form, which ends credentials with the
- * token scheme (empty for Bearer) and names accounts by their home tenant. MSAL Python and
- * MSAL.NET read it as well; they write the form without the scheme, kept when read.
- */
-function writeKey(key: string, entity: CacheEntity): string {
-  if ('credential_type' in entity && typeof entity.credential_type === 'string') return `${key}-`
-  if ('local_account_id' in entity) {
-    const a = entity as AccountEntity
-    const homeTenant = a.home_account_id.split('.')[1]
-    return homeTenant ? accountKey({ ...a, realm: homeTenant }) : key
-  }
-  return key
-}
-
-/** Every key form an MSAL library writes for the entity idweb keys `key`. */
-function keyForms(key: string, entity: CacheEntity): string[] {
-  return [key, writeKey(key, entity)]
-}
-
-/**
- * When an entity was written: the later of `cached_at` (idweb, and MSAL on access tokens) and
- * `last_modification_time` (MSAL Python and msal-node on other entities).
- */
-function modifiedAt(e: CacheEntity): number {
-  return Math.max(
-    cachedAt(e as { cached_at?: unknown }),
-    cachedAt({ cached_at: (e as { last_modification_time?: unknown }).last_modification_time }),
-  )
-}
-
-function newer(a: RefreshTokenEntity | undefined, b: RefreshTokenEntity): RefreshTokenEntity {
-  return a === undefined || modifiedAt(b) > modifiedAt(a) ? b : a
-}

@@ -215,3 +215,96 @@ describe('app-only tokens in MSAL Python’s form', () => {
     assert.deepEqual(python.found, [['old'], ['new']])
   })
 })
+
+describe('environments: the aliases of a cloud are one, and a port is not compared', () => {
+  const home = 'uid.utid'
+  const entities = (env: string) => ({
+    AccessToken: {
+      a: {
+        home_account_id: home,
+        environment: env,
+        client_id: 'c',
+        credential_type: 'AccessToken',
+        secret: `at@${env}`,
+        realm: 'utid',
+        target: 'User.Read',
+        cached_at: String(Math.floor(Date.now() / 1000)),
+        expires_on: String(Math.floor(Date.now() / 1000) + 3600),
+      },
+    },
+    RefreshToken: {
+      r: {
+        home_account_id: home,
+        environment: env,
+        client_id: 'c',
+        credential_type: 'RefreshToken',
+        secret: `rt@${env}`,
+      },
+    },
+  })
+  const find = (recorded: string, asked: string) => {
+    const p = Partition.deserialize(home, JSON.stringify(entities(recorded)))
+    return [
+      p.findAccessToken({ clientId: 'c', environment: asked, realm: 'utid', scopes: ['User.Read'] })
+        ?.secret,
+      p.findRefreshToken({ clientId: 'c', environment: asked })?.secret,
+    ]
+  }
+
+  it('what MSAL Python records under login.microsoftonline.com serves idweb configured for it (regression), under every public-cloud alias', () => {
+    for (const asked of [
+      'login.windows.net',
+      'login.microsoftonline.com',
+      'login.microsoft.com',
+      'sts.windows.net',
+      'LOGIN.MICROSOFTONLINE.COM',
+    ]) {
+      assert.deepEqual(
+        find('login.microsoftonline.com', asked),
+        ['at@login.microsoftonline.com', 'rt@login.microsoftonline.com'],
+        asked,
+      )
+    }
+  })
+
+  it('national clouds alias likewise, and never across clouds', () => {
+    assert.deepEqual(find('login.chinacloudapi.cn', 'login.partner.microsoftonline.cn'), [
+      'at@login.chinacloudapi.cn',
+      'rt@login.chinacloudapi.cn',
+    ])
+    assert.deepEqual(find('login.usgovcloudapi.net', 'login.microsoftonline.us'), [
+      'at@login.usgovcloudapi.net',
+      'rt@login.usgovcloudapi.net',
+    ])
+    assert.deepEqual(find('login.microsoftonline.us', 'login.microsoftonline.com'), [
+      undefined,
+      undefined,
+    ])
+    assert.deepEqual(find('login.microsoftonline.com', 'login.chinacloudapi.cn'), [
+      undefined,
+      undefined,
+    ])
+  })
+
+  it('localhost as MSAL Python records it serves localhost:4000 as idweb and msal-node record it; another host does not', () => {
+    assert.deepEqual(find('localhost', 'localhost:4000'), ['at@localhost', 'rt@localhost'])
+    assert.deepEqual(find('localhost:4000', 'localhost'), [
+      'at@localhost:4000',
+      'rt@localhost:4000',
+    ])
+    assert.deepEqual(find('localhost', '127.0.0.1:4000'), [undefined, undefined])
+  })
+
+  it('what idweb writes keeps the environment it was given, port included', () => {
+    const p = new Partition(home)
+    p.saveTokenResponse({
+      clientId: 'c',
+      environment: 'localhost:4000',
+      realm: 'utid',
+      scopes: ['User.Read'],
+      accessToken: 'x',
+      homeAccountId: home,
+    })
+    assert.equal(Object.values(p.toJSON().AccessToken)[0]?.environment, 'localhost:4000')
+  })
+})

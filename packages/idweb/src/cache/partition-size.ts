@@ -1,0 +1,13 @@
+/** What the cache counts a partition as in memory: a rough, cheap estimate of its bytes. */
+export const PARTITION_BYTES = 600
+export const ENTRY_BYTES = 40
+export const RECORD_BYTES = 400
+
+/** A rough size of an entity: its field names and string values, plus object overhead. */
+export function entityBytes(entity: object): number {
+  let n = 32
+  for (const v of Object.values(entity)) {
+    n += 8 + (typeof v === 'string' ? 16 + v.length : 16)
+  }
+  return n
+}
