@@ -17,6 +17,7 @@ export {
 } from './entities.ts'
 export type { CacheStats } from './internal.ts'
 export { cacheKeysFromSecrets } from './key-ring.ts'
+export { exportMsalCache, importMsalCache, type MsalImport } from './msal-import.ts'
 export {
   type AccessTokenQuery,
   DEFAULT_MIN_LIFETIME_SECONDS,

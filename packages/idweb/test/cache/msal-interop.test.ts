@@ -4,8 +4,12 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { MsalCacheJson } from '../../src/cache/entities.ts'
+import { exportMsalCache, importMsalCache } from '../../src/cache/msal-import.ts'
 import { Partition } from '../../src/cache/partition.ts'
+import { MemoryStore } from '../../src/cache/stores/memory.ts'
+import { TokenCache } from '../../src/cache/token-cache.ts'
 import { alice, browserRequest, type Harness, startHarness } from '../web/harness.ts'
+import { newKey } from './fixtures.ts'
 import { offlineMsalApp } from './msal-offline.ts'
 import { pythonFinds } from './msal-python.ts'
 
@@ -306,5 +310,76 @@ describe('environments: the aliases of a cloud are one, and a port is not compar
       homeAccountId: home,
     })
     assert.equal(Object.values(p.toJSON().AccessToken)[0]?.environment, 'localhost:4000')
+  })
+})
+
+describe('importMsalCache / exportMsalCache: moving a whole msal-node cache into idweb', () => {
+  it('msal-node’s serialized cache of two users and an app token becomes three partitions that idweb serves, and each exports back to msal-node', async () => {
+    const { CLIENT, ENV, TENANT, home: homeOf, userResponse } = await import('./fixtures.ts')
+    // A cache the real msal-node holds and serializes.
+    const source = new TokenCache()
+    const json: Record<string, Record<string, unknown>> = {}
+    for (const u of ['ann', 'ben']) {
+      const p = await source.partition(homeOf(u))
+      // msal-node reads the ID token's claims: a JWT-shaped one (not verified).
+      const claims = {
+        iss: `https://${ENV}/${TENANT}/v2.0`,
+        aud: CLIENT,
+        oid: u,
+        tid: TENANT,
+        sub: u,
+      }
+      const idToken = `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`
+      p.saveTokenResponse(userResponse(u, { idToken }))
+      for (const [section, entries] of Object.entries(p.toJSON())) {
+        json[section] = { ...json[section], ...entries }
+      }
+    }
+    const app = new Partition('x')
+    app.saveTokenResponse({
+      clientId: CLIENT,
+      environment: ENV,
+      realm: TENANT,
+      scopes: ['api://x/.default'],
+      accessToken: 'app-at',
+    })
+    json.AccessToken = { ...json.AccessToken, ...app.toJSON().AccessToken }
+    const msal = offlineMsalApp({ clientId: CLIENT, tenant: TENANT, environment: ENV })
+    await msal.app.getTokenCache().deserialize(JSON.stringify(json))
+    const fromMsal = msal.app.getTokenCache().serialize()
+
+    const cache = new TokenCache({ store: new MemoryStore(), keys: [newKey('k')] })
+    const { partitions } = await importMsalCache(cache, fromMsal)
+    assert.deepEqual(
+      partitions.sort(),
+      [`app:${CLIENT}:${TENANT}`, homeOf('ann'), homeOf('ben')].sort(),
+    )
+    const query = { clientId: CLIENT, environment: ENV, realm: TENANT }
+    for (const u of ['ann', 'ben']) {
+      const p = await cache.partition(homeOf(u))
+      assert.equal(p.findAccessToken({ ...query, scopes: ['User.Read'] })?.secret, `at-${u}`)
+      assert.equal(p.accounts().length, 1, 'only its own account')
+    }
+    const appPart = await cache.partition(`app:${CLIENT}:${TENANT}`)
+    assert.equal(
+      appPart.findAccessToken({ ...query, scopes: ['api://x/.default'] })?.secret,
+      'app-at',
+    )
+
+    // And back: msal-node serves what idweb exports, offline.
+    const back = offlineMsalApp({ clientId: CLIENT, tenant: TENANT, environment: ENV })
+    await back.app.getTokenCache().deserialize(await exportMsalCache(cache, homeOf('ben')))
+    const [account, ...others] = await back.app.getTokenCache().getAllAccounts()
+    assert.equal(others.length, 0)
+    const result = await back.app.acquireTokenSilent({ account: account!, scopes: ['User.Read'] })
+    assert.equal(result.accessToken, 'at-ben')
+    assert.deepEqual(back.networkCalls, [])
+  })
+
+  it('refuses what is not an MSAL cache, writing nothing', async () => {
+    const store = new MemoryStore()
+    const cache = new TokenCache({ store, keys: [newKey('k')] })
+    await assert.rejects(importMsalCache(cache, '[1,2]'), /IDW_CACHE_CORRUPT|Token cache JSON/)
+    assert.equal(store.size, 0)
   })
 })
