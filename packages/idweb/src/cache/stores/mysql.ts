@@ -1,13 +1,8 @@
 import type { Pool, PoolOptions } from 'mysql2/promise'
 import { ConfigError } from '../../errors.ts'
-import { loadPeer, redacted } from './driver.ts'
-import {
-  isSqlIdentifier,
-  type SqlChangeFeed,
-  type SqlDialect,
-  SqlStore,
-  type SqlStoreOptions,
-} from './sql-store.ts'
+import { loadPeer } from './driver.ts'
+import { checkSqlTarget, migrateOrRefuse } from './sql-connect.ts'
+import { type SqlChangeFeed, type SqlDialect, SqlStore, type SqlStoreOptions } from './sql-store.ts'
 
 /** The schema version this release writes; a newer one in the database is refused. */
 export const MYSQL_SCHEMA_VERSION = 2
@@ -72,12 +67,7 @@ export async function connectMysqlStore(
 ): Promise<SqlStore> {
   const setting = options.setting ?? 'Idweb.TokenCache.Store'
   const table = options.table ?? 'idweb_cache'
-  if (!/^(mysql|mariadb):\/\/[^/]/i.test(url)) {
-    throw new ConfigError(setting, `${redacted(url)} is not a mysql:// URL.`)
-  }
-  if (!isSqlIdentifier(table)) {
-    throw new ConfigError(`${setting} (table)`, `"${table}" is not a plain SQL table name.`)
-  }
+  checkSqlTarget(url, '(mysql|mariadb)', 'mysql', table, setting)
   const mysql = await loadPeer<typeof import('mysql2/promise')>('mysql2/promise', 'mysql2', setting)
   const timeout = options.statementTimeoutMs ?? 2000
   const config: PoolOptions = {
@@ -91,17 +81,13 @@ export async function connectMysqlStore(
   pool.on('connection', (connection) => {
     connection.on('error', () => {}) // a lost connection fails its query; the pool replaces it
   })
-  try {
-    await migrate(pool, table)
-  } catch (err) {
-    await pool.end().catch(() => {})
-    if (err instanceof ConfigError) throw err
-    throw new ConfigError(
-      setting,
-      `cannot use MySQL at ${redacted(url)}: ${err instanceof Error ? err.message : String(err)}. Is the server running, and are the URL and credentials right?`,
-      { cause: err },
-    )
-  }
+  await migrateOrRefuse(
+    () => migrate(pool, table),
+    () => pool.end(),
+    'MySQL',
+    url,
+    setting,
+  )
   return new SqlStore(
     {
       async query(sql, params) {

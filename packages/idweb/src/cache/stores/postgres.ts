@@ -1,13 +1,8 @@
 import type { Pool, PoolConfig } from 'pg'
 import { ConfigError } from '../../errors.ts'
-import { loadPeer, redacted } from './driver.ts'
-import {
-  isSqlIdentifier,
-  type SqlChangeFeed,
-  type SqlDialect,
-  SqlStore,
-  type SqlStoreOptions,
-} from './sql-store.ts'
+import { loadPeer } from './driver.ts'
+import { checkSqlTarget, migrateOrRefuse } from './sql-connect.ts'
+import { type SqlChangeFeed, type SqlDialect, SqlStore, type SqlStoreOptions } from './sql-store.ts'
 
 /** The schema version this release writes; a newer one in the database is refused. */
 export const POSTGRES_SCHEMA_VERSION = 1
@@ -68,12 +63,7 @@ export async function connectPostgresStore(
 ): Promise<SqlStore> {
   const setting = options.setting ?? 'Idweb.TokenCache.Store'
   const table = options.table ?? 'idweb_cache'
-  if (!/^postgres(ql)?:\/\/[^/]/i.test(url)) {
-    throw new ConfigError(setting, `${redacted(url)} is not a postgres:// URL.`)
-  }
-  if (!isSqlIdentifier(table)) {
-    throw new ConfigError(`${setting} (table)`, `"${table}" is not a plain SQL table name.`)
-  }
+  checkSqlTarget(url, 'postgres(ql)?', 'postgres', table, setting)
   const pg = await loadPeer<typeof import('pg')>('pg', 'pg', setting)
   const timeout = options.statementTimeoutMs ?? 2000
   const config: PoolConfig = {
@@ -86,17 +76,13 @@ export async function connectPostgresStore(
   const Pool = pg.Pool ?? (pg as unknown as { default: typeof import('pg') }).default.Pool
   const pool = new Pool(config)
   pool.on('error', () => {}) // an idle client lost its server; the next query reconnects
-  try {
-    await migrate(pool, table)
-  } catch (err) {
-    await pool.end().catch(() => {})
-    if (err instanceof ConfigError) throw err
-    throw new ConfigError(
-      setting,
-      `cannot use PostgreSQL at ${redacted(url)}: ${err instanceof Error ? err.message : String(err)}. Is the server running, and are the URL and credentials right?`,
-      { cause: err },
-    )
-  }
+  await migrateOrRefuse(
+    () => migrate(pool, table),
+    () => pool.end(),
+    'PostgreSQL',
+    url,
+    setting,
+  )
   const Client = pg.Client ?? (pg as unknown as { default: typeof import('pg') }).default.Client
   return new SqlStore(
     {
