@@ -2,7 +2,7 @@ import { ConfigError } from '../errors.ts'
 import { type Logger, redactId, silentLogger } from '../logger.ts'
 import { Breaker } from './breaker.ts'
 import { coarseNow } from './coarse-clock.ts'
-import { type CacheStats, newStats, state } from './internal.ts'
+import { type CacheStats, newStats, type PartitionState, state } from './internal.ts'
 import { ByteLru } from './lru.ts'
 import { openEntry } from './open-entry.ts'
 import { Partition } from './partition.ts'
@@ -218,23 +218,22 @@ export class TokenCache {
     const r = await this.#call('get', p.key, () => store.get(this.#storeKey(p.key)))
     if (!r.ok) return false
     const st = p[state]
-    st.sealedAt = r.value === undefined ? 0 : (Sealer.sealedAtOf(r.value) ?? 0)
     if (r.value === undefined) {
       if (st.snapshot !== undefined) {
         p.deserialize('{}')
-        st.snapshot = undefined
+        adopt(st, undefined)
       }
       return true
     }
     if (st.snapshot !== undefined && Buffer.compare(st.snapshot, r.value) === 0) return true
     if (!p.hasStateChanged) {
-      if (this.#open(p.key, r.value, p)) st.snapshot = r.value
+      if (this.#open(p.key, r.value, p)) adopt(st, r.value)
       return true
     }
     const theirs = new Partition(p.key, { clock: this.#clock })
     if (this.#open(p.key, r.value, theirs)) {
       p.merge(theirs)
-      st.snapshot = r.value
+      adopt(st, r.value)
     }
     return true
   }
@@ -272,8 +271,7 @@ export class TokenCache {
     if (this.#isRemoved(p)) return this.#admit(this.#create(key))
     if (r.value !== undefined) {
       if (this.#open(key, r.value, p)) {
-        p[state].snapshot = r.value
-        p[state].sealedAt = Sealer.sealedAtOf(r.value) ?? 0
+        adopt(p[state], r.value)
         this.stats.storeHits++
         this.#slide(p)
       } else {
@@ -296,8 +294,7 @@ export class TokenCache {
       if (!p.hasStateChanged && !(renew && st.snapshot !== undefined)) return 'clean'
       const version = st.version
       const renewing = renew && !p.hasStateChanged
-      const sealedAt = this.#clock()
-      const blob = this.#sealer!.seal(p.key, JSON.stringify(p), sealedAt)
+      const blob = this.#sealer!.seal(p.key, JSON.stringify(p), this.#clock())
       if (store.compareAndSet !== undefined) {
         const cas = store.compareAndSet.bind(store)
         const r = await this.#call('compareAndSet', p.key, () =>
@@ -309,8 +306,7 @@ export class TokenCache {
           const current = await this.#call('get', p.key, () => store.get(storeKey))
           if (!current.ok) return 'failed'
           renew = false
-          st.snapshot = current.value
-          st.sealedAt = current.value === undefined ? 0 : (Sealer.sealedAtOf(current.value) ?? 0)
+          adopt(st, current.value)
           const theirs = new Partition(p.key, { clock: this.#clock })
           if (current.value !== undefined && this.#open(p.key, current.value, theirs)) {
             p.merge(theirs)
@@ -321,8 +317,7 @@ export class TokenCache {
         const r = await this.#call('set', p.key, () => store.set(storeKey, blob, this.#ttl))
         if (!r.ok) return 'failed'
       }
-      st.snapshot = blob
-      st.sealedAt = sealedAt
+      adopt(st, blob)
       this.stats.writes++
       if (renewing) this.stats.renewals++
       if (st.version === version) {
@@ -411,4 +406,10 @@ export class TokenCache {
       breaker: this.#breaker,
     })
   }
+}
+
+/** Records `blob` as what the store holds for a partition, and when it was sealed. */
+function adopt(st: PartitionState, blob: Uint8Array | undefined): void {
+  st.snapshot = blob
+  st.sealedAt = blob === undefined ? 0 : (Sealer.sealedAtOf(blob) ?? 0)
 }
