@@ -22,11 +22,6 @@ export function writeKey(key: string, entity: CacheEntity): string {
   return key
 }
 
-/** Every key form an MSAL library writes for the entity idweb keys `key`. */
-export function keyForms(key: string, entity: CacheEntity): string[] {
-  return [key, writeKey(key, entity)]
-}
-
 /**
  * When an entity was written: the later of `cached_at` (idweb, and MSAL on access tokens) and
  * `last_modification_time` (MSAL Python and msal-node on other entities).
@@ -53,16 +48,16 @@ export function newer(
 export class SourceKeys {
   readonly #keys = new Map<string, string>()
 
-  /** Records the key `entity` (entity key `key`) was read under, if it is one of its forms. */
+  /**
+   * Records the key `entity` (entity key `key`) was read under. Only the other form MSAL writes
+   * (without msal-node's scheme segment, which is `key` itself) needs remembering; any other key
+   * is not this entity's and is not kept. An entity read from no JSON changes nothing.
+   */
   remember(key: string, entity: CacheEntity): void {
     const source = sourceKeyOf(entity)?.toLowerCase()
-    if (
-      source !== undefined &&
-      source !== writeKey(key, entity) &&
-      keyForms(key, entity).includes(source)
-    ) {
-      this.#keys.set(key, source)
-    } else this.#keys.delete(key)
+    if (source === undefined) return
+    if (source === key && key !== writeKey(key, entity)) this.#keys.set(key, source)
+    else this.#keys.delete(key)
   }
 
   /** The JSON key to write the entity of entity key `key` under. */

@@ -1,4 +1,5 @@
 /** What the cache counts a partition as in memory: a rough, cheap estimate of its bytes. */
+/** Rough V8 costs: a partition with its maps and bookkeeping, a map entry, a token record. */
 export const PARTITION_BYTES = 600
 export const ENTRY_BYTES = 40
 export const RECORD_BYTES = 400

@@ -277,10 +277,6 @@ export class Partition {
     return toMsalJson(this.#keyed())
   }
 
-  /**
-   * Each entity under the key to write it with: the one it was read under (so the MSAL client
-   * that wrote it replaces it in place rather than adding a second copy), else msal-node 7's form.
-   */
   /** Whether the partition holds a credential with MSAL Python's `null` account. */
   #pythonAppTokens(): boolean {
     for (const e of this.#entities.values()) {
@@ -290,6 +286,10 @@ export class Partition {
     return false
   }
 
+  /**
+   * Each entity under the key to write it with: the one it was read under (so the MSAL client
+   * that wrote it replaces it in place rather than adding a second copy), else msal-node 7's form.
+   */
   *#keyed(): Generator<[string, CacheEntity]> {
     for (const [key, entity] of this.#entities) yield [this.#sourceKeys.keyOf(key, entity), entity]
   }
@@ -325,16 +325,16 @@ export class Partition {
 
   #load(parsed: ParsedCache, onlyIfNewer: boolean): void {
     const deleted = this[state].deleted
-    // Deserializing, the only entities already here are this cache's own: one credential under
-    // two key forms (two MSAL libraries wrote it) keeps its newer copy.
+    // The newer copy wins: over ours when merging, and when deserializing over another copy of
+    // the same credential under a second key form (two MSAL libraries wrote it). Merging, what
+    // was removed here after they stored it stays removed.
     const take = (key: string, theirs: CacheEntity) => {
       const mine = this.#entities.get(key)
-      const newest = mine === undefined || modifiedAt(theirs) > modifiedAt(mine)
-      if (newest && !onlyIfNewer) this.#sourceKeys.remember(key, theirs)
-      if (!onlyIfNewer) return newest
-      const removedAt = deleted?.get(key)
+      if (mine !== undefined && modifiedAt(theirs) <= modifiedAt(mine)) return false
+      const removedAt = onlyIfNewer ? deleted?.get(key) : undefined
       if (removedAt !== undefined && modifiedAt(theirs) <= removedAt) return false
-      return newest
+      this.#sourceKeys.remember(key, theirs)
+      return true
     }
     for (const a of parsed.accounts) {
       const k = accountKey(a)
@@ -403,5 +403,3 @@ export class Partition {
     this[state].onChange?.(bytes)
   }
 }
-
-/** Rough V8 costs: a partition with its maps and bookkeeping, a map entry, a token record. */

@@ -148,6 +148,43 @@ describe('keys in every form MSAL libraries write', () => {
   })
 })
 
+describe('key forms survive a merge of two instances’ copies', () => {
+  it('a newer refresh token merged from the store keeps the key MSAL Python wrote it under, once', () => {
+    const home = 'uid.utid'
+    const env = 'login.microsoftonline.com'
+    const python = `${home}-${env}-refreshtoken-c--`
+    const rt = (secret: string, at: number) => ({
+      home_account_id: home,
+      environment: env,
+      client_id: 'c',
+      credential_type: 'RefreshToken',
+      secret,
+      last_modification_time: String(at),
+    })
+    // This instance wrote its copy itself; the store's newer one came from MSAL Python.
+    const mine = new Partition(home)
+    mine.saveTokenResponse(
+      {
+        clientId: 'c',
+        environment: env,
+        realm: 'utid',
+        scopes: [],
+        refreshToken: 'rt-1',
+        homeAccountId: home,
+      },
+      1000 * 1000,
+    )
+    const theirs = Partition.deserialize(
+      home,
+      JSON.stringify({ RefreshToken: { [python]: rt('rt-2', 2000) } }),
+    )
+    mine.merge(theirs)
+    const out = mine.toJSON().RefreshToken
+    assert.deepEqual(Object.keys(out), [python])
+    assert.equal(out[python]?.secret, 'rt-2')
+  })
+})
+
 describe('app-only tokens in MSAL Python’s form', () => {
   const env = 'login.microsoftonline.com'
   const at = (home: string | null, secret: string) => ({
