@@ -5,6 +5,9 @@ import { checkSecrets, deriveKeyRing, type KeyPurpose, type KeyRing } from './ke
 import { SessionRevocations } from './revocations.ts'
 import type { SessionOptions, SessionStore } from './types.ts'
 
+/** A session's idle lifetime when `rollingSeconds` is not given: one day. */
+export const DEFAULT_ROLLING_SECONDS = 86_400
+
 /** Validated, frozen settings and derived keys shared by the session and transaction code. */
 export interface SessionContext {
   readonly cookieName: string
@@ -49,7 +52,13 @@ export function createContext(options: SessionOptions): SessionContext {
       `must not overlap ${SETTING}.cookieName (${cookieName})`,
     )
   }
-  const rollingSeconds = integer('rollingSeconds', options.rollingSeconds, 86_400, 60, 31_536_000)
+  const rollingSeconds = integer(
+    'rollingSeconds',
+    options.rollingSeconds,
+    DEFAULT_ROLLING_SECONDS,
+    60,
+    31_536_000,
+  )
   const absoluteSeconds = integer(
     'absoluteSeconds',
     options.absoluteSeconds,

@@ -5,6 +5,8 @@ import { TokenCache } from '../cache/token-cache.ts'
 import type { ResolvedConfig } from '../config/resolved-config.ts'
 import { ConfigError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
+import { DEFAULT_ROLLING_SECONDS } from '../session/context.ts'
+import type { SessionStore } from '../session/types.ts'
 
 /** The token cache a configuration asks for, and how to wait until its store is open. */
 export interface ConfiguredCache {
@@ -15,8 +17,8 @@ export interface ConfiguredCache {
   perSession: boolean
 }
 
-/** A server-side session store, as `createIdweb` takes it. */
-export type SessionStoreLike = Pick<CacheStore, 'get' | 'set' | 'delete'> & Partial<CacheStore>
+/** A server-side session store, as `createIdweb` takes it: any store, `close` if it has one. */
+export type SessionStoreLike = SessionStore & Partial<CacheStore>
 
 /** The session token cache's partition for session `sid`. */
 export const sessionPartition = (sid: string): string => `session:${sid}`
@@ -31,11 +33,6 @@ export function configuredSessionStore(config: ResolvedConfig): LazyStore | unde
 /** Resolves when `store` is open (a {@link LazyStore}), rejecting as it does. */
 export async function whenOpen(store: SessionStoreLike | undefined): Promise<void> {
   if (store instanceof LazyStore) await store.ready()
-}
-
-/** Closes `store` if it can be closed. */
-export async function closeStore(store: SessionStoreLike | undefined): Promise<void> {
-  await store?.close?.()
 }
 
 /**
@@ -84,7 +81,7 @@ export function configuredCache(
       ...common,
       store: sessionStore,
       storeKeyPrefix: 'idweb:session:tokens:',
-      storeTtlSeconds: config.session?.rollingSeconds ?? 86_400,
+      storeTtlSeconds: config.session?.rollingSeconds ?? DEFAULT_ROLLING_SECONDS,
     })
     return { cache, ready: async () => {}, perSession: true }
   }

@@ -5,7 +5,6 @@ import {
   type UserTokenOptions,
 } from '../acquisition/acquirer.ts'
 import { DiscoveryCache, type DiscoveryFetch } from '../authority/discovery.ts'
-import type { CacheStore } from '../cache/store.ts'
 import type { TokenCache } from '../cache/token-cache.ts'
 import type { IdwebOptions } from '../config/options.ts'
 import type { ResolveConfigOptions } from '../config/resolve-config.ts'
@@ -18,9 +17,9 @@ import { type Logger, silentLogger } from '../logger.ts'
 import { createProtocolContext, type ProtocolContext } from '../protocol/context.ts'
 import { createSessionManager, type SessionManager, SessionRevocations } from '../session/index.ts'
 import {
-  closeStore,
   configuredCache,
   configuredSessionStore,
+  type SessionStoreLike,
   sessionPartition,
   whenOpen,
 } from './cache-setup.ts'
@@ -43,7 +42,7 @@ export interface IdwebDependencies {
   /** The token cache. Default: built from the `tokenCache` settings (in memory unless a store is named). */
   cache?: TokenCache
   /** Server-side session store; default: the session lives in the encrypted cookie. */
-  sessionStore?: Pick<CacheStore, 'get' | 'set' | 'delete'>
+  sessionStore?: SessionStoreLike
   logger?: Logger
   /**
    * Replaces `fetch` for provider calls (proxies; tests that inject provider faults). The
@@ -236,7 +235,7 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
     },
     close: async () => {
       await cache.close()
-      if (sessionStore !== cache.store) await closeStore(sessionStore)
+      if (sessionStore !== cache.store) await sessionStore?.close?.()
     },
   }
 }
