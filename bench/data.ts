@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto'
+import type { AccountInfo } from '@azure/msal-node'
+import type { UserAccount } from 'idweb'
 // The cache is not exported from the package root yet; import its sources directly.
 import type { TokenResponseToCache } from '../packages/idweb/src/cache/index.ts'
 
@@ -132,4 +134,30 @@ export function msalCacheJson(accounts: readonly BenchAccount[], nowSeconds: num
   ])
   const meta = `${JSON.stringify(`appmetadata-${ENV}-${CLIENT}`)}:${JSON.stringify({ client_id: CLIENT, environment: ENV })}`
   return `{"Account":{${account.join(',')}},"IdToken":{${id.join(',')}},"AccessToken":{${at.join(',')}},"RefreshToken":{${rt.join(',')}},"AppMetadata":{${meta}}}`
+}
+
+/** The account idweb's acquirer is asked for, as a session would hold it for `a`. */
+export function userOf(a: BenchAccount): UserAccount {
+  return {
+    homeAccountId: a.homeAccountId,
+    realm: TENANT,
+    iss: `https://${ENV}/${TENANT}/v2.0`,
+    sub: a.oid,
+    username: a.username,
+  }
+}
+
+/**
+ * The account msal-node is asked for. Built by hand: msal-node's getAccountByHomeId is quadratic
+ * in the number of accounts (minutes at 10,000), which would only measure the harness.
+ */
+export function msalAccountOf(a: BenchAccount): AccountInfo {
+  return {
+    homeAccountId: a.homeAccountId,
+    environment: ENV,
+    tenantId: TENANT,
+    username: a.username,
+    localAccountId: a.oid,
+    name: a.username,
+  }
 }

@@ -3,14 +3,7 @@
 // per call), and msal-node with a per-user partition through its DistributedCachePlugin on the
 // same Redis. Every library is populated with the same accounts and tokens.
 import { DistributedCachePlugin, type ICacheClient, type IPartitionManager } from '@azure/msal-node'
-import {
-  type CacheStore,
-  cacheKeysFromSecrets,
-  openStore,
-  TokenAcquirer,
-  TokenCache,
-  type UserAccount,
-} from 'idweb'
+import { type CacheStore, cacheKeysFromSecrets, openStore, TokenAcquirer, TokenCache } from 'idweb'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import { offlineMsalApp } from '../packages/idweb/test/cache/msal-offline.ts'
@@ -18,12 +11,14 @@ import {
   type BenchAccount,
   CLIENT,
   ENV,
+  msalAccountOf,
   msalCacheJson,
   responseFor,
   SCOPES,
   TENANT,
+  userOf,
 } from './data.ts'
-import type { Scenario } from './scenarios.ts'
+import { msalScenario, type Scenario } from './scenarios.ts'
 
 const keys = cacheKeysFromSecrets(['a-benchmark-secret-sealing-the-store-entries'])
 
@@ -41,13 +36,15 @@ export interface StoreTargets {
   table: string
 }
 
-const asUser = (a: BenchAccount): UserAccount => ({
-  homeAccountId: a.homeAccountId,
-  realm: TENANT,
-  iss: `https://${ENV}/${TENANT}/v2.0`,
-  sub: a.oid,
-  username: a.username,
-})
+/** Deletes every key of `redis` that matches `pattern`. */
+async function unlinkMatching(redis: Redis, pattern: string): Promise<void> {
+  let cursor = '0'
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
+    cursor = next
+    if (found.length > 0) await redis.unlink(...found)
+  } while (cursor !== '0')
+}
 
 function acquirerOn(cache: TokenCache, count: () => void) {
   return new TokenAcquirer({
@@ -133,7 +130,7 @@ export async function idwebOverStore(
   }
   let network = 0
   const acquirer = acquirerOn(cache, () => network++)
-  const users = accounts.map(asUser)
+  const users = accounts.map(userOf)
   const one = users[n >> 1]!
   let i = 0
   const next = l1 === 'bounded' ? () => users[i++ % n]! : () => one
@@ -186,33 +183,16 @@ export async function msalNodeDistributed(
     { clientId: CLIENT, tenant: TENANT, environment: ENV },
     { cachePlugin: new DistributedCachePlugin(client, partitions) },
   )
-  const request = {
-    account: {
-      homeAccountId: target.homeAccountId,
-      environment: ENV,
-      tenantId: TENANT,
-      username: target.username,
-      localAccountId: target.oid,
-      name: target.username,
-    },
-    scopes: [...SCOPES],
-  }
   return {
-    name: 'msal-node, DistributedCachePlugin on Redis',
-    accounts: n,
-    async run() {
-      const result = await app.acquireTokenSilent(request)
-      if (!result.fromCache) throw new Error('msal-node bench: not served from the cache')
-      return result.accessToken
-    },
-    networkCalls: () => networkCalls.length,
+    ...msalScenario(
+      'msal-node, DistributedCachePlugin on Redis',
+      n,
+      app,
+      msalAccountOf(target),
+      networkCalls,
+    ),
     async close() {
-      let cursor = '0'
-      do {
-        const [nextCursor, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
-        cursor = nextCursor
-        if (found.length > 0) await redis.unlink(...found)
-      } while (cursor !== '0')
+      await unlinkMatching(redis, `${prefix}*`)
       redis.disconnect()
     },
   }
@@ -221,12 +201,7 @@ export async function msalNodeDistributed(
 /** Removes what a run left in the stores: its Redis keys and its PostgreSQL table. */
 export async function cleanStores(targets: StoreTargets): Promise<void> {
   const redis = new Redis(targets.redis)
-  let cursor = '0'
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `*${prefixOf(targets)}*`, 'COUNT', 1000)
-    cursor = next
-    if (found.length > 0) await redis.unlink(...found)
-  } while (cursor !== '0')
+  await unlinkMatching(redis, `*${prefixOf(targets)}*`)
   redis.disconnect()
   const client = new pg.Client({ connectionString: targets.postgres })
   await client.connect()

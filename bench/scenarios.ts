@@ -1,15 +1,17 @@
-import type { AccountInfo } from '@azure/msal-node'
-import { TokenAcquirer, TokenCache, type UserAccount } from 'idweb'
+import type { AccountInfo, ConfidentialClientApplication } from '@azure/msal-node'
+import { TokenAcquirer, TokenCache } from 'idweb'
 import { offlineMsalApp } from '../packages/idweb/test/cache/msal-offline.ts'
 import {
   type BenchAccount,
   CLIENT,
   ENV,
   makeAccounts,
+  msalAccountOf,
   msalCacheJson,
   responseFor,
   SCOPES,
   TENANT,
+  userOf,
 } from './data.ts'
 
 /** One library with `accounts` cached accounts, ready to answer silent calls from its cache. */
@@ -48,13 +50,7 @@ export async function idwebSilentHit(
       throw new Error('idweb bench: the provider must not be called on a cache hit')
     },
   })
-  const users: UserAccount[] = accounts.map((a) => ({
-    homeAccountId: a.homeAccountId,
-    realm: TENANT,
-    iss: `https://${ENV}/${TENANT}/v2.0`,
-    sub: a.oid,
-    username: a.username,
-  }))
+  const users = accounts.map(userOf)
   const one = users[n >> 1]!
   let i = 0
   const next = options.rotate ? () => users[i++ % n]! : () => one
@@ -79,16 +75,7 @@ export async function msalNodeSilentHit(
 ): Promise<Scenario> {
   let accounts: BenchAccount[] | undefined = options.accounts ?? makeAccounts(n)
   const target = accounts[n >> 1]!
-  // Built by hand: msal-node's getAccountByHomeId is quadratic in the number of accounts
-  // (minutes at 10,000), which would only measure the harness.
-  const account: AccountInfo = {
-    homeAccountId: target.homeAccountId,
-    environment: ENV,
-    tenantId: TENANT,
-    username: target.username,
-    localAccountId: target.oid,
-    name: target.username,
-  }
+  const account = msalAccountOf(target)
   const { app, networkCalls } = offlineMsalApp({
     clientId: CLIENT,
     tenant: TENANT,
@@ -98,9 +85,20 @@ export async function msalNodeSilentHit(
   accounts = undefined
   await app.getTokenCache().deserialize(json)
   json = undefined
+  return msalScenario('msal-node', n, app, account, networkCalls)
+}
+
+/** msal-node's silent call for `account` from `app`'s cache, which must answer it. */
+export function msalScenario(
+  name: string,
+  n: number,
+  app: ConfidentialClientApplication,
+  account: AccountInfo,
+  networkCalls: readonly string[],
+): Scenario {
   const request = { account, scopes: [...SCOPES] }
   return {
-    name: 'msal-node',
+    name,
     accounts: n,
     async run() {
       const result = await app.acquireTokenSilent(request)
