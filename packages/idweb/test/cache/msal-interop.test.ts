@@ -72,15 +72,20 @@ describe('idweb’s cache after a refresh, read by the real msal-node', () => {
   })
 })
 
+/** A test account, and a refresh token of it (client `c`, public cloud) as MSAL writes one. */
+const HOME = 'uid.utid'
+const rt = (secret: string, at: number) => ({
+  home_account_id: HOME,
+  environment: 'login.microsoftonline.com',
+  client_id: 'c',
+  credential_type: 'RefreshToken',
+  secret,
+  last_modification_time: String(at),
+})
+
 describe('keys in every form MSAL libraries write', () => {
-  const home = 'uid.utid'
+  const home = HOME
   const base = { home_account_id: home, environment: 'login.microsoftonline.com', client_id: 'c' }
-  const rt = (secret: string, at: number) => ({
-    ...base,
-    credential_type: 'RefreshToken',
-    secret,
-    last_modification_time: String(at),
-  })
 
   it('one refresh token under two key forms (regression): the newer wins, and one is written, in msal-node’s form', () => {
     // What msal-node leaves after refreshing a cache another client wrote with a two-dash key.
@@ -150,17 +155,9 @@ describe('keys in every form MSAL libraries write', () => {
 
 describe('key forms survive a merge of two instances’ copies', () => {
   it('a newer refresh token merged from the store keeps the key MSAL Python wrote it under, once', () => {
-    const home = 'uid.utid'
+    const home = HOME
     const env = 'login.microsoftonline.com'
     const python = `${home}-${env}-refreshtoken-c--`
-    const rt = (secret: string, at: number) => ({
-      home_account_id: home,
-      environment: env,
-      client_id: 'c',
-      credential_type: 'RefreshToken',
-      secret,
-      last_modification_time: String(at),
-    })
     // This instance wrote its copy itself; the store's newer one came from MSAL Python.
     const mine = new Partition(home)
     mine.saveTokenResponse(

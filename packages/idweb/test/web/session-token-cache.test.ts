@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { type DevIdp, startDevIdp } from '@idweb/dev-idp'
 import { Redis } from 'ioredis'
+import type { IdwebOptions } from '../../src/config/options.ts'
 import { ConfigError } from '../../src/errors.ts'
 import { createIdweb } from '../../src/web/idweb.ts'
 import { APP, alice, bob, type Harness, SECRETS, startHarness } from './harness.ts'
@@ -16,22 +17,24 @@ function withCookie(cookie: string, path = '/'): Request {
   return new Request(`${APP}${path}`, { headers: { cookie } })
 }
 
+/** An app on an unreachable provider: configuration is checked before anything connects. */
+const appWith = (settings: Partial<IdwebOptions>) =>
+  createIdweb(
+    {
+      instance: 'http://127.0.0.1:1/',
+      tenantId: 'contoso.onmicrosoft.com',
+      clientId: '00000000-0000-0000-0000-000000000001',
+      clientSecret: 'x',
+      allowInsecureHttp: true,
+      ...settings,
+    },
+    { env: {} },
+  )
+
 describe('session token cache: configuration', () => {
   it('refuses "session" when sessions live in the cookie, naming the setting', () => {
     assert.throws(
-      () =>
-        createIdweb(
-          {
-            instance: 'http://127.0.0.1:1/',
-            tenantId: 'contoso.onmicrosoft.com',
-            clientId: '00000000-0000-0000-0000-000000000001',
-            clientSecret: 'x',
-            allowInsecureHttp: true,
-            session: { secrets: SECRETS },
-            tokenCache: { store: 'session' },
-          },
-          { env: {} },
-        ),
+      () => appWith({ session: { secrets: SECRETS }, tokenCache: { store: 'session' } }),
       (err: unknown) =>
         err instanceof ConfigError &&
         err.message.includes('Idweb.TokenCache.Store') &&
@@ -41,18 +44,7 @@ describe('session token cache: configuration', () => {
 
   it('refuses a session store URL that names no store, naming the setting', () => {
     assert.throws(
-      () =>
-        createIdweb(
-          {
-            instance: 'http://127.0.0.1:1/',
-            tenantId: 'contoso.onmicrosoft.com',
-            clientId: '00000000-0000-0000-0000-000000000001',
-            clientSecret: 'x',
-            allowInsecureHttp: true,
-            session: { secrets: SECRETS, store: 'ftp://nowhere' },
-          },
-          { env: {} },
-        ),
+      () => appWith({ session: { secrets: SECRETS, store: 'ftp://nowhere' } }),
       (err: unknown) => err instanceof ConfigError && err.message.includes('session.store'),
     )
   })
