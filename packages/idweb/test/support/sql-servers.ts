@@ -2,7 +2,7 @@
 // folders (initdb, mariadb-install-db) on free ports, run as the packages' own users, in process
 // groups of their own so a signal reaches every process of the server. The machine's shared
 // servers on 5432 and 3306 are never touched.
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process'
 import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
@@ -62,10 +62,15 @@ function serverProcess(
   dir: string,
 ): Promise<SqlServer> {
   let child: ChildProcess | undefined
+  // PostgreSQL's backends each start a session of their own (setsid), so signalling the server's
+  // process group would stop the postmaster alone: its children are signalled one by one too.
   const signal = (sig: NodeJS.Signals) => {
-    if (child?.pid !== undefined && child.exitCode === null) {
+    if (child?.pid === undefined || child.exitCode !== null) return
+    const children = spawnSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' })
+    const pids = [-child.pid, ...(children.stdout ?? '').split('\n').filter(Boolean).map(Number)]
+    for (const pid of pids) {
       try {
-        process.kill(-child.pid, sig)
+        process.kill(pid, sig)
       } catch {}
     }
   }
