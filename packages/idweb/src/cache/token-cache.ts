@@ -197,8 +197,15 @@ export class TokenCache {
     const lock = this.#store?.lock?.bind(this.#store)
     if (lock === undefined) return undefined
     const name = storeKeyOf(`${this.#prefix}lock:`, key)
-    const r = await this.#call('lock', key, () => lock(name, ttlMs, waitMs), waitMs)
-    const release = r.ok ? r.value : undefined
+    let asked: Promise<(() => Promise<void>) | undefined> | undefined
+    const r = await this.#call('lock', key, () => (asked = lock(name, ttlMs, waitMs)), waitMs)
+    if (!r.ok) {
+      // Given up on, but a paused store may still grant it later: then give it straight back,
+      // or it would hold off every instance for its whole TTL.
+      void asked?.then((late) => late?.()).catch(() => {})
+      return undefined
+    }
+    const release = r.value
     if (release === undefined) return undefined
     return async () => {
       await this.#call('unlock', key, release)

@@ -120,5 +120,36 @@ for (const { name, start } of servers) {
         }
       })
     }
+
+    it('a lock asked for while the server was paused is not left held once it answers again', {
+      timeout: 60_000,
+    }, async () => {
+      const server = await start()
+      const caches: TokenCache[] = []
+      try {
+        const cache = new TokenCache({
+          store: await openStore(server.url),
+          keys,
+          storeTimeoutMs: 250,
+        })
+        const other = new TokenCache({ store: await openStore(server.url), keys })
+        caches.push(cache, other)
+        server.pause()
+        // Given up after the timeout; the server still has the request, and takes it on resume.
+        assert.equal(await cache.lock('p', 10_000, 100), undefined)
+        server.resume()
+        await new Promise((resolve) => setTimeout(resolve, 500))
+        const t0 = performance.now()
+        const release = await other.lock('p', 10_000, 5000)
+        const waited = performance.now() - t0
+        assert.ok(release, 'the lock is free')
+        assert.ok(waited < 1500, `taken in ${waited.toFixed(0)} ms, not after the orphan's 10 s`)
+        await release()
+      } finally {
+        server.resume()
+        for (const c of caches) await c.close().catch(() => {})
+        await server.stop()
+      }
+    })
   })
 }
