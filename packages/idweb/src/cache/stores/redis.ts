@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Cluster, Redis } from 'ioredis'
 import type { CacheStore, StoreWatcher } from '../store.ts'
+import { releaseOrphanedLock } from './orphan-locks.ts'
 
 /** The ioredis client a {@link RedisStore} runs on: standalone, Sentinel-managed or Cluster. */
 export type RedisClient = Redis | Cluster
@@ -164,13 +165,17 @@ export class RedisStore implements CacheStore {
   ): Promise<(() => Promise<void>) | undefined> {
     const k = tagged(key)
     const token = randomUUID()
+    const release = async () => {
+      await this.#scripts.idwebRelease(k, token)
+    }
     const deadline = Date.now() + waitMs
     for (;;) {
-      if ((await this.client.set(k, token, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX')) === 'OK') {
-        return async () => {
-          await this.#scripts.idwebRelease(k, token)
-        }
-      }
+      const px = Math.max(1, Math.ceil(ttlMs))
+      const taken = await this.client.set(k, token, 'PX', px, 'NX').catch((err: unknown) => {
+        releaseOrphanedLock(release, px)
+        throw err
+      })
+      if (taken === 'OK') return release
       if (Date.now() >= deadline) return undefined
       await new Promise((resolve) => setTimeout(resolve, this.#pollMs))
     }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { CacheStore, StoreWatcher } from '../store.ts'
+import { releaseOrphanedLock } from './orphan-locks.ts'
 
 /** What a SQL store needs of its driver: one parameterised statement at a time. */
 export interface SqlRunner {
@@ -135,13 +136,17 @@ export class SqlStore implements CacheStore {
     waitMs: number,
   ): Promise<(() => Promise<void>) | undefined> {
     const token = Buffer.from(randomUUID())
+    const release = async () => {
+      await this.#query(this.#sql.deleteIf, [key, token])
+    }
     const deadline = Date.now() + waitMs
     for (;;) {
-      if (await this.#insertIfAbsent(key, token, Math.max(1, Math.ceil(ttlMs)))) {
-        return async () => {
-          await this.#query(this.#sql.deleteIf, [key, token])
-        }
-      }
+      const ttl = Math.max(1, Math.ceil(ttlMs))
+      const taken = await this.#insertIfAbsent(key, token, ttl).catch((err: unknown) => {
+        releaseOrphanedLock(release, ttl)
+        throw err
+      })
+      if (taken) return release
       if (Date.now() >= deadline) return undefined
       await new Promise((resolve) => setTimeout(resolve, this.#pollMs))
     }
