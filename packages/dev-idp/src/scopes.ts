@@ -17,6 +17,11 @@ export interface ScopeRequest {
   resource: Resource | undefined
   /** Scope names of the resource, without prefix; may be `['.default']`. */
   names: string[]
+  /**
+   * Each of {@link ScopeRequest.names} as the request spelled it: full (`{prefix}/{name}`, the
+   * prefix as asked) or a Graph short name, the name as the resource registers it.
+   */
+  spelled: string[]
 }
 
 /** `{identifier}/{name}`, the canonical form the provider stores and compares. */
@@ -24,7 +29,7 @@ export function canonicalScope(resource: Resource, name: string): string {
   return `${resource.identifier}/${name}`
 }
 
-/** The form a token response's `scope` shows: Graph scopes short, others full. */
+/** How an error message names a scope: Graph scopes short, others full. */
 export function displayScope(resource: Resource, name: string): string {
   return resource.isGraph && name !== '.default' ? name : canonicalScope(resource, name)
 }
@@ -39,13 +44,19 @@ function invalidScope(scope: string, reason: string): EntraError {
   })
 }
 
-function splitOne(index: DirectoryIndex, scope: string): { resource: Resource; name: string } {
+interface OneScope {
+  resource: Resource
+  name: string
+  spelled: string
+}
+
+function splitOne(index: DirectoryIndex, scope: string): OneScope {
   const slash = scope.lastIndexOf('/')
   if (slash <= 0) {
     const graphName = GRAPH_NAMES.get(scope.toLowerCase())
     const graph = index.resource(graphResource.identifier)
     if (!graphName || !graph) throw invalidScope(scope, 'is not valid.')
-    return { resource: graph, name: graphName }
+    return { resource: graph, name: graphName, spelled: graphName }
   }
   const prefix = scope.slice(0, slash)
   const name = scope.slice(slash + 1)
@@ -57,10 +68,10 @@ function splitOne(index: DirectoryIndex, scope: string): { resource: Resource; n
       message: `The resource principal named ${prefix} was not found in the tenant. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
     })
   }
-  if (name === '.default') return { resource, name }
+  if (name === '.default') return { resource, name, spelled: `${prefix}/${name}` }
   const known = [...resource.scopes].find((s) => s.toLowerCase() === name.toLowerCase())
   if (!known) throw invalidScope(scope, 'does not exist on the resource.')
-  return { resource, name: known }
+  return { resource, name: known, spelled: `${prefix}/${known}` }
 }
 
 /**
@@ -70,6 +81,7 @@ function splitOne(index: DirectoryIndex, scope: string): { resource: Resource; n
 export function parseScopes(index: DirectoryIndex, raw: string | undefined): ScopeRequest {
   const oidc: string[] = []
   const names: string[] = []
+  const spelled: string[] = []
   let resource: Resource | undefined
   for (const scope of (raw ?? '').split(/\s+/).filter(Boolean)) {
     if (OIDC_SCOPES.has(scope)) {
@@ -85,7 +97,10 @@ export function parseScopes(index: DirectoryIndex, raw: string | undefined): Sco
       })
     }
     resource = part.resource
-    if (!names.includes(part.name)) names.push(part.name)
+    if (!names.includes(part.name)) {
+      names.push(part.name)
+      spelled.push(part.spelled)
+    }
   }
   if (names.includes('.default') && names.length > 1) {
     throw invalidScope(
@@ -94,7 +109,7 @@ export function parseScopes(index: DirectoryIndex, raw: string | undefined): Sco
     )
   }
   if (!resource) resource = index.resource(graphResource.identifier)
-  return { oidc, resource, names }
+  return { oidc, resource, names, spelled }
 }
 
 /** The canonical space-separated form handed to oidc-provider. */
@@ -102,4 +117,32 @@ export function canonicalScopeString(request: ScopeRequest): string {
   const { resource } = request
   const resourceScopes = resource ? request.names.map((n) => canonicalScope(resource, n)) : []
   return [...request.oidc, ...resourceScopes].join(' ')
+}
+
+/**
+ * The `scope` of a token response, as Entra answers it: each resource scope in the form `asked`
+ * spelled it (full, or a Graph short name), `{resource}/.default` as the consented permissions,
+ * each `{identifier}/{name}`, and the asked OIDC scopes only when the resource is Microsoft Graph
+ * (for any other API Entra answers its scopes alone).
+ *
+ * @param granted what the token is for; its `names` may be `['.default']`
+ * @param consented the scope names the token carries (`.default` expanded)
+ * @param asked the request whose spelling and OIDC scopes the answer follows; `granted` by default
+ */
+export function answeredScope(
+  granted: ScopeRequest,
+  consented: string[],
+  asked: ScopeRequest = granted,
+): string {
+  const { resource } = granted
+  if (!resource) return ''
+  const spelling = new Map<string, string>()
+  for (const request of [granted, asked]) {
+    if (request.resource !== resource) continue
+    for (const [i, name] of request.names.entries()) spelling.set(name, request.spelled[i] ?? name)
+  }
+  const scopes = granted.names.includes('.default')
+    ? consented.map((name) => canonicalScope(resource, name))
+    : granted.names.map((name) => spelling.get(name) ?? canonicalScope(resource, name))
+  return [...scopes, ...(resource.isGraph ? asked.oidc : [])].join(' ')
 }

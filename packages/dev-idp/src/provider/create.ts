@@ -10,6 +10,7 @@ import { EntraError, errorIds, toEntraFields } from '../protocol-error.ts'
 import { OIDC_SCOPES } from '../scopes.ts'
 import { accessTokenCustomizer } from './access-token.ts'
 import { accountFinder, pairwiseIdTokenSubjects } from './account.ts'
+import { ASKED_SCOPE_PARAM, keepAskedScopes } from './asked-scope.ts'
 import { adaptClientModel, clientMetadata, JWT_BEARER } from './clients.ts'
 import { loadExistingGrantHook } from './existing-grant.ts'
 import { clientCredentialsGrant } from './grants/client-credentials.ts'
@@ -94,7 +95,7 @@ function configuration(ctx: IdpContext, tenantId: string): Configuration {
     },
     enabledJWA: { clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256'] },
     expiresWithSession: async () => false,
-    extraParams: ['client_info', 'domain_hint'],
+    extraParams: ['client_info', 'domain_hint', ASKED_SCOPE_PARAM],
     features: {
       devInteractions: { enabled: false },
       dPoP: { enabled: false },
@@ -174,6 +175,7 @@ function configuration(ctx: IdpContext, tenantId: string): Configuration {
 /** One tenant's oidc-provider, issuer `{origin}/{tenantId}/v2.0`, with Entra's paths and grants. */
 export function createTenantProvider(ctx: IdpContext, tenantId: string): Provider {
   const provider = new Provider(issuerOf(ctx, tenantId), configuration(ctx, tenantId))
+  keepAskedScopes(provider)
   adaptClientModel(provider, ctx.index)
   pairwiseIdTokenSubjects(provider, ctx.options.seed)
   const fromAnyAlias = provider.OIDCContext.prototype as unknown as {

@@ -10,8 +10,8 @@ import {
   errorIds,
   toEntraFields,
 } from '../protocol-error.ts'
-import { parseScopes } from '../scopes.ts'
-import { responseScope } from './grants/issue.ts'
+import { answeredScope, parseScopes, type ScopeRequest } from '../scopes.ts'
+import { askedScopeOf } from './asked-scope.ts'
 import { withRequestContext } from './request-context.ts'
 
 const ERROR_EVENTS = [
@@ -181,6 +181,9 @@ function jsonResponse(
     return
   }
   if (koa.oidc.route === 'device_authorization') {
+    // Entra's fields: no verification_uri_complete, a polling interval of 5 seconds.
+    delete body.verification_uri_complete
+    body.interval = 5
     body.message = `To sign in, use a web browser to open the page ${body.verification_uri} and enter the code ${body.user_code} to authenticate.`
     return
   }
@@ -193,13 +196,7 @@ function jsonResponse(
     accountId &&
     (grantType === 'authorization_code' || String(grantType).endsWith('device_code'))
   ) {
-    body.scope = displayScope(
-      ctx,
-      tenantId,
-      accountId,
-      String(koa.oidc.client?.clientId),
-      body.scope,
-    )
+    body.scope = redeemedScope(ctx, koa, tenantId, accountId, body.scope)
   }
   const wantsClientInfo =
     koa.oidc.body?.client_info === '1' ||
@@ -211,20 +208,36 @@ function jsonResponse(
   }
 }
 
-function displayScope(
+/**
+ * The `scope` answered when a code or device code is redeemed: what oidc-provider granted, in the
+ * forms the client asked for (see {@link askedScopeOf} and {@link answeredScope}).
+ */
+function redeemedScope(
   ctx: IdpContext,
+  koa: KoaContextWithOIDC,
   tenantId: string,
   oid: string,
-  clientId: string,
   scope: unknown,
 ) {
   if (typeof scope !== 'string') return scope
+  let granted: ScopeRequest
   try {
-    const request = parseScopes(ctx.index, scope)
-    if (!request.resource) return scope
-    const names = ctx.consents.granted({ tenantId, oid, clientId }, request.resource, request.names)
-    return responseScope(request, names)
+    granted = parseScopes(ctx.index, scope)
   } catch {
     return scope
+  }
+  if (!granted.resource) return scope
+  const subject = { tenantId, oid, clientId: String(koa.oidc.client?.clientId) }
+  const consented = ctx.consents.granted(subject, granted.resource, granted.names)
+  return answeredScope(granted, consented, askedRequest(ctx, koa))
+}
+
+function askedRequest(ctx: IdpContext, koa: KoaContextWithOIDC): ScopeRequest | undefined {
+  const asked = askedScopeOf(koa)
+  if (asked === undefined) return undefined
+  try {
+    return parseScopes(ctx.index, asked)
+  } catch {
+    return undefined
   }
 }

@@ -2,12 +2,14 @@ import type Provider from 'oidc-provider'
 import type { KoaContextWithOIDC } from 'oidc-provider'
 import type { IdpContext } from '../../context.ts'
 import { EntraError } from '../../protocol-error.ts'
-import { canonicalScope, parseScopes } from '../../scopes.ts'
+import { parseScopes } from '../../scopes.ts'
 import { issueAccessToken, requireParam } from './issue.ts'
 
 /**
  * Client credentials: `scope` must be exactly `{resource}/.default` (AADSTS1002012 otherwise);
- * the token carries the app roles assigned to the client on that resource.
+ * the token carries the app roles assigned to the client on that resource. The response has no
+ * `scope`, as Entra's (`token_type`, `expires_in`, `ext_expires_in`, `access_token`): clients
+ * keep the scope they asked for.
  */
 export function clientCredentialsGrant(ctx: IdpContext, provider: Provider) {
   return async function clientCredentialsHandler(koa: KoaContextWithOIDC): Promise<void> {
@@ -31,7 +33,6 @@ export function clientCredentialsGrant(ctx: IdpContext, provider: Provider) {
       expires_in: at.expiresIn,
       ext_expires_in: at.expiresIn,
       access_token: at.value,
-      scope: canonicalScope(resource, '.default'),
     }
   }
 }

@@ -3,7 +3,7 @@ import type { Account, KoaContextWithOIDC } from 'oidc-provider'
 import type { IdpContext } from '../../context.ts'
 import type { Resource } from '../../directory/index.ts'
 import { EntraError } from '../../protocol-error.ts'
-import { canonicalScope, displayScope, type ScopeRequest } from '../../scopes.ts'
+import { canonicalScope, displayScope } from '../../scopes.ts'
 import { resourceServerInfo } from '../resources.ts'
 
 /** The parts of oidc-provider models the grant handlers use (its typings are looser). */
@@ -85,6 +85,8 @@ export async function issueRefreshToken(
     grantId: string
     gty: string
     scope: string
+    /** The scope as the client spelled it, for the answers of later refreshes. */
+    askedScope: string
     rotations?: number
     iiat?: number
     sessionUid?: string
@@ -118,11 +120,4 @@ export async function issueIdToken(
   )
   token.scope = scope
   return token.issue({ use: 'idtoken' })
-}
-
-/** The `scope` a token response shows (Graph scopes short, OIDC scopes included). */
-export function responseScope(request: ScopeRequest, names: string[]): string {
-  const { resource } = request
-  const resourceScopes = resource ? names.map((n) => displayScope(resource, n)) : []
-  return [...resourceScopes, ...request.oidc].join(' ')
 }

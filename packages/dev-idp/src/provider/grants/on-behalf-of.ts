@@ -3,15 +3,9 @@ import type Provider from 'oidc-provider'
 import type { KoaContextWithOIDC } from 'oidc-provider'
 import { type IdpContext, issuerOf } from '../../context.ts'
 import { EntraError } from '../../protocol-error.ts'
-import { canonicalScope, canonicalScopeString, parseScopes } from '../../scopes.ts'
+import { answeredScope, canonicalScope, canonicalScopeString, parseScopes } from '../../scopes.ts'
 import { accountFinder } from '../account.ts'
-import {
-  consentRequired,
-  issueAccessToken,
-  issueRefreshToken,
-  requireParam,
-  responseScope,
-} from './issue.ts'
+import { consentRequired, issueAccessToken, issueRefreshToken, requireParam } from './issue.ts'
 
 function assertionError(aadsts: number, message: string): EntraError {
   return new EntraError({ error: 'invalid_grant', aadsts, message })
@@ -127,11 +121,12 @@ export function onBehalfOfGrant(ctx: IdpContext, provider: Provider, tenantId: s
           grantId,
           gty: 'on_behalf_of',
           scope: canonicalScopeString(request),
+          askedScope: scope,
         })
       : undefined
     koa.body = {
       token_type: 'Bearer',
-      scope: responseScope(request, ctx.consents.granted(subject, resource, request.names)),
+      scope: answeredScope(request, ctx.consents.granted(subject, resource, request.names)),
       expires_in: at.expiresIn,
       ext_expires_in: at.expiresIn,
       access_token: at.value,

@@ -2,7 +2,7 @@ import type Provider from 'oidc-provider'
 import type { KoaContextWithOIDC } from 'oidc-provider'
 import type { IdpContext } from '../../context.ts'
 import { EntraError } from '../../protocol-error.ts'
-import { canonicalScopeString, parseScopes, type ScopeRequest } from '../../scopes.ts'
+import { answeredScope, canonicalScopeString, parseScopes } from '../../scopes.ts'
 import { accountFinder } from '../account.ts'
 import {
   consentRequired,
@@ -11,7 +11,6 @@ import {
   issueRefreshToken,
   optionalParam,
   requireParam,
-  responseScope,
 } from './issue.ts'
 
 interface StoredRefreshToken {
@@ -20,6 +19,7 @@ interface StoredRefreshToken {
   clientId: string
   grantId: string
   scope?: string
+  askedScope?: string
   iiat?: number
   rotations?: number
   sessionUid?: string
@@ -71,6 +71,7 @@ async function findRefreshToken(provider: Provider, koa: KoaContextWithOIDC) {
  * The refresh token grant, Entra's way: a refresh token may be redeemed for any resource the user
  * has consented to (not only the scopes it was first issued for); a scope without consent fails
  * with AADSTS65001 `consent_required`. With `rotateRefreshTokens` the old token is consumed.
+ * Without a `scope` parameter the refresh asks what the token was issued with, spelled the same.
  */
 export function refreshTokenGrant(ctx: IdpContext, provider: Provider, tenantId: string) {
   const findAccount = accountFinder(ctx, tenantId)
@@ -90,8 +91,8 @@ export function refreshTokenGrant(ctx: IdpContext, provider: Provider, tenantId:
     koa.oidc.entity('Account', account)
     koa.oidc.entity('Grant', grant)
 
-    const scope = optionalParam(koa, 'scope')
-    const request: ScopeRequest = parseScopes(ctx.index, scope ?? token.scope)
+    const asked = optionalParam(koa, 'scope') ?? token.askedScope ?? token.scope ?? ''
+    const request = parseScopes(ctx.index, asked)
     const clientId = token.clientId
     const subject = { tenantId, oid: token.accountId, clientId }
     const resource = request.resource
@@ -110,6 +111,7 @@ export function refreshTokenGrant(ctx: IdpContext, provider: Provider, tenantId:
       grantId: token.grantId,
       gty: 'refresh_token',
       scope: [...rtScope].filter(Boolean).join(' '),
+      askedScope: asked,
       rotations: (token.rotations ?? 0) + 1,
       ...(token.iiat ? { iiat: token.iiat } : {}),
       ...(token.sessionUid ? { sessionUid: token.sessionUid } : {}),
@@ -129,7 +131,7 @@ export function refreshTokenGrant(ctx: IdpContext, provider: Provider, tenantId:
       : undefined
     koa.body = {
       token_type: 'Bearer',
-      scope: responseScope(request, names),
+      scope: answeredScope(request, names),
       expires_in: at.expiresIn,
       ext_expires_in: at.expiresIn,
       access_token: at.value,
