@@ -7,6 +7,7 @@ export interface SigningKeys {
   privateJwk: JWK & { kid: string }
   /** The public JWKS every tenant publishes. */
   jwks: { keys: Array<JWK & { kid: string }> }
+  privateKey: KeyObject
   publicKey: KeyObject
 }
 
@@ -27,6 +28,7 @@ export function signingKeys(seed: string): SigningKeys {
   const keys: SigningKeys = {
     privateJwk,
     jwks: { keys: [{ kty: pub.kty, use: 'sig', kid, n: pub.n, e: pub.e, alg: 'RS256' }] },
+    privateKey,
     publicKey,
   }
   cache.set(seed, keys)

@@ -2,6 +2,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider'
 import type { IdpContext } from '../context.ts'
 import { derivedGuid } from '../directory/index.ts'
 import { pairwiseSubject } from './account.ts'
+import { opaqueClaims } from './opaque-claims.ts'
 
 /** The part of an oidc-provider token model the customizer reads. */
 interface TokenModel {
@@ -30,8 +31,9 @@ function authContext(koa: KoaContextWithOIDC | undefined): string {
 }
 
 /**
- * Shapes oidc-provider's JWT access tokens like Entra v2 access tokens: `aud` is the API's app id,
- * `scp` the scope names without prefix, `roles`, `azp`, `oid`, `tid`, `ver: "2.0"`.
+ * Shapes oidc-provider's JWT access tokens like Entra v2 access tokens: header `typ: "JWT"`,
+ * `aud` the API's app id, `scp` the scope names without prefix, `roles`, `azp`, `azpacr`, `oid`,
+ * `tid`, `nbf`, `uti`, `aio`, `rh`, `ver: "2.0"`.
  */
 export function accessTokenCustomizer(ctx: IdpContext, tenantId: string) {
   return async (koa: KoaContextWithOIDC | undefined, token: TokenModel, jwt: StructuredToken) => {
@@ -44,11 +46,12 @@ export function accessTokenCustomizer(ctx: IdpContext, tenantId: string) {
     delete p.client_id
     delete p.scope
     Object.assign(p, {
+      nbf: p.iat,
       azp: clientId,
       azpacr: authContext(koa),
       tid: tenantId,
       ver: '2.0',
-      uti: p.jti,
+      ...opaqueClaims(),
     })
     if (resource) p.aud = resource.appId
     if (token.kind === 'ClientCredentials' || !token.accountId) {

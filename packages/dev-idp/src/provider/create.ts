@@ -16,6 +16,7 @@ import { loadExistingGrantHook } from './existing-grant.ts'
 import { clientCredentialsGrant } from './grants/client-credentials.ts'
 import { onBehalfOfGrant } from './grants/on-behalf-of.ts'
 import { refreshTokenGrant } from './grants/refresh-token.ts'
+import { entraIdTokens } from './id-token.ts'
 import { installMiddleware } from './middleware.ts'
 import { defaultResourceHook, resourceServerHook } from './resources.ts'
 
@@ -178,6 +179,7 @@ export function createTenantProvider(ctx: IdpContext, tenantId: string): Provide
   keepAskedScopes(provider)
   adaptClientModel(provider, ctx.index)
   pairwiseIdTokenSubjects(provider, ctx.options.seed)
+  entraIdTokens(ctx, provider, tenantId)
   const fromAnyAlias = provider.OIDCContext.prototype as unknown as {
     clientJwtAuthExpectedAudience(this: KoaContextWithOIDC['oidc']): Set<string>
   }
