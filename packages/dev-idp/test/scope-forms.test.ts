@@ -31,7 +31,9 @@ describe('scope forms of token responses (as Entra answers them)', () => {
   after(() => idp.close())
 
   it('full Graph scope asked → full answered, the same on code redemption and refresh', async () => {
-    const { tokens } = await codeFlow(as, { scope: `openid profile offline_access ${GRAPH_USER_READ}` })
+    const { tokens } = await codeFlow(as, {
+      scope: `openid profile offline_access ${GRAPH_USER_READ}`,
+    })
     assert.equal(tokens.scope, `${GRAPH_USER_READ} openid profile offline_access`)
     const refreshed = await refreshScope(as, String(tokens.refresh_token))
     assert.equal(refreshed.scope, `${GRAPH_USER_READ} openid profile offline_access`)
