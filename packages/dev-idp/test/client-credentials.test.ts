@@ -56,7 +56,7 @@ describe('client credentials', () => {
     assert.deepEqual(at.roles, ['Todo.Read.All'])
     assert.equal(at.scp, undefined)
     assert.equal(at.azp, demo.apps.daemon.clientId)
-    assert.equal(at.idtyp, 'app')
+    assert.equal(at.idtyp, undefined, 'idtyp is an optional claim the todo API does not ask for')
     assert.equal(at.tid, demo.tenants.contoso.id)
     assert.equal(at.iss, idp.issuer(demo.tenants.contoso.id))
     assert.equal(idp.grantCount('client_credentials'), 1)

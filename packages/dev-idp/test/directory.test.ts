@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import {
+  type AppRegistration,
   DevIdpError,
   DirectoryIndex,
   defaultDirectoryPath,
@@ -67,6 +68,106 @@ describe('directory', () => {
         }),
       /needs "secrets" or "certificates"/,
     )
+  })
+
+  describe('optionalClaims and groupMembershipClaims', () => {
+    const base: AppRegistration = {
+      appId: demo.apps.webApp.clientId,
+      displayName: 'Web',
+      homeTenant: demo.tenants.contoso.id,
+      signInAudience: 'AzureADMyOrg',
+      secrets: ['s'],
+    }
+    const withApp = (extra: Record<string, unknown>) => () =>
+      new DirectoryIndex({
+        tenants: [{ id: demo.tenants.contoso.id, displayName: 'c', domains: [] }],
+        users: [],
+        apps: [{ ...base, ...extra } as AppRegistration],
+      })
+    const invalid = (path: string, message: RegExp) => (err: unknown) =>
+      err instanceof DevIdpError &&
+      err.code === 'DEV_IDP_DIRECTORY_INVALID' &&
+      err.message.startsWith(`directory ${path}: `) &&
+      message.test(err.message)
+
+    it("accepts Entra's manifest shape, extra fields and null included", () => {
+      const index = withApp({
+        optionalClaims: {
+          idToken: [
+            { name: 'given_name', source: null, essential: false, additionalProperties: [] },
+            { name: 'email' },
+          ],
+          accessToken: [{ name: 'idtyp' }, { name: 'groups', additionalProperties: ['x'] }],
+          saml2Token: [{ name: 'anything' }],
+        },
+        groupMembershipClaims: 'SecurityGroup',
+      })()
+      const app = index.app(base.appId)
+      assert.deepEqual(
+        app?.optionalClaims?.idToken?.map((c) => c.name),
+        ['given_name', 'email'],
+      )
+      assert.equal(app?.groupMembershipClaims, 'SecurityGroup')
+      const none = withApp({ optionalClaims: null, groupMembershipClaims: null })().app(base.appId)
+      assert.equal(none?.optionalClaims, undefined)
+      assert.equal(none?.groupMembershipClaims, undefined)
+    })
+
+    it('refuses an unknown claim name, naming the entry and the supported names', () => {
+      assert.throws(
+        withApp({ optionalClaims: { idToken: [{ name: 'given_name' }, { name: 'upn' }] } }),
+        invalid(
+          'apps[0].optionalClaims.idToken[1].name',
+          /"upn" is not an optional idToken claim \(supported: given_name, family_name, groups, email\)/,
+        ),
+      )
+      assert.throws(
+        withApp({ optionalClaims: { accessToken: [{ name: 'email' }] } }),
+        invalid('apps[0].optionalClaims.accessToken[0].name', /"email" is not an optional/),
+      )
+      assert.throws(
+        withApp({ optionalClaims: { idToken: [{ name: 'idtyp' }] } }),
+        invalid('apps[0].optionalClaims.idToken[0].name', /"idtyp" is not an optional idToken/),
+      )
+    })
+
+    it('refuses wrong types', () => {
+      const cases: Array<[Record<string, unknown>, string, RegExp]> = [
+        [{ optionalClaims: ['given_name'] }, 'apps[0].optionalClaims', /must be an object/],
+        [{ optionalClaims: { idToken: 'given_name' } }, 'apps[0].optionalClaims.idToken', /array/],
+        [
+          { optionalClaims: { idToken: ['given_name'] } },
+          'apps[0].optionalClaims.idToken[0]',
+          /object/,
+        ],
+        [{ optionalClaims: { idToken: [{}] } }, 'apps[0].optionalClaims.idToken[0].name', /string/],
+        [
+          { optionalClaims: { idToken: [{ name: 'groups', essential: 'yes' }] } },
+          'apps[0].optionalClaims.idToken[0].essential',
+          /true or false/,
+        ],
+        [
+          { optionalClaims: { idToken: [{ name: 'groups', source: 1 }] } },
+          'apps[0].optionalClaims.idToken[0].source',
+          /string or null/,
+        ],
+        [
+          { optionalClaims: { idToken: [{ name: 'groups', additionalProperties: 'x' }] } },
+          'apps[0].optionalClaims.idToken[0].additionalProperties',
+          /array of strings/,
+        ],
+        [{ optionalClaims: { id_token: [] } }, 'apps[0].optionalClaims.id_token', /token type/],
+        [
+          { groupMembershipClaims: 'DirectoryRole' },
+          'apps[0].groupMembershipClaims',
+          /"None", "SecurityGroup" or "All" \(got "DirectoryRole"\)/,
+        ],
+        [{ groupMembershipClaims: true }, 'apps[0].groupMembershipClaims', /got true/],
+      ]
+      for (const [extra, path, message] of cases) {
+        assert.throws(withApp(extra), invalid(path, message), JSON.stringify(extra))
+      }
+    })
   })
 
   it('loads a directory file given by path', async () => {

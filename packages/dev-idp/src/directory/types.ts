@@ -77,6 +77,35 @@ export interface AppRoleAssignment {
   roles: string[]
 }
 
+/**
+ * One optional claim of an app registration, in the shape of Entra's app manifest
+ * (`{ "name": "given_name" }`). `source`, `essential` and `additionalProperties` are accepted and
+ * ignored.
+ */
+export interface OptionalClaim {
+  /** `given_name`, `family_name`, `groups`, `email` (ID tokens); `idtyp`, `groups`, `given_name`, `family_name` (access tokens). */
+  name: string
+  source?: string | null
+  essential?: boolean
+  additionalProperties?: string[]
+}
+
+/** The optional claims of an app registration, per token type (Entra's `optionalClaims`). */
+export interface OptionalClaims {
+  /** Claims added to the ID tokens this app receives when users sign in to it. */
+  idToken?: OptionalClaim[]
+  /** Claims added to the access tokens issued for this app as an API. */
+  accessToken?: OptionalClaim[]
+  /** Accepted for manifests copied from Entra and ignored (no SAML here). */
+  saml2Token?: OptionalClaim[]
+}
+
+/**
+ * Entra's switch for the `groups` claim in the ID tokens of the app and the access tokens for it.
+ * `SecurityGroup` and `All` both emit every group of the user (they are all security groups here).
+ */
+export type GroupMembershipClaims = 'None' | 'SecurityGroup' | 'All'
+
 /** An app registration (application object plus its service principal in every tenant). */
 export interface AppRegistration {
   /** Application (client) id, a GUID. */
@@ -108,4 +137,8 @@ export interface AppRegistration {
    * (`https://graph.microsoft.com/User.Read`, `api://…/access_as_user`).
    */
   adminConsentedScopes?: string[]
+  /** Optional claims (off by default, as in Entra): `given_name`, `family_name`, `groups`, `idtyp`. */
+  optionalClaims?: OptionalClaims
+  /** Whether tokens carry the user's `groups`; `None` (or absent, or `null`) by default. */
+  groupMembershipClaims?: GroupMembershipClaims | null
 }

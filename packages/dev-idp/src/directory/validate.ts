@@ -1,5 +1,14 @@
 import { DevIdpError } from '../errors.ts'
-import type { AppRegistration, Directory, TenantRecord, UserRecord } from './types.ts'
+import { type OptionalClaimToken, supportedOptionalClaims } from './optional-claims.ts'
+import type {
+  AppRegistration,
+  Directory,
+  GroupMembershipClaims,
+  OptionalClaim,
+  OptionalClaims,
+  TenantRecord,
+  UserRecord,
+} from './types.ts'
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -64,6 +73,54 @@ function checkUser(value: unknown, path: string): UserRecord {
   }
 }
 
+function checkOptionalClaim(
+  entry: unknown,
+  path: string,
+  token: OptionalClaimToken | 'saml2Token',
+): OptionalClaim {
+  if (!isObject(entry)) fail(path, 'must be an object like { "name": "given_name" }')
+  const name = str(entry, 'name', path)
+  if (token !== 'saml2Token' && !supportedOptionalClaims[token].includes(name)) {
+    const supported = supportedOptionalClaims[token].join(', ')
+    fail(`${path}.name`, `"${name}" is not an optional ${token} claim (supported: ${supported})`)
+  }
+  if (entry.source != null && typeof entry.source !== 'string') {
+    fail(`${path}.source`, 'must be a string or null')
+  }
+  if (entry.essential !== undefined && typeof entry.essential !== 'boolean') {
+    fail(`${path}.essential`, 'must be true or false')
+  }
+  strings(entry, 'additionalProperties', path)
+  return { ...(entry as unknown as OptionalClaim), name }
+}
+
+/** Entra's manifest `optionalClaims`: `idToken`, `accessToken` (and `saml2Token`, ignored). */
+function checkOptionalClaims(value: unknown, path: string): OptionalClaims | undefined {
+  if (value == null) return undefined
+  if (!isObject(value)) fail(path, 'must be an object with "idToken" and/or "accessToken" arrays')
+  const tokens = ['idToken', 'accessToken', 'saml2Token'] as const
+  const unknown = Object.keys(value).find((k) => !(tokens as readonly string[]).includes(k))
+  if (unknown) fail(`${path}.${unknown}`, 'is not a token type: use "idToken" or "accessToken"')
+  const result: OptionalClaims = {}
+  for (const token of tokens) {
+    const list = value[token]
+    if (list == null) continue
+    if (!Array.isArray(list)) fail(`${path}.${token}`, 'must be an array of { "name": … } entries')
+    result[token] = list.map((c, i) => checkOptionalClaim(c, `${path}.${token}[${i}]`, token))
+  }
+  return result
+}
+
+const MEMBERSHIP: readonly GroupMembershipClaims[] = ['None', 'SecurityGroup', 'All']
+
+function checkGroupMembership(value: unknown, path: string): GroupMembershipClaims | undefined {
+  if (value == null) return undefined
+  if (!MEMBERSHIP.includes(value as GroupMembershipClaims)) {
+    fail(path, `must be "None", "SecurityGroup" or "All" (got ${JSON.stringify(value)})`)
+  }
+  return value as GroupMembershipClaims
+}
+
 function checkApp(value: unknown, path: string): AppRegistration {
   if (!isObject(value)) fail(path, 'must be an object')
   const audience = value.signInAudience ?? 'AzureADMyOrg'
@@ -85,8 +142,15 @@ function checkApp(value: unknown, path: string): AppRegistration {
   if (!app.publicClient && !app.secrets?.length && !app.certificates?.length) {
     fail(path, 'a confidential client needs "secrets" or "certificates" (or set "publicClient")')
   }
+  const optionalClaims = checkOptionalClaims(value.optionalClaims, `${path}.optionalClaims`)
+  const membership = checkGroupMembership(
+    value.groupMembershipClaims,
+    `${path}.groupMembershipClaims`,
+  )
   return {
     ...app,
+    optionalClaims,
+    groupMembershipClaims: membership,
     appId: guid(value, 'appId', path),
     displayName: str(value, 'displayName', path),
     homeTenant: str(value, 'homeTenant', path),

@@ -95,8 +95,9 @@ async function authenticate(ctx: IdpContext, req: IncomingMessage): Promise<Outc
   if (payload.aud !== graphResource.appId && payload.aud !== graphResource.identifier) {
     return fail('Invalid audience: the token is not for Microsoft Graph.', 'invalid_token')
   }
+  // A user token has `scp`; an app-only token has none (its `idtyp` is an optional claim).
   const user =
-    typeof payload.oid === 'string' && payload.idtyp !== 'app'
+    typeof payload.oid === 'string' && typeof payload.scp === 'string'
       ? ctx.index.userByOid(payload.oid)
       : undefined
   return {

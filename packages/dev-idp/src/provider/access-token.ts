@@ -1,6 +1,7 @@
 import type { KoaContextWithOIDC } from 'oidc-provider'
 import type { IdpContext } from '../context.ts'
 import { derivedGuid } from '../directory/index.ts'
+import { wantsClaim } from '../directory/optional-claims.ts'
 import { pairwiseSubject } from './account.ts'
 import { opaqueClaims } from './opaque-claims.ts'
 
@@ -33,7 +34,8 @@ function authContext(koa: KoaContextWithOIDC | undefined): string {
 /**
  * Shapes oidc-provider's JWT access tokens like Entra v2 access tokens: header `typ: "JWT"`,
  * `aud` the API's app id, `scp` the scope names without prefix, `roles`, `azp`, `azpacr`, `oid`,
- * `tid`, `nbf`, `uti`, `aio`, `rh`, `ver: "2.0"`.
+ * `tid`, `nbf`, `uti`, `aio`, `rh`, `ver: "2.0"`; and the optional claims the API's registration
+ * asks for (`idtyp` in app-only tokens; `groups`, `given_name`, `family_name` in user tokens).
  */
 export function accessTokenCustomizer(ctx: IdpContext, tenantId: string) {
   return async (koa: KoaContextWithOIDC | undefined, token: TokenModel, jwt: StructuredToken) => {
@@ -54,9 +56,11 @@ export function accessTokenCustomizer(ctx: IdpContext, tenantId: string) {
       ...opaqueClaims(),
     })
     if (resource) p.aud = resource.appId
+    const api = resource && !resource.isGraph ? ctx.index.app(resource.appId) : undefined
+    const wants = (claim: string) => wantsClaim(api, 'accessToken', claim)
     if (token.kind === 'ClientCredentials' || !token.accountId) {
       const oid = servicePrincipalOid(clientId, tenantId)
-      Object.assign(p, { oid, sub: oid, idtyp: 'app' })
+      Object.assign(p, { oid, sub: oid, ...(wants('idtyp') ? { idtyp: 'app' } : {}) })
       const roles = resource ? ctx.index.appRolesFor(clientId, resource) : []
       if (roles.length > 0) p.roles = roles
       return
@@ -70,6 +74,9 @@ export function accessTokenCustomizer(ctx: IdpContext, tenantId: string) {
       scp: scp.join(' '),
       ...(user ? { name: user.name, preferred_username: user.preferredUsername } : {}),
     })
+    if (user?.givenName && wants('given_name')) p.given_name = user.givenName
+    if (user?.surname && wants('family_name')) p.family_name = user.surname
+    if (user?.groups?.length && wants('groups')) p.groups = user.groups
     const roles = resource && user ? user.roles?.[resource.appId] : undefined
     if (roles?.length) p.roles = roles
   }

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto'
 import type Provider from 'oidc-provider'
 import type { Account, FindAccount } from 'oidc-provider'
 import type { IdpContext } from '../context.ts'
-import type { User } from '../directory/index.ts'
+import type { App, User } from '../directory/index.ts'
+import { wantsClaim } from '../directory/optional-claims.ts'
 
 /** Entra's `sub`: stable per user and app, different between apps (pairwise). */
 export function pairwiseSubject(seed: string, oid: string, appId: string): string {
@@ -12,9 +13,14 @@ export function pairwiseSubject(seed: string, oid: string, appId: string): strin
     .slice(0, 43)
 }
 
-/** The claims Entra puts in ID tokens about a user. */
-export function userClaims(user: User, clientId: string | undefined): Record<string, unknown> {
-  const roles = clientId ? user.roles?.[clientId] : undefined
+/**
+ * The claims Entra puts in ID tokens about a user, for the app `app` signs in to. `given_name`,
+ * `family_name` and `groups` only when the app registration asks for them (optional claims,
+ * `groupMembershipClaims`); the provider then filters by scope.
+ */
+export function userClaims(user: User, app: App | undefined): Record<string, unknown> {
+  const roles = app ? user.roles?.[app.appId] : undefined
+  const wants = (claim: string) => wantsClaim(app, 'idToken', claim)
   return {
     sub: user.oid,
     oid: user.oid,
@@ -23,10 +29,10 @@ export function userClaims(user: User, clientId: string | undefined): Record<str
     name: user.name,
     preferred_username: user.preferredUsername,
     email: user.email ?? user.preferredUsername,
-    given_name: user.givenName,
-    family_name: user.surname,
+    ...(wants('given_name') && user.givenName ? { given_name: user.givenName } : {}),
+    ...(wants('family_name') && user.surname ? { family_name: user.surname } : {}),
     ...(roles?.length ? { roles } : {}),
-    ...(user.groups?.length ? { groups: user.groups } : {}),
+    ...(wants('groups') && user.groups?.length ? { groups: user.groups } : {}),
   }
 }
 
@@ -38,7 +44,8 @@ export function accountFinder(ctx: IdpContext, tenantId: string): FindAccount {
     return {
       accountId: user.oid,
       async claims() {
-        return userClaims(user, koa.oidc?.client?.clientId) as Awaited<
+        const clientId = koa.oidc?.client?.clientId
+        return userClaims(user, clientId ? ctx.index.app(clientId) : undefined) as Awaited<
           ReturnType<Account['claims']>
         >
       },
