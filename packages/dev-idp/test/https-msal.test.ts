@@ -11,6 +11,9 @@ import { demo, startIdp } from './helpers.ts'
 
 const run = promisify(execFile)
 const fixture = new URL('./fixtures/msal-client-credentials.mjs', import.meta.url).pathname
+const oboFixture = new URL('./fixtures/msal-on-behalf-of.ts', import.meta.url).pathname
+const repoRoot = new URL('../../..', import.meta.url).pathname
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
 
 describe('--https and a real MSAL client', () => {
   let dir: string
@@ -72,5 +75,28 @@ describe('--https and a real MSAL client', () => {
     assert.equal(claims.iss, idp.issuer(demo.tenants.contoso.id))
     assert.equal(fromCache, true)
     assert.equal(idp.grantCount('client_credentials'), 1)
+  })
+
+  it("an on-behalf-of token for https://graph.microsoft.com/User.Read hits msal-node's cache the second time", async () => {
+    // msal-node finds a cached token by the response's `scope`, prefix included: the dev IdP
+    // must answer the full form it was asked, as Entra does, or every call goes to the network.
+    const graphScope = 'https://graph.microsoft.com/User.Read'
+    idp.grants.reset()
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', oboFixture, idp.authority(demo.tenants.contoso.id), graphScope],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, '.dev-idp', 'ca.pem') },
+        timeout: 30_000,
+      },
+    )
+    const { first, second, sameToken } = JSON.parse(stdout)
+    assert.equal(first.fromCache, false)
+    assert.equal(second.fromCache, true)
+    assert.equal(sameToken, true)
+    assert.equal(idp.grantCount(JWT_BEARER), 1, 'no second on-behalf-of token request')
+    assert.equal(idp.grantCount('authorization_code'), 1)
+    assert.equal(first.scopes.includes(graphScope), true, JSON.stringify(first.scopes))
   })
 })
