@@ -124,7 +124,8 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
     ? createHttpsServer({ key: tls.key, cert: tls.cert }, router)
     : createHttpServer(router)
   const port = await listen(server, resolved.port, resolved.host)
-  ctx.origin = `${tls ? 'https' : 'http'}://${resolved.host}:${port}`
+  // As URLs spell it: no default port, so the issuer and every client's environment agree.
+  ctx.origin = new URL(`${tls ? 'https' : 'http'}://${resolved.host}:${port}`).origin
   for (const tenant of index.tenants)
     ctx.providers.set(tenant.id, createTenantProvider(ctx, tenant.id))
   resolved.logger({
