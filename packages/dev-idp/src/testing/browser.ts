@@ -55,6 +55,8 @@ export interface SignInOptions {
   jar?: CookieJar
   /** Maximum number of hops before giving up. Default 25. */
   maxSteps?: number
+  /** The `fetch` to browse with, e.g. one that trusts the provider's local CA. Default `fetch`. */
+  fetch?: typeof fetch
 }
 
 function consentScopesOf(page: string): string[] {
@@ -84,7 +86,7 @@ export async function signInInteractively(
   options: SignInOptions,
 ): Promise<SignInResult> {
   const jar = options.jar ?? new CookieJar()
-  const http = jarFetch(jar)
+  const http = jarFetch(jar, options.fetch)
   const idpOrigin = new URL(authorizeUrl).origin
   const state = { consentShown: false, consentScopes: [] as string[] }
   let url = new URL(authorizeUrl)

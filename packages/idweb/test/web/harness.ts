@@ -63,6 +63,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const make = (deps?: IdwebDependencies) =>
     createIdweb(appOptions, { env: {}, ...options.deps, ...deps })
   const jar = new CookieJar()
+  // The browser trusts what the app's provider calls trust (an https dev IdP's local CA).
+  const fetchOption = options.deps?.fetch ? { fetch: options.deps.fetch } : {}
   const h: Harness = {
     idp,
     idweb: make(),
@@ -83,7 +85,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       if (response.status !== 302 || !location) {
         throw new Error(`expected a redirect to the provider, got ${response.status}`)
       }
-      return signInInteractively(location, { ...user, jar, ...o })
+      return signInInteractively(location, { ...user, jar, ...o, ...fetchOption })
     },
     postCallback(result, mutate) {
       if (result.kind !== 'form_post' || !result.formPost) {
