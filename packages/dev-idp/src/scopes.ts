@@ -2,7 +2,7 @@ import { graphResource } from './directory/graph.ts'
 import type { DirectoryIndex, Resource } from './directory/index.ts'
 import { EntraError } from './protocol-error.ts'
 
-/** The OpenID Connect scopes; they mix with the scopes of any one resource. */
+/** The OpenID Connect scopes, in the order token responses list them; they mix with the scopes of any one resource. */
 export const OIDC_SCOPES: ReadonlySet<string> = new Set([
   'openid',
   'profile',
@@ -141,8 +141,18 @@ export function answeredScope(
     if (request.resource !== resource) continue
     for (const [i, name] of request.names.entries()) spelling.set(name, request.spelled[i] ?? name)
   }
+  // In one order whatever the request's, as Entra answers: MSAL Python keys an access token by
+  // the answer as written, so an order that followed the request would cache one token twice.
+  const registered = [...resource.scopes]
+  const rank = (name: string) => {
+    const i = registered.indexOf(name)
+    return i < 0 ? registered.length : i
+  }
+  const names = granted.names.includes('.default') ? consented : granted.names
+  const ordered = [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
   const scopes = granted.names.includes('.default')
-    ? consented.map((name) => canonicalScope(resource, name))
-    : granted.names.map((name) => spelling.get(name) ?? canonicalScope(resource, name))
-  return [...scopes, ...(resource.isGraph ? asked.oidc : [])].join(' ')
+    ? ordered.map((name) => canonicalScope(resource, name))
+    : ordered.map((name) => spelling.get(name) ?? canonicalScope(resource, name))
+  const oidc = resource.isGraph ? [...OIDC_SCOPES].filter((s) => asked.oidc.includes(s)) : []
+  return [...scopes, ...oidc].join(' ')
 }

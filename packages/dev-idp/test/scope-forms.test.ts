@@ -48,6 +48,19 @@ describe('scope forms of token responses (as Entra answers them)', () => {
     assert.equal(refreshed.scope, 'User.Read openid profile offline_access')
   })
 
+  it('answers in one order whatever order the request used (MSAL Python keys tokens by it)', async () => {
+    const { tokens } = await codeFlow(as, {
+      scope: 'offline_access Mail.Read profile User.Read openid',
+    })
+    assert.equal(tokens.scope, 'User.Read Mail.Read openid profile offline_access')
+    const refreshed = await refreshScope(
+      as,
+      String(tokens.refresh_token),
+      'openid User.Read offline_access Mail.Read profile',
+    )
+    assert.equal(refreshed.scope, tokens.scope)
+  })
+
   it("answers the scope name as the resource registers it, in the request's form", async () => {
     const { tokens } = await codeFlow(as, {
       scope: 'openid offline_access https://graph.microsoft.com/user.read',
