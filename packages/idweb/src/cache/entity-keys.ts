@@ -40,32 +40,73 @@ export function newer(
   return a === undefined || modifiedAt(b) > modifiedAt(a) ? b : a
 }
 
+/** MSAL Python's key for a refresh token that records its scopes: the entity key and `target`. */
+function pythonRefreshTokenKey(key: string, entity: CacheEntity): string | undefined {
+  const target = (entity as { target?: unknown }).target
+  if (!('credential_type' in entity) || entity.credential_type !== 'RefreshToken') return undefined
+  return typeof target === 'string' && target !== '' ? key + target.toLowerCase() : undefined
+}
+
 /**
  * The JSON key each entity of a partition was read under, where it differs from what idweb
  * writes and is a form an MSAL library writes for it: written back under it, the client that
- * wrote it replaces it in place rather than adding a second copy.
+ * wrote it replaces it in place rather than adding a second copy. Once a partition holds a
+ * credential in MSAL Python's (and MSAL.NET's) form, new credentials take that form too: each
+ * MSAL library updates only the keys it makes itself, so a token it refreshes under another
+ * form would leave the old copy behind.
  */
 export class SourceKeys {
   readonly #keys = new Map<string, string>()
+  #pythonForm = false
 
   /**
-   * Records the key `entity` (entity key `key`) was read under. Only the other form MSAL writes
-   * (without msal-node's scheme segment, which is `key` itself) needs remembering; any other key
-   * is not this entity's and is not kept. An entity read from no JSON changes nothing.
+   * Records the key `entity` (entity key `key`) was read under. Only the other forms MSAL writes
+   * need remembering: without msal-node's scheme segment (`key` itself, MSAL Python's and
+   * MSAL.NET's form), and MSAL Python's refresh-token key, which ends with the token's `target`.
+   * Any other key is not this entity's and is not kept. An entity read from no JSON changes
+   * nothing.
    */
   remember(key: string, entity: CacheEntity): void {
     const source = sourceKeyOf(entity)?.toLowerCase()
     if (source === undefined) return
-    if (source === key && key !== writeKey(key, entity)) this.#keys.set(key, source)
-    else this.#keys.delete(key)
+    const own = source === key || source === pythonRefreshTokenKey(key, entity)
+    if (own && source !== writeKey(key, entity)) {
+      this.#keys.set(key, source)
+      if ('credential_type' in entity) this.#pythonForm = true
+    } else this.#keys.delete(key)
   }
 
   /** The JSON key to write the entity of entity key `key` under. */
   keyOf(key: string, entity: CacheEntity): string {
-    return this.#keys.get(key) ?? writeKey(key, entity)
+    const kept = this.#keys.get(key)
+    if (kept !== undefined) return kept
+    if (this.#pythonForm && 'credential_type' in entity) {
+      return pythonRefreshTokenKey(key, entity) ?? key
+    }
+    return writeKey(key, entity)
   }
 
   clear(): void {
     this.#keys.clear()
+    this.#pythonForm = false
   }
+}
+
+/** Whether two copies of a credential hold the same token (an unchanged copy never wins a tie). */
+export function sameSecret(a: CacheEntity, b: CacheEntity): boolean {
+  return 'secret' in a && 'secret' in b && a.secret === b.secret
+}
+
+/** The environments entities are recorded under. */
+export function* environmentsOf(entities: Iterable<CacheEntity>): Generator<string> {
+  for (const e of entities) if (e.environment) yield e.environment
+}
+
+/** Whether `entities` hold a credential with MSAL Python's `null` account (its app tokens). */
+export function hasPythonAppTokens(entities: Iterable<CacheEntity>): boolean {
+  for (const e of entities) {
+    if ('credential_type' in e && (e as { home_account_id?: unknown }).home_account_id === null)
+      return true
+  }
+  return false
 }

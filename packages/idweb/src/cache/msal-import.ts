@@ -1,4 +1,14 @@
-import type { CacheEntity } from './entities.ts'
+import {
+  type AccessTokenEntity,
+  type CacheEntity,
+  credentialKey,
+  type IdTokenEntity,
+  type MsalCacheJson,
+  type RefreshTokenEntity,
+} from './entities.ts'
+
+type Credential = IdTokenEntity | AccessTokenEntity | RefreshTokenEntity
+
 import { Partition } from './partition.ts'
 import { parseMsalJson, sourceKeyOf, toMsalJson } from './serialization.ts'
 import type { TokenCache } from './token-cache.ts'
@@ -13,7 +23,8 @@ export interface MsalImport {
  * Imports a whole MSAL cache (what msal-node's `serialize()`, MSAL Python's or MSAL.NET's write)
  * into idweb's cache: one partition per account (its home account id, as idweb keys users) and
  * one per client and tenant for app-only tokens (`app:<client>:<tenant>`, as idweb keys them).
- * Entities merge with what a partition already holds; the newer copy of each wins. Each
+ * Entities merge with what a partition already holds; the newer copy of each wins, and the
+ * imported one when both were written in the same second. Each
  * partition is written to the store. Throws `IDW_CACHE_CORRUPT` for JSON that is not an MSAL
  * cache; entities that do not fit the schema are skipped.
  *
@@ -38,7 +49,9 @@ export async function importMsalCache(cache: TokenCache, json: string): Promise<
     else add(`app:${t.client_id}:${'realm' in t && typeof t.realm === 'string' ? t.realm : ''}`, t)
   }
   const partitions: string[] = []
-  for (const [key, entities] of groups) {
+  for (const [key, all] of groups) {
+    const p = await cache.partition(key)
+    const entities = withoutLeftCopies(all, p)
     const theirs = Partition.deserialize(
       key,
       // Under the keys they were read under, so each keeps its writer's key form.
@@ -48,12 +61,47 @@ export async function importMsalCache(cache: TokenCache, json: string): Promise<
         ),
       ),
     )
-    const p = await cache.partition(key)
-    p.merge(theirs)
+    p.merge(theirs, 'theirs')
     await cache.flush(p)
     partitions.push(key)
   }
   return { partitions }
+}
+
+/**
+ * Drops the copies of a credential that an MSAL client left behind: each MSAL library updates only
+ * the keys it makes, so a client handed a cache in another's key form adds its new token next to
+ * the old one. Where one credential comes under two keys and one copy is what this partition
+ * already holds, the other is the client's newer one, whatever the (whole-second) timestamps say.
+ */
+function withoutLeftCopies(entities: CacheEntity[], ours: Partition): CacheEntity[] {
+  const held = new Map<string, unknown>()
+  for (const e of credentialsOf(ours.toJSON())) held.set(credentialKey(e), e.secret)
+  const copies = new Map<string, CacheEntity[]>()
+  for (const e of entities) {
+    if (!('credential_type' in e)) continue
+    const k = credentialKey(e as Credential)
+    copies.set(k, [...(copies.get(k) ?? []), e])
+  }
+  return entities.filter((e) => {
+    if (!('credential_type' in e)) return true
+    const k = credentialKey(e as Credential)
+    const same = copies.get(k) ?? []
+    const secret = (e as Credential).secret
+    return !(
+      same.length > 1 &&
+      held.get(k) === secret &&
+      same.some((o) => (o as Credential).secret !== secret)
+    )
+  })
+}
+
+function credentialsOf(json: MsalCacheJson): Credential[] {
+  return [
+    ...Object.values(json.IdToken),
+    ...Object.values(json.AccessToken),
+    ...Object.values(json.RefreshToken),
+  ]
 }
 
 /** Partition `key` as MSAL-schema JSON, which every MSAL library's `deserialize` reads. */

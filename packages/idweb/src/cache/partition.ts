@@ -16,13 +16,13 @@ import {
   type MsalCacheJson,
   type RefreshTokenEntity,
 } from './entities.ts'
-import { modifiedAt, newer, SourceKeys } from './entity-keys.ts'
+import { modifiedAt, newer, SourceKeys, sameSecret } from './entity-keys.ts'
 import { comparableEnvironment } from './environments.ts'
 import { newStats, type PartitionState, state } from './internal.ts'
 import { ENTRY_BYTES, entityBytes, PARTITION_BYTES, RECORD_BYTES } from './partition-size.ts'
 import { type ScopeSet, scopeSet } from './scopes.ts'
 import { groupEntities, type ParsedCache, parseMsalJson, toMsalJson } from './serialization.ts'
-import { entitiesOf, type TokenResponseToCache } from './token-response.ts'
+import { entitiesToSave, type TokenResponseToCache } from './token-response.ts'
 
 /** MSAL's default: a token expiring within five minutes is not served. */
 export const DEFAULT_MIN_LIFETIME_SECONDS = 300
@@ -231,12 +231,7 @@ export class Partition {
     r: TokenResponseToCache,
     now: number = this.#clock(),
   ): CachedAccessToken | undefined {
-    // App-only tokens: in a cache MSAL Python writes too, its `null` account, which it looks for.
-    const appOnly = r.account === undefined && r.homeAccountId === undefined
-    const e = entitiesOf(
-      appOnly && this.#pythonAppTokens() ? { ...r, homeAccountId: null } : r,
-      Math.floor(now / 1000),
-    )
+    const e = entitiesToSave(r, this.#entities, Math.floor(now / 1000))
     if (e.account !== undefined) this.#entities.set(accountKey(e.account), e.account)
     if (e.idToken !== undefined) this.#entities.set(credentialKey(e.idToken), e.idToken)
     if (e.refreshToken !== undefined) {
@@ -277,15 +272,6 @@ export class Partition {
     return toMsalJson(this.#keyed())
   }
 
-  /** Whether the partition holds a credential with MSAL Python's `null` account. */
-  #pythonAppTokens(): boolean {
-    for (const e of this.#entities.values()) {
-      if ('credential_type' in e && (e as { home_account_id?: unknown }).home_account_id === null)
-        return true
-    }
-    return false
-  }
-
   /**
    * Each entity under the key to write it with: the one it was read under (so the MSAL client
    * that wrote it replaces it in place rather than adding a second copy), else msal-node 7's form.
@@ -316,21 +302,26 @@ export class Partition {
   /**
    * Adds `other`'s entities that this partition lacks or holds an older copy of (by `cached_at`),
    * except those removed here after `other` stored them. Used to merge a concurrent writer's
-   * state before writing back; the newer refresh token wins.
+   * state before writing back; the newer refresh token wins. With `ties: 'theirs'` (an import),
+   * `other`'s copy also wins a tie: MSAL timestamps are whole seconds, and the cache a client
+   * hands over after refreshing holds its newest tokens.
    */
-  merge(other: Partition): void {
-    this.#load(groupEntities(other.#entities.values()), true)
+  merge(other: Partition, ties: 'ours' | 'theirs' = 'ours'): void {
+    this.#load(groupEntities(other.#entities.values()), true, ties === 'theirs')
     this.#touch()
   }
 
-  #load(parsed: ParsedCache, onlyIfNewer: boolean): void {
+  #load(parsed: ParsedCache, onlyIfNewer: boolean, theirsOnTie = false): void {
     const deleted = this[state].deleted
     // The newer copy wins: over ours when merging, and when deserializing over another copy of
     // the same credential under a second key form (two MSAL libraries wrote it). Merging, what
     // was removed here after they stored it stays removed.
     const take = (key: string, theirs: CacheEntity) => {
       const mine = this.#entities.get(key)
-      if (mine !== undefined && modifiedAt(theirs) <= modifiedAt(mine)) return false
+      if (mine !== undefined && mine !== theirs) {
+        const age = modifiedAt(theirs) - modifiedAt(mine)
+        if (age < 0 || (age === 0 && (!theirsOnTie || sameSecret(mine, theirs)))) return false
+      }
       const removedAt = onlyIfNewer ? deleted?.get(key) : undefined
       if (removedAt !== undefined && modifiedAt(theirs) <= removedAt) return false
       this.#sourceKeys.remember(key, theirs)
@@ -349,18 +340,24 @@ export class Partition {
       if (!onlyIfNewer || !this.#entities.has(k)) this.#entities.set(k, m)
     }
     for (const t of parsed.accessTokens) {
-      if (take(credentialKey(t), t)) this.#putAccessToken(t, onlyIfNewer)
+      if (take(credentialKey(t), t)) this.#putAccessToken(t, onlyIfNewer, theirsOnTie)
     }
   }
 
   /** Adds an access token, replacing those of its bucket whose scopes intersect its scopes. */
-  #putAccessToken(t: AccessTokenEntity, onlyIfNewest: boolean): CachedAccessToken | undefined {
+  #putAccessToken(
+    t: AccessTokenEntity,
+    onlyIfNewest: boolean,
+    winsTie = false,
+  ): CachedAccessToken | undefined {
     const record = accessTokenRecord(credentialKey(t), t)
     const bucket = bucketKey(t.client_id, t.environment, t.realm)
     const overlapping = this.#atIndex
       .bucket(bucket)
       .filter((o) => o.scopes.intersects(record.scopes))
-    if (onlyIfNewest && overlapping.some((o) => o.cachedAt >= record.cachedAt)) return undefined
+    const newer = (o: CachedAccessToken) =>
+      o.cachedAt > record.cachedAt || (o.cachedAt === record.cachedAt && !winsTie)
+    if (onlyIfNewest && overlapping.some(newer)) return undefined
     for (const o of overlapping) this.#dropAccessToken(o.key)
     this.#dropAccessToken(record.key)
     this.#entities.set(record.key, record.entity)

@@ -1,10 +1,14 @@
-import type {
-  AccessTokenEntity,
-  AccountEntity,
-  AppMetadataEntity,
-  IdTokenEntity,
-  RefreshTokenEntity,
+import {
+  type AccessTokenEntity,
+  type AccountEntity,
+  type AppMetadataEntity,
+  type CacheEntity,
+  credentialKey,
+  type IdTokenEntity,
+  type RefreshTokenEntity,
 } from './entities.ts'
+import { environmentsOf, hasPythonAppTokens } from './entity-keys.ts'
+import { writeEnvironment } from './environments.ts'
 
 /** The account a token response belongs to, as the acquisition layer derived it. */
 export interface AccountToCache {
@@ -112,4 +116,32 @@ export function entitiesOf(r: TokenResponseToCache, nowSeconds: number) {
     if (refreshIn !== undefined) accessToken.refresh_on = String(nowSeconds + Math.floor(refreshIn))
   }
   return { account, idToken, refreshToken, appMetadata, accessToken }
+}
+
+/**
+ * The entities a token response becomes in a partition holding `held` (by entity key), in the
+ * forms of the MSAL client that wrote the partition: the environment it records (see
+ * {@link writeEnvironment}); MSAL Python's `null` account for app-only tokens where it wrote
+ * some; and a refresh token keeps the `target` MSAL Python gave the one it replaces, since MSAL
+ * Python keys refresh tokens by it and keeps it when it redeems one.
+ */
+export function entitiesToSave(
+  r: TokenResponseToCache,
+  held: ReadonlyMap<string, CacheEntity>,
+  nowSeconds: number,
+) {
+  const appOnly = r.account === undefined && r.homeAccountId === undefined
+  const environment = writeEnvironment(r.environment, environmentsOf(held.values()))
+  const e = entitiesOf(
+    {
+      ...r,
+      environment,
+      ...(appOnly && hasPythonAppTokens(held.values()) ? { homeAccountId: null } : {}),
+    },
+    nowSeconds,
+  )
+  if (e.refreshToken === undefined) return e
+  const target = (held.get(credentialKey(e.refreshToken)) as { target?: unknown } | undefined)
+    ?.target
+  return target === undefined ? e : { ...e, refreshToken: { ...e.refreshToken, target } }
 }
