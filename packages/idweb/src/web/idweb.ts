@@ -16,6 +16,7 @@ import { createProviderFetch } from '../http/provider-fetch.ts'
 import { type Logger, silentLogger } from '../logger.ts'
 import { createProtocolContext, type ProtocolContext } from '../protocol/context.ts'
 import { createSessionManager, type SessionManager, SessionRevocations } from '../session/index.ts'
+import { signInFromCache } from './adopt.ts'
 import {
   configuredCache,
   configuredSessionStore,
@@ -80,6 +81,12 @@ export interface Idweb {
   challenge(request: Request, options?: ChallengeOptions): Promise<Response>
   /** The signed-in user, if any, and cookies to send back. */
   authenticate(request: Request): Promise<Authentication>
+  /**
+   * Signs in, with no provider round trip, an account whose tokens the cache already holds (users
+   * moved from another MSAL app with `importMsalCache`); `undefined` when it holds none. Only for
+   * an account the app authenticated by other means: see `docs/moving-from-msal-node.md`.
+   */
+  signInFromCache(request: Request, homeAccountId: string): Promise<Authentication | undefined>
   /** A token for the signed-in user; raises `IDW_INTERACTION_REQUIRED` when they must interact. */
   getTokenForUser(
     user: SignedInUser,
@@ -226,6 +233,8 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
     methodsOf: (path) => routes.get(path)?.methods,
     challenge: (request, options) => challenge(ctx, request, options),
     authenticate: (request) => authenticate(ctx, request),
+    signInFromCache: (request, homeAccountId) =>
+      signInFromCache(ctx, cache, request, homeAccountId),
     getTokenForUser: (user, scopes, options) =>
       acquirer.getTokenForUser(scopes, user.account, options),
     protocol,
