@@ -24,6 +24,7 @@
  * @packageDocumentation
  */
 export { authorizeForScopes } from './authorize-for-scopes.ts'
+export { type CarryOverOptions, carryOverMsalSessions } from './carry-over.ts'
 export { type ErrorHandlerOptions, errorHandler } from './error-handler.ts'
 export type { RequestIdentity } from './identity.ts'
 export { type IdwebMiddlewareOptions, idwebMiddleware } from './middleware.ts'
