@@ -26,7 +26,7 @@ export interface ClientApp {
  * msal-node's network module over {@link httpsFetch}: msal-node 7 calls the global `fetch`, which
  * cannot be given the dev IdP's CA in process. `system.networkClient` is msal-node's own seam.
  */
-function networkClient(ca: string): INetworkModule {
+export function networkClient(ca: string): INetworkModule {
   const f = httpsFetch(ca)
   const send = async (
     url: string,
