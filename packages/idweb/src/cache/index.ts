@@ -17,7 +17,12 @@ export {
 } from './entities.ts'
 export type { CacheStats } from './internal.ts'
 export { cacheKeysFromSecrets } from './key-ring.ts'
-export { exportMsalCache, importMsalCache, type MsalImport } from './msal-import.ts'
+export {
+  exportMsalCache,
+  type ImportOptions,
+  importMsalCache,
+  type MsalImport,
+} from './msal-import.ts'
 export {
   type AccessTokenQuery,
   DEFAULT_MIN_LIFETIME_SECONDS,

@@ -13,6 +13,28 @@ import { Partition } from './partition.ts'
 import { parseMsalJson, sourceKeyOf, toMsalJson } from './serialization.ts'
 import type { TokenCache } from './token-cache.ts'
 
+/** Options of {@link importMsalCache}. */
+export interface ImportOptions {
+  /**
+   * Import only this account's partition (its home account id): what else the JSON holds, other
+   * accounts' tokens or app-only tokens, is left out.
+   */
+  account?: string
+  /** Epoch ms; timestamps later than this are taken as now. Default `Date.now()`. */
+  now?: number
+}
+
+/**
+ * Takes a copy that claims to be written after `now` as written now: a far-future timestamp would
+ * otherwise win over every later write, and a used refresh token would keep being redeemed.
+ */
+function notAfter(e: CacheEntity, now: number): void {
+  const fields = e as { cached_at?: unknown; last_modification_time?: unknown }
+  for (const name of ['cached_at', 'last_modification_time'] as const) {
+    if (fields[name] !== undefined && Number(fields[name]) > now) fields[name] = String(now)
+  }
+}
+
 /** What {@link importMsalCache} did. */
 export interface MsalImport {
   /** Partitions written: one per account, and one per (client, tenant) of app-only tokens. */
@@ -34,8 +56,13 @@ export interface MsalImport {
  * await importMsalCache(cache, msalApp.getTokenCache().serialize())
  * ```
  */
-export async function importMsalCache(cache: TokenCache, json: string): Promise<MsalImport> {
+export async function importMsalCache(
+  cache: TokenCache,
+  json: string,
+  options: ImportOptions = {},
+): Promise<MsalImport> {
   const parsed = parseMsalJson(json)
+  const now = Math.floor((options.now ?? Date.now()) / 1000)
   const groups = new Map<string, CacheEntity[]>()
   const add = (key: string, e: CacheEntity) => {
     const group = groups.get(key)
@@ -50,6 +77,8 @@ export async function importMsalCache(cache: TokenCache, json: string): Promise<
   }
   const partitions: string[] = []
   for (const [key, all] of groups) {
+    if (options.account !== undefined && key !== options.account) continue
+    for (const e of all) notAfter(e, now)
     const p = await cache.partition(key)
     const entities = withoutLeftCopies(all, p)
     const theirs = Partition.deserialize(
@@ -77,22 +106,21 @@ export async function importMsalCache(cache: TokenCache, json: string): Promise<
 function withoutLeftCopies(entities: CacheEntity[], ours: Partition): CacheEntity[] {
   const held = new Map<string, unknown>()
   for (const e of credentialsOf(ours.toJSON())) held.set(credentialKey(e), e.secret)
-  const copies = new Map<string, CacheEntity[]>()
+  // Per credential: how many copies come, and whether one holds a token other than ours.
+  const copies = new Map<string, { count: number; other: boolean }>()
   for (const e of entities) {
     if (!('credential_type' in e)) continue
     const k = credentialKey(e as Credential)
-    copies.set(k, [...(copies.get(k) ?? []), e])
+    const c = copies.get(k) ?? { count: 0, other: false }
+    c.count++
+    if ((e as Credential).secret !== held.get(k)) c.other = true
+    copies.set(k, c)
   }
   return entities.filter((e) => {
     if (!('credential_type' in e)) return true
     const k = credentialKey(e as Credential)
-    const same = copies.get(k) ?? []
-    const secret = (e as Credential).secret
-    return !(
-      same.length > 1 &&
-      held.get(k) === secret &&
-      same.some((o) => (o as Credential).secret !== secret)
-    )
+    const c = copies.get(k)
+    return !(c && c.count > 1 && c.other && held.get(k) === (e as Credential).secret)
   })
 }
 

@@ -1,15 +1,19 @@
-import { decodeJwt } from 'jose'
 import type { TokenCache } from '../cache/token-cache.ts'
-import { ConfigError } from '../errors.ts'
+import { ConfigError, InteractionRequiredError } from '../errors.ts'
 import { redactId } from '../logger.ts'
-import { accountOf, SESSION_CLAIMS, type WebContext } from './context.ts'
-import type { Authentication } from './user.ts'
+import { refreshGrant } from '../protocol/grants.ts'
+import { homeAccountId as homeAccountIdOf } from '../protocol/tokens.ts'
+import { startSession } from './callback.ts'
+import type { WebContext } from './context.ts'
 
 /**
- * Starts a session for an account whose tokens are already in the token cache, with no round
- * trip to the provider: for moving users from another MSAL app (their partitions imported with
- * `importMsalCache`) without signing them in again. The session holds the claims of the account's
- * cached ID token. `undefined` when the cache holds no account and ID token for it.
+ * Starts a session for an account whose refresh token is already in the token cache, with no
+ * browser round trip: for moving users from another MSAL app (their partitions imported with
+ * `importMsalCache`) without signing them in again. The refresh token is redeemed once, and the
+ * session is built from the ID token that comes back, validated as at a sign-in (signature,
+ * issuer, tenant, audience), never from cached claims. Returns the `Set-Cookie` values, or
+ * `undefined` when the cache holds no refresh token for the account, the provider wants the user
+ * to interact, or the ID token names another account.
  *
  * Only for an account the app has already authenticated by other means (the old app's own
  * server-side session): whoever can name a home account id here is signed in as it.
@@ -19,7 +23,7 @@ export async function signInFromCache(
   cache: TokenCache,
   request: Request,
   homeAccountId: string,
-): Promise<Authentication | undefined> {
+): Promise<string[] | undefined> {
   if (ctx.tokenPartition('') !== undefined) {
     throw new ConfigError(
       'tokenCache.store',
@@ -27,26 +31,27 @@ export async function signInFromCache(
     )
   }
   const p = await cache.partition(homeAccountId)
-  const account = p.account()
-  if (account?.home_account_id !== homeAccountId) return undefined
-  const idToken = p.findIdToken({
+  const rt = p.findRefreshToken({
     clientId: ctx.config.clientId,
-    environment: account.environment,
-    realm: account.realm,
+    environment: ctx.config.authority.environment,
   })
-  if (!idToken) return undefined
-  let payload: Record<string, unknown>
+  if (!rt) return undefined
+  const logged = { account: redactId(homeAccountId) }
+  let tokens: Awaited<ReturnType<typeof refreshGrant>>
   try {
-    payload = decodeJwt(idToken.secret)
-  } catch {
+    tokens = await refreshGrant(await ctx.protocol(), {
+      refreshToken: rt.secret,
+      scopes: ctx.config.initialScopes,
+    })
+  } catch (err) {
+    if (!(err instanceof InteractionRequiredError)) throw err
+    ctx.logger.info('the cached account must sign in', { ...logged, reason: err.reason })
     return undefined
   }
-  const claims: Record<string, unknown> = {}
-  for (const name of SESSION_CLAIMS) if (payload[name] !== undefined) claims[name] = payload[name]
-  const session = ctx.sessions.create({ homeAccountId, claims })
-  const user = accountOf(session)
-  if (!user) return undefined
-  const setCookies = await ctx.sessions.commit(request, session)
-  ctx.logger.info('user signed in from the token cache', { account: redactId(homeAccountId) })
-  return { user: { claims: session.user.claims, account: user, session }, setCookies }
+  const claims = tokens.idTokenClaims
+  if (!claims || homeAccountIdOf(claims, tokens.clientInfo) !== homeAccountId) {
+    ctx.logger.warn('the cached refresh token signs in another account; not used', logged)
+    return undefined
+  }
+  return startSession(ctx, request, tokens)
 }

@@ -89,7 +89,7 @@ function checkState(
  * writing the sign-in's tokens into its cache partition: the account's, or with the session token
  * cache the new session's (the session it replaces takes its tokens with it).
  */
-async function startSession(
+export async function startSession(
   ctx: WebContext,
   request: Request,
   tokens: TokenResult,

@@ -82,11 +82,13 @@ export interface Idweb {
   /** The signed-in user, if any, and cookies to send back. */
   authenticate(request: Request): Promise<Authentication>
   /**
-   * Signs in, with no provider round trip, an account whose tokens the cache already holds (users
-   * moved from another MSAL app with `importMsalCache`); `undefined` when it holds none. Only for
-   * an account the app authenticated by other means: see `docs/moving-from-msal-node.md`.
+   * Signs in, with no browser round trip, an account whose refresh token the cache already holds
+   * (users moved from another MSAL app with `importMsalCache`): redeems it once and builds the
+   * session from the validated ID token. Resolves the `Set-Cookie` values, or `undefined` when the
+   * account must sign in. Only for an account the app authenticated by other means: see
+   * `docs/moving-from-msal-node.md`.
    */
-  signInFromCache(request: Request, homeAccountId: string): Promise<Authentication | undefined>
+  signInFromCache(request: Request, homeAccountId: string): Promise<string[] | undefined>
   /** A token for the signed-in user; raises `IDW_INTERACTION_REQUIRED` when they must interact. */
   getTokenForUser(
     user: SignedInUser,

@@ -127,4 +127,31 @@ describe('importing a cache another client refreshed', () => {
     const out = JSON.parse(await exportMsalCache(c, HOME))
     assert.equal((Object.values(out.RefreshToken)[0] as { secret: string }).secret, 'rt-2')
   })
+
+  it('a timestamp later than now counts as now: it cannot outrank every later write', async () => {
+    const c = cache()
+    const now = Date.now()
+    const future = Math.floor(now / 1000) + 10_000_000
+    await importMsalCache(c, JSON.stringify({ RefreshToken: nodeRt('rt-used', future) }), { now })
+    await importMsalCache(
+      c,
+      JSON.stringify({ RefreshToken: nodeRt('rt-later', Math.floor(now / 1000) + 5) }),
+      { now: now + 5000 },
+    )
+    const out = JSON.parse(await exportMsalCache(c, HOME))
+    assert.equal((Object.values(out.RefreshToken)[0] as { secret: string }).secret, 'rt-later')
+  })
+
+  it('with `account`, only that account’s partition is written', async () => {
+    const c = cache()
+    const other = { ...Object.values(nodeRt('rt-b', 1000))[0], home_account_id: 'b.utid' }
+    const app = { ...Object.values(nodeRt('at', 1000))[0], home_account_id: '' }
+    const json = JSON.stringify({
+      RefreshToken: { ...nodeRt('rt-a', 1000), 'b-key': other, 'app-key': app },
+    })
+    const done = await importMsalCache(c, json, { account: HOME })
+    assert.deepEqual(done.partitions, [HOME])
+    assert.equal((await c.partition('b.utid')).isEmpty, true)
+    assert.equal((await c.partition('app:c:')).isEmpty, true)
+  })
 })

@@ -41,6 +41,9 @@ describe('moving from msal-node: users keep their sessions and tokens (docs/movi
   const prefix = `msal-move-test-${randomUUID()}:`
   /** The old app's server-side sessions (express-session's store), by session cookie. */
   const oldSessions = new Map<string, { account?: AccountInfo }>()
+  const oldSid = (cookie: string | undefined) => /old\.sid=([^;]+)/.exec(cookie ?? '')?.[1] ?? ''
+  /** What the `done` hook was told. */
+  const doneWith: { home: string; carried: boolean }[] = []
 
   /** The old app's msal-node client for one request, its cache the session user's partition. */
   const msalFor = (session: { account?: AccountInfo }) =>
@@ -124,26 +127,31 @@ describe('moving from msal-node: users keep their sessions and tokens (docs/movi
     )
     // The new app, as the guide builds it.
     const app = express()
+    app.use(idwebMiddleware(idweb))
     app.use(
       carryOverMsalSessions(idweb, {
         homeAccountIdOf: (req) =>
-          oldSessions.get(/old\.sid=([^;]+)/.exec(req.headers.cookie ?? '')?.[1] ?? '')?.account
-            ?.homeAccountId,
+          oldSessions.get(oldSid(req.headers.cookie))?.account?.homeAccountId,
         readMsalCache: async (home) => (await redis.get(prefix + home)) ?? undefined,
-        carried: async (req, res, home) => {
-          oldSessions.delete(/old\.sid=([^;]+)/.exec(req.headers.cookie ?? '')?.[1] ?? '')
+        done: async (req, res, home, carried) => {
+          doneWith.push({ home, carried })
+          oldSessions.delete(oldSid(req.headers.cookie))
           res.clearCookie('old.sid')
           await redis.del(prefix + home)
         },
       }),
     )
-    app.use(idwebMiddleware(idweb))
     app.get('/profile', requireUser(), async (req, res) => {
       const user = req.identity.user as NonNullable<typeof req.identity.user>
       const token = await idweb.getTokenForUser(user, SCOPES, {
         forceRefresh: req.query.refresh === '1',
       })
-      res.json({ name: user.claims.name, token: token.accessToken, fromCache: token.fromCache })
+      res.json({
+        name: user.claims.name,
+        roles: user.claims.roles,
+        token: token.accessToken,
+        fromCache: token.fromCache,
+      })
     })
     server = app.listen(0, '127.0.0.1')
     await new Promise((r) => server.once('listening', r))
@@ -170,53 +178,95 @@ describe('moving from msal-node: users keep their sessions and tokens (docs/movi
       .find((c) => c.startsWith(`${name}=`))
       ?.split(';')[0]
 
-  it('a signed-in user of the old app reaches the new app signed in, with the old app’s tokens, and no provider round trip', async () => {
-    const alice = await signInToOldApp({
-      username: demo.users.alice.username,
-      password: demo.users.alice.password,
-    })
-    const bob = await signInToOldApp({
-      username: demo.users.bob.username,
-      password: demo.users.bob.password,
-    })
+  const grants = () => idp.grantCount('authorization_code') + idp.grantCount('refresh_token')
+  const alicePassword = { username: demo.users.alice.username, password: demo.users.alice.password }
+  const bobPassword = { username: demo.users.bob.username, password: demo.users.bob.password }
+
+  it('a signed-in user of the old app reaches the new app signed in: its refresh token redeemed once, no sign-in', async () => {
+    const alice = await signInToOldApp(alicePassword)
+    const bob = await signInToOldApp(bobPassword)
     assert.ok(await redis.get(prefix + alice.home), 'msal-node keeps the partition in Redis')
-    const grants = () => idp.grantCount('authorization_code') + idp.grantCount('refresh_token')
+    const codes = idp.grantCount('authorization_code')
     const before = grants()
 
     const first = await get('/profile', `old.sid=${alice.sid}`)
     assert.equal(first.status, 303, 'sent back to the same page with the new session')
     assert.equal(first.headers.get('location'), '/profile')
+    assert.equal(first.headers.get('cache-control'), 'no-store')
     const session = cookieOf(first, 'idweb.session')
     assert.ok(session, 'an idweb session cookie')
-    assert.equal(grants(), before, 'no sign-in and no token request')
+    assert.equal(idp.grantCount('authorization_code'), codes, 'no sign-in')
+    assert.equal(grants(), before + 1, 'the refresh token msal-node left, redeemed once')
 
     const profile = await get('/profile', session)
     assert.equal(profile.status, 200)
     const body = await profile.json()
     assert.equal(body.name, 'Alice Smith')
     assert.equal(body.fromCache, true)
-    assert.equal(body.token, alice.lastToken, 'the token msal-node got last, from the cache')
-    assert.equal(grants(), before)
-
-    // The refresh token msal-node left (already rotated once) is redeemed by idweb.
+    assert.equal(grants(), before + 1, 'then served from the cache')
     const refreshed = await (await get('/profile?refresh=1', session)).json()
     assert.equal(refreshed.fromCache, false)
-    assert.notEqual(refreshed.token, alice.lastToken)
-    assert.equal(grants(), before + 1)
+    assert.notEqual(refreshed.token, body.token)
 
-    // Carried over once: the old session and its plaintext partition are gone.
+    // Carried over once: the old session and its plain-text partition are gone.
+    assert.deepEqual(doneWith.at(-1), { home: alice.home, carried: true })
     assert.equal(oldSessions.has(alice.sid), false)
     assert.equal(await redis.get(prefix + alice.home), null)
-    // Bob, not yet back, still has his old session and partition; his turn comes when he is.
+    // Bob, not yet back, keeps his old session; his turn comes when he is.
     assert.ok(await redis.get(prefix + bob.home))
     const bobs = await get('/profile', `old.sid=${bob.sid}`)
     assert.equal(bobs.status, 303)
     const bobProfile = await (await get('/profile', cookieOf(bobs, 'idweb.session'))).json()
     assert.equal(bobProfile.name, 'Bob Jones')
-    assert.equal(bobProfile.token, bob.lastToken)
   })
 
-  it('no old session, an unknown one, or one whose account has no tokens: nobody is signed in', async () => {
+  it('the session comes from the provider’s ID token, never from what the old cache claims; other accounts in it are left out', async () => {
+    const alice = await signInToOldApp(alicePassword)
+    const bob = await signInToOldApp(bobPassword)
+    // Someone who can write the old store edits Alice's partition: a forged ID token claiming
+    // roles, and an access token for Bob (another account) that would then be served to him.
+    const json = JSON.parse(String(await redis.get(prefix + alice.home)))
+    const forged = [
+      Buffer.from('{"alg":"none"}').toString('base64url'),
+      Buffer.from(
+        JSON.stringify({ name: 'Mallory', roles: ['Admin'], oid: 'x', tid: TENANT }),
+      ).toString('base64url'),
+      '',
+    ].join('.')
+    for (const t of Object.values(json.IdToken) as { secret: string }[]) t.secret = forged
+    const [at] = Object.values(json.AccessToken) as Record<string, string>[]
+    json.AccessToken.injected = {
+      ...at,
+      home_account_id: bob.home,
+      secret: 'injected-for-bob',
+      expires_on: '9999999999',
+    }
+    await redis.set(prefix + alice.home, JSON.stringify(json))
+
+    const first = await get('/profile', `old.sid=${alice.sid}`)
+    assert.equal(first.status, 303)
+    const body = await (await get('/profile', cookieOf(first, 'idweb.session'))).json()
+    assert.equal(body.name, 'Alice Smith')
+    assert.equal(body.roles, undefined)
+    assert.equal(
+      (await idweb.cache.partition(bob.home))
+        .accessTokens()
+        .some((t) => t.secret === 'injected-for-bob'),
+      false,
+    )
+  })
+
+  it('the page it sends back to stays on this site', async () => {
+    for (const path of ['//evil.example/', '/\\evil.example/']) {
+      const alice = await signInToOldApp(alicePassword)
+      const res = await get(path, `old.sid=${alice.sid}`)
+      assert.equal(res.status, 303, path)
+      const location = String(res.headers.get('location'))
+      assert.equal(new URL(location, base).origin, base, `${path} → ${location}`)
+    }
+  })
+
+  it('no old session, an unknown one, one without tokens, or a corrupt old cache: nobody is signed in, and nothing fails', async () => {
     for (const cookie of [undefined, 'old.sid=forged', `old.sid=${randomUUID()}`]) {
       const res = await get('/profile', cookie)
       assert.equal(res.status, 302, `${cookie}: sent to sign in`)
@@ -228,14 +278,20 @@ describe('moving from msal-node: users keep their sessions and tokens (docs/movi
     const res = await get('/profile', `old.sid=${sid}`)
     assert.equal(res.status, 302)
     assert.equal(cookieOf(res, 'idweb.session'), undefined)
+    assert.deepEqual(doneWith.at(-1), { home: 'nobody.nowhere', carried: false })
+
+    const alice = await signInToOldApp(alicePassword)
+    await redis.set(prefix + alice.home, '{"RefreshToken": {"k": ')
+    const corrupt = await get('/profile', `old.sid=${alice.sid}`)
+    assert.equal(corrupt.status, 302, 'a corrupt old cache: the user signs in as anyone does')
   })
 
   it('the guide shows the code this test runs', async () => {
     const guide = await readFile(join(root, 'docs/moving-from-msal-node.md'), 'utf8')
     for (const line of [
-      'carryOverMsalSessions(idweb, {',
+      'app.use(idwebMiddleware(idweb))\napp.use(\n  carryOverMsalSessions(idweb, {',
       'readMsalCache: async (home) =>',
-      'app.use(idwebMiddleware(idweb))',
+      'done: async (req, _res, home) =>',
       'new DistributedCachePlugin(',
     ]) {
       assert.ok(guide.includes(line), `the guide shows ${line}`)

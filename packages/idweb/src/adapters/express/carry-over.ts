@@ -1,6 +1,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { importMsalCache } from '../../cache/msal-import.ts'
+import { ConfigError, isIdwebError } from '../../errors.ts'
 import type { Idweb } from '../../web/idweb.ts'
+import { safeReturnTo } from '../../web/return-to.ts'
 import { toWebRequest } from './to-web-request.ts'
 
 /**
@@ -11,6 +13,7 @@ import { toWebRequest } from './to-web-request.ts'
  * const options: CarryOverOptions = {
  *   homeAccountIdOf: (req) => oldSessions.get(req)?.homeAccountId,
  *   readMsalCache: (home) => redis.get(home).then((json) => json ?? undefined),
+ *   done: (req) => oldSessions.end(req),
  * }
  * ```
  */
@@ -23,41 +26,60 @@ export interface CarryOverOptions {
   homeAccountIdOf(req: Request): string | undefined | Promise<string | undefined>
   /**
    * The old app's MSAL cache of that account (the partition msal-node's `DistributedCachePlugin`
-   * wrote), or `undefined` when it was already imported or is gone.
+   * wrote), or `undefined` when it is gone. Only that account's tokens are imported from it.
    */
   readMsalCache(homeAccountId: string): Promise<string | undefined>
-  /** Called once a user is carried over, e.g. to end the old session and drop its cache. */
-  carried?(req: Request, res: Response, homeAccountId: string): void | Promise<void>
+  /**
+   * Called once the old session has been dealt with, the user carried over (`carried`) or not
+   * (their tokens are gone or refused: they sign in as anyone does). End the old session here,
+   * and drop its plain-text partition: else a user who signs out of idweb would be carried over
+   * again by the next request.
+   */
+  done(req: Request, res: Response, homeAccountId: string, carried: boolean): void | Promise<void>
 }
 
 /**
- * Moves the users of an msal-node web app to idweb with nobody signed out: for a request with
- * no idweb session but an old session naming an account, it imports that account's MSAL cache
- * (`importMsalCache`), starts an idweb session from its cached ID token
- * (`idweb.signInFromCache`) and sends the browser back to the same URL with the new cookie. No
- * provider round trip, no prompt; the user's refresh token and consents carry over. Mount it
- * before `idwebMiddleware` while old sessions may still come in, then remove it.
+ * Moves the users of an msal-node web app to idweb with nobody signed out. For a `GET` or `HEAD`
+ * with no idweb user but an old session naming an account, it imports that account's MSAL cache
+ * (`importMsalCache`), signs the account in with its refresh token (`idweb.signInFromCache`: one
+ * token request, the ID token validated as at any sign-in) and sends the browser back to the same
+ * page with the new session cookie. No prompt; the user's consents carry over. Mount it after
+ * `idwebMiddleware` (it reads `req.identity`) while old sessions may still come in, then remove
+ * it. A failure is logged and the request goes on without a user, so the user can still sign in.
  *
  * @example
  * ```ts
- * app.use(carryOverMsalSessions(idweb, { homeAccountIdOf, readMsalCache }))
  * app.use(idwebMiddleware(idweb))
+ * app.use(carryOverMsalSessions(idweb, { homeAccountIdOf, readMsalCache, done }))
  * ```
  */
 export function carryOverMsalSessions(idweb: Idweb, options: CarryOverOptions): RequestHandler {
   const run = async (req: Request, res: Response): Promise<boolean> => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return true
-    if (req.headers.cookie && (await idweb.authenticate(toWebRequest(req))).user) return true
-    const home = await options.homeAccountIdOf(req)
-    if (!home) return true
-    const json = await options.readMsalCache(home)
-    if (json !== undefined) await importMsalCache(idweb.cache, json)
-    const moved = await idweb.signInFromCache(toWebRequest(req), home)
-    if (!moved) return true
-    for (const cookie of moved.setCookies) res.append('Set-Cookie', cookie)
-    await options.carried?.(req, res, home)
-    res.redirect(303, req.originalUrl)
-    return false
+    if (req.identity === undefined) {
+      throw new ConfigError('carryOverMsalSessions', 'must be mounted after idwebMiddleware.')
+    }
+    if (req.identity.user) return true
+    let home: string | undefined
+    try {
+      home = await options.homeAccountIdOf(req)
+      if (!home) return true
+      const json = await options.readMsalCache(home)
+      if (json !== undefined) await importMsalCache(idweb.cache, json, { account: home })
+      const cookies = await idweb.signInFromCache(toWebRequest(req), home)
+      await options.done(req, res, home, cookies !== undefined)
+      if (!cookies) return true
+      for (const cookie of cookies) res.append('Set-Cookie', cookie)
+      res.setHeader('Cache-Control', 'no-store')
+      res.redirect(303, safeReturnTo(req.originalUrl))
+      return false
+    } catch (err) {
+      if (err instanceof ConfigError) throw err
+      idweb.logger.warn('carrying a user over from msal-node failed', {
+        code: isIdwebError(err) ? err.code : 'unexpected',
+      })
+      return true
+    }
   }
   return (req: Request, res: Response, next: NextFunction): void => {
     run(req, res).then(
