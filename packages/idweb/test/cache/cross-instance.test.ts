@@ -153,7 +153,8 @@ describe('a lost change channel: every partition in memory is read again', () =>
       const seen = await eventually(
         () => secretOf(b, user),
         (s) => s === 'at-after',
-        5000,
+        // Reconnecting after the restart waits out the client's backoff, slower under a full run.
+        15_000,
       )
       assert.equal(seen, 'at-after')
     } finally {
