@@ -141,8 +141,15 @@ export class RedisStore implements CacheStore {
     })
     subscriber.on('ready', () => {
       if (!subscribed) return
-      subscriber.subscribe(this.channel).catch(() => {})
-      watcher.gap() // resubscribed after a drop: what was sent meanwhile is lost
+      // Resubscribed after a drop: what was sent meanwhile is lost, so everything is read again,
+      // once the subscription is back. Read before it, a write landing in between goes unseen.
+      subscriber.subscribe(this.channel).then(
+        () => watcher.gap(),
+        () => {
+          watcher.gap()
+          subscriber.disconnect(true)
+        },
+      )
     })
     try {
       if (subscriber.status === 'wait') await subscriber.connect()
