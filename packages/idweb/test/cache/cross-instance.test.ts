@@ -153,8 +153,7 @@ describe('a lost change channel: every partition in memory is read again', () =>
       const seen = await eventually(
         () => secretOf(b, user),
         (s) => s === 'at-after',
-        // Reconnecting after the restart waits out the client's backoff, slower under a full run.
-        15_000,
+        5000,
       )
       assert.equal(seen, 'at-after')
     } finally {
