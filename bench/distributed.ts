@@ -76,7 +76,7 @@ async function populate(cache: TokenCache, accounts: readonly BenchAccount[], pa
 
 async function openFor(kind: 'redis' | 'postgres', t: StoreTargets): Promise<CacheStore> {
   if (kind === 'redis') return openStore(t.redis)
-  const { connectPostgresStore } = await import('idweb')
+  const { connectPostgresStore } = await import('idweb/postgres')
   return connectPostgresStore(t.postgres, { table: t.table, statementTimeoutMs: 10_000 })
 }
 

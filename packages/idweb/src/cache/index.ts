@@ -34,9 +34,9 @@ export { needsRefresh } from './refresh.ts'
 export { ScopeSet, scopeSet } from './scopes.ts'
 export { type CacheKey, Sealer } from './seal.ts'
 export type { CacheStore } from './store.ts'
+export type { RedisCredentials } from './stores/driver.ts'
 export { FileStore, type FileStoreOptions } from './stores/file.ts'
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.ts'
-export { type ConnectMysqlOptions, connectMysqlStore } from './stores/mysql.ts'
 export {
   LazyStore,
   type OpenStoreOptions,
@@ -44,13 +44,6 @@ export {
   type StoreKind,
   storeKind,
 } from './stores/open-store.ts'
-export { type ConnectPostgresOptions, connectPostgresStore } from './stores/postgres.ts'
-export { type RedisClient, RedisStore, type RedisStoreOptions } from './stores/redis.ts'
-export {
-  type ConnectRedisOptions,
-  connectRedisStore,
-  type RedisCredentials,
-} from './stores/redis-connect.ts'
 export {
   type SqlDialect,
   type SqlRunner,

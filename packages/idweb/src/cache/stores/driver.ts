@@ -33,3 +33,11 @@ export function redacted(url: string): string {
     return `//${colon === -1 ? '***' : `${auth.slice(0, colon)}:***`}@`
   })
 }
+
+/** Credentials for Redis, asked for before the first connection and again at every reconnect. */
+export interface RedisCredentials {
+  /** The ACL user (for Azure Managed Redis with Entra, the identity's object id). */
+  username?: string | undefined
+  /** The password, or an access token where the server takes one. */
+  password: string
+}

@@ -1,16 +1,10 @@
 import type { ClusterOptions, RedisOptions } from 'ioredis'
 import { ConfigError } from '../../errors.ts'
-import { loadPeer, redacted } from './driver.ts'
+import { loadPeer, type RedisCredentials, redacted } from './driver.ts'
 
-export { redacted }
+export { type RedisCredentials, redacted }
 
 import { type RedisClient, RedisStore, type RedisStoreOptions } from './redis.ts'
-
-/** Credentials for Redis, asked for before the first connection and again at every reconnect. */
-export interface RedisCredentials {
-  username?: string | undefined
-  password: string
-}
 
 /** Options of {@link connectRedisStore}. */
 export interface ConnectRedisOptions extends RedisStoreOptions {
