@@ -10,8 +10,9 @@ import {
   type TokenCache,
 } from 'idweb'
 import { authorizeForScopes, errorHandler, idwebMiddleware, requireUser } from 'idweb/express'
+import { consentBeyondSignIn, pageScopes } from './consent.ts'
 import { sameOriginWrites } from './csrf.ts'
-import { showErrors } from './errors.ts'
+import { notFound, showErrors } from './errors.ts'
 import type { LayoutContext } from './layout.ts'
 import {
   colleaguesPage,
@@ -93,8 +94,9 @@ export async function createWebApp(options: WebAppOptions = {}): Promise<WebApp>
   app.use(idwebMiddleware(idweb))
   app.use(express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 }))
 
+  const consent = consentBeyondSignIn(idweb.config, pageScopes(idweb.config, COLLEAGUES_SCOPE))
   app.get('/', (req, res) => {
-    res.type('html').send(homePage(layoutOf(req), req.identity.claims))
+    res.type('html').send(homePage(layoutOf(req), req.identity.claims, consent))
   })
 
   app.get(
@@ -133,6 +135,7 @@ export async function createWebApp(options: WebAppOptions = {}): Promise<WebApp>
     }),
   )
 
+  app.use(notFound(layoutOf))
   app.use(showErrors(layoutOf, logger))
   // Last: re-challenges what needs sign-in or consent, answers anything else without details.
   app.use(errorHandler())

@@ -1,7 +1,22 @@
-import type { ErrorRequestHandler, Request } from 'express'
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express'
 import { DownstreamApiError, isIdwebError, type Logger, ProviderUnavailableError } from 'idweb'
 import type { LayoutContext } from './layout.ts'
-import { errorPage } from './pages.ts'
+import { errorPage, notFoundPage } from './pages.ts'
+
+/**
+ * Answers a path no route handled with a 404: the app's page for browsers, JSON for callers that
+ * ask for `application/json`.
+ */
+export function notFound(layoutOf: (req: Request) => LayoutContext): RequestHandler {
+  return (req, res) => {
+    res.status(404).set('cache-control', 'no-store').vary('accept')
+    if (req.accepts(['html', 'json']) === 'json') {
+      res.json({ error: 'not_found', message: `There is no page at ${req.path}.` })
+    } else {
+      res.type('html').send(notFoundPage(layoutOf(req)))
+    }
+  }
+}
 
 /**
  * Renders errors as pages of the app's layout, with a message that says what happened. Errors that

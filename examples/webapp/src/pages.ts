@@ -19,7 +19,15 @@ export interface GraphUser {
   jobTitle?: string | null
 }
 
-export function homePage(ctx: LayoutContext, claims: Readonly<Record<string, unknown>>): string {
+/**
+ * The home page. `consent` maps a page's path to the scopes it asks consent for beyond sign-in,
+ * so that the list can say which pages will ask.
+ */
+export function homePage(
+  ctx: LayoutContext,
+  claims: Readonly<Record<string, unknown>>,
+  consent: ReadonlyMap<string, readonly string[]> = new Map(),
+): string {
   if (!ctx.userName) {
     return layout(
       'Home',
@@ -35,17 +43,23 @@ that it calls on your behalf.</p>
 </div>`,
     )
   }
+  const asks = (path: string) => {
+    const scopes = consent.get(path)
+    if (!scopes) return ''
+    const names = scopes.map((s, i) => html`${i > 0 ? ', ' : ''}<code>${s.split('/').pop()}</code>`)
+    return html` <span class="consent">It asks for your consent to ${names} the first time you open it.</span>`
+  }
   return layout(
     'Home',
     ctx,
     html`<div class="card">
 <h1>Hello, ${ctx.userName}</h1>
 <p>You are signed in as <strong>${String(claims.preferred_username ?? '')}</strong>.</p>
-<ul>
-<li><a href="/profile">Profile</a>: your account, from Microsoft Graph <code>/me</code>.</li>
-<li><a href="/todos">Todos</a>: your list, kept by the todo API and called with your token.</li>
+<ul id="pages">
+<li><a href="/profile">Profile</a>: your account, from Microsoft Graph <code>/me</code>.${asks('/profile')}</li>
+<li><a href="/todos">Todos</a>: your list, kept by the todo API and called with your token.${asks('/todos')}</li>
 <li><a href="/colleagues">Colleagues</a>: the people of your organization, from Graph
-<code>/users</code>; it needs one more permission, asked for the first time you open it.</li>
+<code>/users</code>.${asks('/colleagues')}</li>
 </ul>
 </div>`,
   )
@@ -130,6 +144,19 @@ export function signOutPage(): string {
     html`<div class="card">
 <h1>Sign out?</h1>
 <form method="post" action="/signout"><button type="submit">Sign out</button></form>
+</div>`,
+  )
+}
+
+/** The page for a path the app does not have. */
+export function notFoundPage(ctx: LayoutContext): string {
+  return layout(
+    'Page not found',
+    ctx,
+    html`<div class="card">
+<h1>Page not found</h1>
+<p>There is no page at <code>${ctx.path}</code>. It may have moved, or the link may be mistyped.</p>
+<p class="muted">Error 404. <a href="/">Back to the home page</a></p>
 </div>`,
   )
 }

@@ -193,6 +193,38 @@ describe('the reference web app over HTTP', () => {
     assert.equal(again.status, 200)
     assert.match(await again.text(), /<h1>Alice Smith<\/h1>/)
   })
+
+  test('home page announces every page that asks for consent beyond sign-in', async () => {
+    const home = await browser(`${web}/`)
+    assert.equal(home.status, 200)
+    const items = [...(await home.text()).matchAll(/<li><a href="([^"]+)">[\s\S]*?<\/li>/g)]
+    const asks = new Map(items.map((m) => [m[1], /class="consent"/.test(m[0]) ? m[0] : '']))
+    assert.deepEqual([...asks.keys()], ['/profile', '/todos', '/colleagues'])
+    assert.equal(asks.get('/profile'), '', 'User.Read is consented at sign-in')
+    assert.match(String(asks.get('/todos')), /consent to <code>access_as_user<\/code>/)
+    assert.match(String(asks.get('/colleagues')), /consent to <code>User\.ReadBasic\.All<\/code>/)
+  })
+
+  test('answers unknown paths with a 404 page in the app layout, or JSON when asked', async () => {
+    const page = await fetch(`${web}/no/such/page<b>`, { headers: { accept: 'text/html' } })
+    assert.equal(page.status, 404)
+    assert.match(String(page.headers.get('content-type')), /^text\/html/)
+    const html = await page.text()
+    assert.match(html, /<a class="brand" href="\/">idweb sample<\/a>/, 'the shared layout')
+    assert.match(html, /<h1>Page not found<\/h1>/)
+    assert.match(html, /<code>\/no\/such\/page%3Cb%3E<\/code>/)
+    assert.match(html, /<a class="button" href="\/signin\?returnTo=/, 'anonymous can sign in')
+    const json = await fetch(`${web}/no/such/page`, { headers: { accept: 'application/json' } })
+    assert.equal(json.status, 404)
+    assert.match(String(json.headers.get('content-type')), /^application\/json/)
+    assert.deepEqual(await json.json(), {
+      error: 'not_found',
+      message: 'There is no page at /no/such/page.',
+    })
+    const signedIn = await browser(`${web}/nope`)
+    assert.equal(signedIn.status, 404)
+    assert.match(await signedIn.text(), /action="\/signout"/, 'still shows who is signed in')
+  })
 })
 
 describe('the reference web app behind a TLS-terminating proxy', () => {

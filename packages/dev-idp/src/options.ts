@@ -45,8 +45,12 @@ export interface StartDevIdpOptions {
   logger?: DevIdpLogger
 }
 
+/** Where the served directory came from, so error pages can say which file to edit. */
+export type DirectorySource = { kind: 'demo' } | { kind: 'file'; path: string } | { kind: 'object' }
+
 /** Options with defaults filled in. */
 export interface ResolvedOptions {
+  directory: DirectorySource
   port: number
   host: '127.0.0.1' | 'localhost'
   seed: string

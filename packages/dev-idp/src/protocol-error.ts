@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { errors } from 'oidc-provider'
+import type { DirectorySource } from './options.ts'
+import { redirectUriHelp } from './register-help.ts'
 
 /** What an Entra-style protocol error is made of. */
 export interface EntraErrorFields {
@@ -13,6 +15,8 @@ export interface EntraErrorFields {
   status?: number
   /** Entra's `suberror`, e.g. `consent_required`. */
   suberror?: string
+  /** What to change in the dev IdP's directory to fix it; shown on error pages only. */
+  help?: string
 }
 
 /**
@@ -23,12 +27,14 @@ export class EntraError extends errors.CustomOIDCProviderError {
   readonly aadsts: number
   readonly entraMessage: string
   readonly suberror: string | undefined
+  readonly help: string | undefined
 
   constructor(fields: EntraErrorFields) {
     super(fields.error, `AADSTS${fields.aadsts}: ${fields.message}`)
     this.aadsts = fields.aadsts
     this.entraMessage = fields.message
     this.suberror = fields.suberror
+    this.help = fields.help
     const status = fields.status ?? 400
     Object.assign(this, { status, statusCode: status, expose: true })
   }
@@ -40,6 +46,7 @@ export class EntraError extends errors.CustomOIDCProviderError {
       message: this.entraMessage,
       status: this.statusCode,
       ...(this.suberror ? { suberror: this.suberror } : {}),
+      ...(this.help ? { help: this.help } : {}),
     }
   }
 }
@@ -90,6 +97,14 @@ export interface ErrorHint {
   clientId?: string
   /** The client authenticated with a `client_assertion`. */
   clientAssertion?: boolean
+  /** The display name of the tenant the request was sent to. */
+  tenantName?: string
+  /** The `redirect_uri` the request sent. */
+  redirectUri?: string
+  /** The display name of the app registration of `clientId`, when the directory has it. */
+  appName?: string
+  /** Where the directory came from, to say where a redirect URI is registered. */
+  directory?: DirectorySource
 }
 
 interface ProviderErrorLike {
@@ -128,6 +143,7 @@ function mapProviderError(
   hint: ErrorHint,
 ): EntraErrorFields {
   const client = hint.clientId ? `'${hint.clientId}'` : 'the client'
+  const directory = hint.tenantName ? `the directory '${hint.tenantName}'` : 'the directory'
   switch (error) {
     case 'invalid_client':
       if (text.includes('client not found') || text.includes('client is invalid')) {
@@ -135,7 +151,7 @@ function mapProviderError(
           error,
           aadsts: 700016,
           status: 400,
-          message: `Application with identifier ${client} was not found in the directory. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
+          message: `Application with identifier ${client} was not found in ${directory}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
         }
       }
       if (text.includes('invalid secret')) {
@@ -166,11 +182,7 @@ function mapProviderError(
         message: `Client assertion failed signature validation or is expired, replayed or not issued for this endpoint. (${clean(text)})`,
       }
     case 'invalid_redirect_uri':
-      return {
-        error: 'invalid_request',
-        aadsts: 50011,
-        message: `The redirect URI specified in the request does not match the redirect URIs configured for the application ${client}.`,
-      }
+      return redirectUriMismatch(client, hint)
     case 'invalid_grant':
       return invalidGrant(text)
     case 'invalid_scope':
@@ -225,6 +237,20 @@ function mapProviderError(
       return invalidRequest(text, description)
     default:
       return { error, aadsts: 90014, message: description || 'The request is malformed.' }
+  }
+}
+
+function redirectUriMismatch(client: string, hint: ErrorHint): EntraErrorFields {
+  const uri = hint.redirectUri
+  const help =
+    uri !== undefined && hint.clientId && hint.appName && hint.directory
+      ? redirectUriHelp(hint.directory, { appId: hint.clientId, displayName: hint.appName }, uri)
+      : undefined
+  return {
+    error: 'invalid_request',
+    aadsts: 50011,
+    message: `The redirect URI ${uri === undefined ? '' : `'${uri}' `}specified in the request does not match the redirect URIs configured for the application ${client}. Make sure the redirect URI sent in the request matches one added to your application.`,
+    ...(help ? { help } : {}),
   }
 }
 

@@ -55,7 +55,14 @@ function resolveOptions(options: StartDevIdpOptions): ResolvedOptions {
     throw new DevIdpError('DEV_IDP_OPTIONS_INVALID', `port must be 0..65535, got ${port}`)
   }
   const https = options.https
+  const directory = options.directory
   return {
+    directory:
+      directory === undefined
+        ? { kind: 'demo' }
+        : typeof directory === 'string'
+          ? { kind: 'file', path: directory }
+          : { kind: 'object' },
     port,
     host: options.host ?? 'localhost',
     seed: options.seed ?? 'idweb-dev-idp',

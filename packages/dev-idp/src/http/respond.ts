@@ -54,7 +54,13 @@ export function sendEntraError(
     sendHtml(
       res,
       fields.status ?? 400,
-      errorPage({ error: fields.error, aadsts: fields.aadsts, message: fields.message, ...ids }),
+      errorPage({
+        error: fields.error,
+        aadsts: fields.aadsts,
+        message: fields.message,
+        help: fields.help,
+        ...ids,
+      }),
     )
   } else {
     sendJson(res, fields.status ?? 400, entraErrorBody(fields, ids))

@@ -5,6 +5,8 @@ export function errorPage(input: {
   error: string
   aadsts: number
   message: string
+  /** What to change in the dev IdP's directory to fix it. */
+  help?: string | undefined
   traceId: string
   correlationId: string
   timestamp: string
@@ -13,6 +15,7 @@ export function errorPage(input: {
     `Sign-in error AADSTS${input.aadsts}`,
     html`<h1>Sorry, but we're having trouble signing you in.</h1>
 <p class="error" role="alert"><strong>AADSTS${input.aadsts}</strong>: ${input.message}</p>
+${input.help ? html`<p class="help">${input.help}</p>` : ''}
 <p class="meta">Error: ${input.error}
 Trace ID: ${input.traceId}
 Correlation ID: ${input.correlationId}

@@ -43,6 +43,7 @@ input[type=text],input[type=email],input[type=password]{width:100%;padding:.6rem
 input:focus,button:focus{outline:2px solid #2563eb;outline-offset:1px}
 button{margin-top:1.25rem;padding:.6rem 1.2rem;border:0;border-radius:.25rem;background:#2563eb;color:#fff;font-size:1rem;cursor:pointer}
 button.secondary{background:#e5e7eb;color:#111827;margin-left:.5rem}
+.help{background:#eff6ff;border:1px solid #93c5fd;color:#1e3a8a;padding:.6rem;border-radius:.25rem;overflow-wrap:anywhere}
 .error{background:#fef2f2;border:1px solid #fca5a5;color:#991b1b;padding:.6rem;border-radius:.25rem}
 ul.scopes{padding-left:1.2rem}
 code{font-size:.85rem;word-break:break-all}

@@ -13,11 +13,11 @@ export function loginPage(input: {
     html`<h1>Sign in</h1>
 <p>to continue to <strong>${input.appName}</strong></p>
 ${input.error ? html`<p class="error" role="alert">${input.error}</p>` : ''}
-<form method="post" action="${input.action}" autocomplete="off">
+<form method="post" action="${input.action}">
 <label for="username">Email or username</label>
-<input type="email" id="username" name="username" value="${input.username ?? ''}" required autofocus>
+<input type="email" id="username" name="username" value="${input.username ?? ''}" autocomplete="username" required autofocus>
 <label for="password">Password</label>
-<input type="password" id="password" name="password" required>
+<input type="password" id="password" name="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button>
 </form>`,
     input.tenantName,

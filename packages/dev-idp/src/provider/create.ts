@@ -17,7 +17,7 @@ import { clientCredentialsGrant } from './grants/client-credentials.ts'
 import { onBehalfOfGrant } from './grants/on-behalf-of.ts'
 import { refreshTokenGrant } from './grants/refresh-token.ts'
 import { entraIdTokens } from './id-token.ts'
-import { installMiddleware } from './middleware.ts'
+import { hint, installMiddleware } from './middleware.ts'
 import { defaultResourceHook, resourceServerHook } from './resources.ts'
 
 /** Entra's v2 endpoint paths of a tenant. */
@@ -33,14 +33,15 @@ export function tenantRoutes(tenantId: string) {
   }
 }
 
-function errorHtml(koa: KoaContextWithOIDC, err: unknown): void {
-  const fields = toEntraFields(err, { clientId: koa.oidc?.client?.clientId })
+function errorHtml(ctx: IdpContext, tenantId: string, koa: KoaContextWithOIDC, err: unknown) {
+  const fields = toEntraFields(err, hint(ctx, tenantId, koa))
   const ids = errorIds(koa.get('client-request-id'))
   koa.type = 'html'
   koa.body = errorPage({
     error: fields.error,
     aadsts: fields.aadsts,
     message: fields.message,
+    help: fields.help,
     ...ids,
   })
 }
@@ -153,7 +154,7 @@ function configuration(ctx: IdpContext, tenantId: string): Configuration {
     jwks: { keys: [ctx.keys.privateJwk] },
     loadExistingGrant: loadExistingGrantHook(ctx, tenantId),
     pkce: { required: (_koa, client) => client.clientAuthMethod === 'none' },
-    renderError: async (koa, _out, err) => errorHtml(koa, err),
+    renderError: async (koa, _out, err) => errorHtml(ctx, tenantId, koa, err),
     responseTypes: ['code'],
     rotateRefreshToken: false,
     routes: tenantRoutes(tenantId),

@@ -75,7 +75,7 @@ export function installMiddleware(ctx: IdpContext, provider: Provider, tenantId:
         level: 'warn',
         message: `request failed: ${String((err as Error)?.message ?? err)}`,
       })
-      const fields = toEntraFields(err, hint(koa as KoaContextWithOIDC))
+      const fields = toEntraFields(err, hint(ctx, tenantId, koa as KoaContextWithOIDC))
       const ids = errorIds(koa.get('client-request-id'))
       koa.status = fields.status ?? 400
       if (BROWSER_ROUTES.has(String((koa as KoaContextWithOIDC).oidc?.route))) {
@@ -89,11 +89,11 @@ export function installMiddleware(ctx: IdpContext, provider: Provider, tenantId:
     const oidc = (koa as KoaContextWithOIDC).oidc
     const route = oidc?.route
     if (route === 'authorization' || route === 'resume') {
-      authorizationResponse(ctx, koa as KoaContextWithOIDC, flaggedCodes)
+      authorizationResponse(ctx, koa as KoaContextWithOIDC, tenantId, flaggedCodes)
     } else if (route === 'token' || route === 'device_authorization') {
       jsonResponse(ctx, koa as KoaContextWithOIDC, tenantId, flaggedCodes)
     } else if (isJsonError(koa.body)) {
-      const fields = toEntraFields(errorOf.get(koa), hint(koa as KoaContextWithOIDC))
+      const fields = toEntraFields(errorOf.get(koa), hint(ctx, tenantId, koa as KoaContextWithOIDC))
       koa.status = fields.status ?? 400
       koa.body = entraErrorBody(fields, errorIds(koa.get('client-request-id')))
     } else if (!route && koa.status === 404) {
@@ -118,15 +118,29 @@ function isJsonError(body: unknown): boolean {
   return typeof body === 'object' && body !== null && !Buffer.isBuffer(body) && 'error' in body
 }
 
-function hint(koa: KoaContextWithOIDC): ErrorHint {
-  const id = koa.oidc?.client?.clientId ?? (koa.oidc?.params?.client_id as string | undefined)
+/** What the request named (client, tenant, redirect URI) that an error message should repeat. */
+export function hint(ctx: IdpContext, tenantId: string, koa: KoaContextWithOIDC): ErrorHint {
+  const params = koa.oidc?.params
+  const id = koa.oidc?.client?.clientId ?? params?.client_id
+  const tenantName = ctx.index.tenant(tenantId)?.displayName
+  const appName = typeof id === 'string' ? ctx.index.app(id)?.displayName : undefined
+  const redirectUri = params?.redirect_uri
   return {
     ...(typeof id === 'string' ? { clientId: id } : {}),
-    clientAssertion: koa.oidc?.params?.client_assertion !== undefined,
+    clientAssertion: params?.client_assertion !== undefined,
+    ...(tenantName ? { tenantName } : {}),
+    ...(appName ? { appName } : {}),
+    ...(typeof redirectUri === 'string' ? { redirectUri } : {}),
+    directory: ctx.options.directory,
   }
 }
 
-function authorizationResponse(ctx: IdpContext, koa: KoaContextWithOIDC, flagged: Set<string>) {
+function authorizationResponse(
+  ctx: IdpContext,
+  koa: KoaContextWithOIDC,
+  tenantId: string,
+  flagged: Set<string>,
+) {
   const location = koa.response.get('location')
   const err = errorOf.get(koa)
   if (location) {
@@ -135,7 +149,7 @@ function authorizationResponse(ctx: IdpContext, koa: KoaContextWithOIDC, flagged
     const params = url.hash ? new URLSearchParams(url.hash.slice(1)) : url.searchParams
     if (!ctx.options.issuerInAuthResponse) params.delete('iss')
     if (params.has('error')) {
-      const fields = toEntraFields(err, hint(koa))
+      const fields = toEntraFields(err, hint(ctx, tenantId, koa))
       params.set(
         'error_description',
         entraDescription(fields, errorIds(koa.get('client-request-id'))),
@@ -153,7 +167,7 @@ function authorizationResponse(ctx: IdpContext, koa: KoaContextWithOIDC, flagged
     if (!ctx.options.issuerInAuthResponse)
       body = body.replace(/<input type="hidden" name="iss" value="[^"]*"\/>\n?/, '')
     if (body.includes('name="error"')) {
-      const fields = toEntraFields(err, hint(koa))
+      const fields = toEntraFields(err, hint(ctx, tenantId, koa))
       const description = entraDescription(fields, errorIds()).replaceAll('"', '&quot;')
       body = body.replace(
         /(<input type="hidden" name="error_description" value=")[^"]*("\/>)/,
@@ -175,7 +189,7 @@ function jsonResponse(
   const body = koa.body as Record<string, unknown> | undefined
   if (!body || typeof body !== 'object') return
   if (koa.status >= 400 || 'error' in body) {
-    const fields = toEntraFields(errorOf.get(koa), hint(koa))
+    const fields = toEntraFields(errorOf.get(koa), hint(ctx, tenantId, koa))
     koa.status = fields.status ?? 400
     koa.body = entraErrorBody(fields, errorIds(koa.get('client-request-id')))
     return
