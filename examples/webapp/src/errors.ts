@@ -72,6 +72,13 @@ function describe(err: unknown): { status: number; title: string; message: strin
   if (isIdwebError(err, 'IDW_TIMEOUT')) {
     return { status: 504, title: 'A service is too slow', message: 'It did not answer in time.' }
   }
+  if (isIdwebError(err, 'IDW_DOWNSTREAM_UNAVAILABLE')) {
+    return {
+      status: 502,
+      title: 'A service is not reachable',
+      message: 'A service this page needs is not running. Start it (npm start) and try again.',
+    }
+  }
   if (isIdwebError(err)) {
     return {
       status: err.status,

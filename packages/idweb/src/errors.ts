@@ -61,6 +61,8 @@ export const errorRegistry = {
   IDW_CREDENTIAL_INVALID: { status: 500, expose: false },
   /** A downstream API answered with an error status. */
   IDW_DOWNSTREAM_API_ERROR: { status: 502, expose: false },
+  /** A downstream API could not be reached: not running, wrong `BaseUrl`, or the connection failed. */
+  IDW_DOWNSTREAM_UNAVAILABLE: { status: 502, expose: false },
   /** An outbound call took longer than its configured timeout. */
   IDW_TIMEOUT: { status: 504, expose: false },
   /** A session or sign-in transaction is too large for its cookies: trim it or use a session store. */

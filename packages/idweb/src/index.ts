@@ -50,7 +50,12 @@ export * from './errors.ts'
 export { consoleLogger, type LogFields, type Logger, redactId, silentLogger } from './logger.ts'
 export * from './session/index.ts'
 export type { SignedInUser } from './web/context.ts'
-export { createIdweb, type Idweb, type IdwebDependencies } from './web/idweb.ts'
+export {
+  createIdweb,
+  type Idweb,
+  type IdwebDependencies,
+  type ReadyOptions,
+} from './web/idweb.ts'
 export { safeReturnTo } from './web/return-to.ts'
 export type { ChallengeOptions } from './web/sign-in.ts'
 export type { Authentication } from './web/user.ts'

@@ -1,6 +1,7 @@
 import * as oauth from 'oauth4webapi'
-import { IdwebError, isIdwebError } from '../errors.ts'
+import { IdwebError, isIdwebError, ProtocolError } from '../errors.ts'
 import { type Logger, silentLogger } from '../logger.ts'
+import { protocolFields } from '../protocol/errors.ts'
 import type { Authority } from './authority.ts'
 import { issuerMatches } from './issuer.ts'
 
@@ -158,6 +159,7 @@ export class DiscoveryCache {
     if (this.#fetch) options[oauth.customFetch] = this.#fetch
     if (this.#allowInsecure) options[oauth.allowInsecureRequests] = true
     const response = await oauth.discoveryRequest(new URL(authority.authority), options)
+    if (response.status !== 200) await refuseWithProviderError(authority, response)
     const expected = authority.expectedIssuer
     let expectedUrl = expected.value
     if (expected.kind === 'pattern') {
@@ -182,6 +184,37 @@ export class DiscoveryCache {
     if (!issuerMatches(expected, as.issuer)) throw mismatch(authority, as.issuer)
     return Object.freeze(as)
   }
+}
+
+/**
+ * A discovery request the provider answered with its own OAuth error (Entra, and the dev IdP,
+ * answer an unknown tenant with `invalid_tenant`, AADSTS90002): that error, kept whole, instead of
+ * oauth4webapi's "not a conform Authorization Server Metadata response". Returns when the body is
+ * no such error, for oauth4webapi to refuse the response its own way.
+ */
+async function refuseWithProviderError(authority: Authority, response: Response): Promise<void> {
+  let body: unknown
+  try {
+    body = await response.clone().json()
+  } catch {
+    return
+  }
+  if (
+    !body ||
+    typeof body !== 'object' ||
+    typeof (body as { error?: unknown }).error !== 'string'
+  ) {
+    return
+  }
+  const fields = protocolFields(body as Record<string, unknown>)
+  const said = new ProtocolError(fields).message
+    .replace(/^The identity provider answered /, '')
+    .replace(/\.$/, '')
+  throw new ProtocolError(
+    fields,
+    `Discovery at ${authority.discoveryUrl} was refused (HTTP ${response.status}): ${said}. Check the configured instance and tenant (or authority).`,
+    { code: 'IDW_DISCOVERY_FAILED' },
+  )
 }
 
 function mismatch(authority: Authority, stated: string | undefined): IdwebError {

@@ -68,3 +68,21 @@ export function settingNamer(source: AppSettingsSource | undefined): (path: stri
     return [source.section, ...segments.map(pascal)].join('.')
   }
 }
+
+/**
+ * Where the session secrets are written, for messages: in `appsettings.json`, in the environment,
+ * or, for options written in code, the option itself.
+ *
+ * @example
+ * ```ts
+ * sessionSecretsPlaces(true)
+ * // 'set Idweb.Session.Secrets in appsettings.json (a list, newest first) or the environment variable Idweb__Session__Secrets__0'
+ * ```
+ */
+export function sessionSecretsPlaces(fromAppSettings: boolean): string {
+  const files =
+    'Idweb.Session.Secrets in appsettings.json (a list, newest first) or the environment variable Idweb__Session__Secrets__0'
+  return fromAppSettings
+    ? `set ${files}`
+    : `pass session: { secrets: [...] } (with loadAppSettings: ${files})`
+}

@@ -16,6 +16,7 @@ import {
   resolveTokenCache,
 } from './resolve-sections.ts'
 import type { ResolvedConfig, ResolvedDownstreamApi } from './resolved-config.ts'
+import { deferWarnings } from './startup-warnings.ts'
 import {
   closest,
   integer,
@@ -29,7 +30,10 @@ import {
 export interface ResolveConfigOptions {
   /** Environment: `NODE_ENV` (production refuses `allowInsecureHttp`), `AZURE_FEDERATED_TOKEN_FILE`. Default `process.env`. */
   env?: Readonly<Record<string, string | undefined>>
-  /** Receives startup warnings (insecure http, certificate expiry). Default: silent. */
+  /**
+   * Receives startup warnings (insecure http, certificate expiry), once the configuration is
+   * accepted and once per process for each. Default: silent.
+   */
   logger?: Logger
 }
 
@@ -91,8 +95,17 @@ export function resolveConfig(
   if (typeof input !== 'object' || input === null) {
     throw new ConfigError('options', 'must be an object (or the result of loadAppSettings).')
   }
-  const env = options.env ?? process.env
-  const logger = options.logger ?? silentLogger
+  const warnings = deferWarnings(options.logger ?? silentLogger)
+  const config = resolve(input, options.env ?? process.env, warnings.logger)
+  warnings.flush()
+  return config
+}
+
+function resolve(
+  input: IdwebOptions,
+  env: Readonly<Record<string, string | undefined>>,
+  logger: Logger,
+): ResolvedConfig {
   const name = settingNamer((input as Partial<AppSettingsOptions>)[appSettingsSource])
 
   for (const key of Object.keys(input)) {

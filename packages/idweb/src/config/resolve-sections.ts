@@ -1,6 +1,7 @@
 import type { Authority } from '../authority/authority.ts'
 import { storeKind } from '../cache/stores/open-store.ts'
 import { ConfigError } from '../errors.ts'
+import { sessionSecretsPlaces } from './key-names.ts'
 import type {
   DownstreamApiOptions,
   ProviderOptions,
@@ -40,7 +41,7 @@ export function resolveSession(
   if (!Array.isArray(secrets) || secrets.length === 0) {
     throw new ConfigError(
       name('session.secrets'),
-      `is missing: the session cookie must be sealed with a secret; ${generate}`,
+      `is missing: the session cookie must be sealed with a secret: ${sessionSecretsPlaces(name('session.secrets') !== 'session.secrets')}; ${generate}`,
     )
   }
   secrets.forEach((s: unknown, i: number) => {

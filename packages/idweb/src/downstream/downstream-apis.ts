@@ -95,6 +95,15 @@ export function createDownstreamApis(options: CreateDownstreamApisOptions): Down
             { cause: err },
           )
         }
+        const unreachable = unreachableCode(err)
+        if (unreachable !== undefined) {
+          logger.warn('downstream API cannot be reached', { ...fields(), reason: unreachable })
+          throw new IdwebError(
+            'IDW_DOWNSTREAM_UNAVAILABLE',
+            `DownstreamApis.${name}: cannot reach ${url.origin}: ${unreachable}; is the API running, and is its BaseUrl right?`,
+            { cause: err },
+          )
+        }
         throw err
       }
     }
@@ -164,6 +173,20 @@ export function createDownstreamApis(options: CreateDownstreamApisOptions): Down
       return (await execute(name, user, call)).response
     },
   }
+}
+
+/**
+ * The system error code (`ECONNREFUSED`, `ENOTFOUND`, ...) of a call that never got an answer:
+ * `fetch` rejects with a bare `TypeError: fetch failed` and keeps the reason in its causes.
+ */
+function unreachableCode(err: unknown): string | undefined {
+  if (!(err instanceof TypeError)) return undefined
+  for (let e: unknown = err.cause, depth = 0; e instanceof Error && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string') return code
+    e = e.cause
+  }
+  return err.message === 'fetch failed' ? 'the connection failed' : undefined
 }
 
 function lookup(

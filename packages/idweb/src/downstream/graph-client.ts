@@ -5,6 +5,7 @@ import type {
   Context,
   Middleware,
 } from '@microsoft/microsoft-graph-client'
+import { loadPeer } from '../cache/stores/driver.ts'
 import type { ResolvedDownstreamApi } from '../config/resolved-config.ts'
 import { ConfigError } from '../errors.ts'
 import { type GraphAuthenticationProvider, graphAuthProvider } from './graph-auth-provider.ts'
@@ -58,7 +59,7 @@ export async function createGraphClient(options: CreateGraphClientOptions): Prom
       'is not configured: add it with BaseUrl (e.g. https://graph.microsoft.com/v1.0) and Scopes (e.g. ["User.Read"]).',
     )
   }
-  const sdk = await loadSdk()
+  const sdk = await loadSdk(name)
   const base = new URL(api.baseUrl)
   const segments = base.pathname.split('/').filter(Boolean)
   const version = segments.pop() ?? 'v1.0'
@@ -123,16 +124,17 @@ function keepTokenErrors(client: Client): Client {
   return client
 }
 
-async function loadSdk(): Promise<GraphSdk> {
-  try {
-    return await import('@microsoft/microsoft-graph-client')
-  } catch (err) {
-    throw new ConfigError(
-      'DownstreamApis.Graph',
-      'needs the Microsoft Graph SDK: npm install @microsoft/microsoft-graph-client',
-      { cause: err },
-    )
-  }
+/** The Graph SDK, an optional peer; `createIdweb(...).ready()` checks it is installed. */
+export const GRAPH_SDK = '@microsoft/microsoft-graph-client'
+
+function loadSdk(name: string): Promise<GraphSdk> {
+  // Only a missing package is blamed on the install; any other failure is passed on as it is.
+  return loadPeer<GraphSdk>(
+    GRAPH_SDK,
+    GRAPH_SDK,
+    `DownstreamApis.${name}`,
+    () => import('@microsoft/microsoft-graph-client'),
+  )
 }
 
 /** Attaches `Authorization: Bearer` to requests for one origin and strips it from any other. */

@@ -121,7 +121,7 @@ function classify(err: unknown, where: string, options: ProviderFetchOptions): I
   const why = code ?? (err instanceof Error && err.cause instanceof Error ? err.cause.message : '')
   return new ProviderUnavailableError(
     where,
-    `The identity provider at ${where} cannot be reached${why ? ` (${why.slice(0, 80)})` : ''}: is it running, and is the URL right?`,
+    `cannot reach ${where}${why ? `: ${why.slice(0, 80)}` : ''}; is the identity provider running, and is the URL right?`,
     { cause: err },
   )
 }

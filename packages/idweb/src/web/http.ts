@@ -156,13 +156,14 @@ export function errorResponse(
   }
   headers.set('content-type', 'text/html; charset=utf-8')
   const title =
-    status === 401
+    (known && PUBLIC_TITLES[known.code]) ??
+    (status === 401
       ? 'Sign-in required'
       : status < 500
         ? 'Sign-in failed'
         : status === 502 || status === 503
           ? 'Sign-in is unavailable'
-          : 'Error'
+          : 'Error')
   const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(
     title,
   )}</title><meta name="viewport" content="width=device-width, initial-scale=1"></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem"><h1>${escapeHtml(
@@ -179,6 +180,18 @@ const PUBLIC_MESSAGES: Partial<Record<IdwebErrorCode, string>> = {
     'The sign-in service cannot be reached, or it answered in a way this app cannot use. Please try again later.',
   IDW_PROTOCOL_ERROR:
     'The sign-in service answered in a way this app cannot use. Please try again later.',
+  IDW_DOWNSTREAM_UNAVAILABLE:
+    'A service this page needs is not answering right now. Please try again in a moment.',
+  IDW_DOWNSTREAM_API_ERROR:
+    'A service this page needs answered with an error. Please try again later.',
+  IDW_TIMEOUT: 'A service this page needs did not answer in time. Please try again later.',
+}
+
+/** Page titles of errors that are not about signing in. */
+const PUBLIC_TITLES: Partial<Record<IdwebErrorCode, string>> = {
+  IDW_DOWNSTREAM_UNAVAILABLE: 'A service is unavailable',
+  IDW_DOWNSTREAM_API_ERROR: 'A service is not working',
+  IDW_TIMEOUT: 'A service is too slow',
 }
 
 /** The `Retry-After` seconds a provider outage anywhere in `err`'s causes asked for. */

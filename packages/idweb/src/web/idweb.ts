@@ -10,8 +10,8 @@ import type { IdwebOptions } from '../config/options.ts'
 import type { ResolveConfigOptions } from '../config/resolve-config.ts'
 import { resolveConfig } from '../config/resolve-config.ts'
 import type { ResolvedConfig } from '../config/resolved-config.ts'
+import { deferWarnings } from '../config/startup-warnings.ts'
 import { createClientCredential } from '../credentials/client-credential.ts'
-import { ConfigError } from '../errors.ts'
 import { createProviderFetch } from '../http/provider-fetch.ts'
 import { type Logger, silentLogger } from '../logger.ts'
 import { createProtocolContext, type ProtocolContext } from '../protocol/context.ts'
@@ -30,6 +30,7 @@ import type { SignedInUser, WebContext } from './context.ts'
 import { errorResponse, methodNotAllowed } from './http.ts'
 import { type ChallengeOptions, challenge, signIn } from './sign-in.ts'
 import { signedOut, signOut } from './sign-out.ts'
+import { checkPeers, missingSessionSecrets } from './startup-checks.ts'
 import { type Authentication, authenticate } from './user.ts'
 
 /** One of idweb's own routes: the methods it answers, and how. */
@@ -54,6 +55,22 @@ export interface IdwebDependencies {
   clock?: () => number
   /** Environment for configuration (`NODE_ENV`). Default `process.env`. */
   env?: ResolveConfigOptions['env']
+  /**
+   * Loads the optional packages the configuration needs (store drivers, the Graph SDK) when
+   * {@link Idweb.ready} checks them. Default: the dynamic `import()`; tests replace it to
+   * simulate a package that is not installed.
+   */
+  importPeer?: (specifier: string) => Promise<unknown>
+}
+
+/** Options of {@link Idweb.ready}. */
+export interface ReadyOptions {
+  /**
+   * Also fetch the provider's discovery document, so that an unreachable provider or a wrong
+   * tenant is reported at startup rather than by the first sign-in. The document is cached and
+   * reused by that sign-in. Default `true`; `false` for a start that must not wait on the provider.
+   */
+  verify?: boolean
 }
 
 /**
@@ -98,11 +115,15 @@ export interface Idweb {
   /** The provider metadata (discovered once, cached). */
   protocol(): Promise<ProtocolContext>
   /**
-   * Resolves once what the app needs at startup is there: the token cache's store is open.
-   * Rejects with a ConfigError naming the setting (a store that cannot be reached, a driver that
-   * is not installed, with its `npm install` line). Call it before listening.
+   * Resolves once what the app needs at startup is there: the optional packages the
+   * configuration names are installed, the token cache's and session's stores are open, and
+   * (unless `verify` is `false`) the provider's discovery document is fetched. Rejects with a
+   * ConfigError naming the setting (a driver or the Graph SDK not installed, with its
+   * `npm install` line; a store that cannot be reached), or with `IDW_DISCOVERY_FAILED` (the
+   * provider cannot be reached, or refused the tenant with its own error). Call it before
+   * listening.
    */
-  ready(): Promise<void>
+  ready(options?: ReadyOptions): Promise<void>
   close(): Promise<void>
 }
 
@@ -122,13 +143,14 @@ export interface Idweb {
 export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {}): Idweb {
   const logger = deps.logger ?? silentLogger
   const clock = deps.clock ?? Date.now
-  const config = resolveConfig(options, { logger, ...(deps.env ? { env: deps.env } : {}) })
-  if (!config.session) {
-    throw new ConfigError(
-      'session.secrets',
-      'is required for a web app: give at least one random secret of 32+ characters (e.g. `openssl rand -base64 48`).',
-    )
-  }
+  // Startup warnings wait until the web app's own checks pass too: a refused start shows its error.
+  const warnings = deferWarnings(logger)
+  const config = resolveConfig(options, {
+    logger: warnings.logger,
+    ...(deps.env ? { env: deps.env } : {}),
+  })
+  if (!config.session) throw missingSessionSecrets(options)
+  warnings.flush()
   const sessionStore = deps.sessionStore ?? configuredSessionStore(config)
   const configured = deps.cache
     ? { cache: deps.cache, ready: async () => {}, perSession: false }
@@ -240,9 +262,12 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
     getTokenForUser: (user, scopes, options) =>
       acquirer.getTokenForUser(scopes, user.account, options),
     protocol,
-    ready: async () => {
+    ready: async (options = {}) => {
+      const needs = { configuredCache: !deps.cache, configuredSessionStore: !deps.sessionStore }
+      await checkPeers(config, needs, deps.importPeer)
       await configured.ready()
       await whenOpen(sessionStore)
+      if (options.verify ?? true) await protocol()
     },
     close: async () => {
       await cache.close()

@@ -234,7 +234,7 @@ describe('resolveConfig', () => {
     )
   })
 
-  test('http authority: refused by default, allowed with allowInsecureHttp (warned every start), refused in production', () => {
+  test('http authority: refused by default, allowed with allowInsecureHttp (warned once per process), refused in production', () => {
     const dev = { ...valid, instance: 'http://127.0.0.1:4000/', tenantId: T }
     refused(dev, 'instance', /uses http:.*AllowInsecureHttp/)
     const logger = recorder()
@@ -245,7 +245,7 @@ describe('resolveConfig', () => {
     )
     assert.ok(logger.warnings.some((w) => /INSECURE/.test(w)))
     resolveConfig({ ...dev, allowInsecureHttp: true }, { env: {}, logger })
-    assert.equal(logger.warnings.filter((w) => /allowInsecureHttp is on/.test(w)).length, 2)
+    assert.equal(logger.warnings.filter((w) => /allowInsecureHttp is on/.test(w)).length, 1)
     refused({ ...dev, allowInsecureHttp: true }, 'allowInsecureHttp', /production/, {
       NODE_ENV: 'production',
     })

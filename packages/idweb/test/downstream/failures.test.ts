@@ -165,6 +165,23 @@ describe('downstream API failures (local API, cached tokens, no provider)', () =
     assert.equal(other.seen.length, 0)
   })
 
+  it('an API that is down: IDW_DOWNSTREAM_UNAVAILABLE naming it and the system error, not "fetch failed"', async () => {
+    const down = await startServer((_req, res) => json(res, 200, {}))
+    await down.close()
+    const { acquirer, cache } = acquirerWith(undefined, logger)
+    await seedUser(cache, TOKEN)
+    const apis = { TodoApi: apiConfig('TodoApi', `${down.origin}/`) }
+    const err = await createDownstreamApis({ acquirer, logger, apis })
+      .call('TodoApi', user, { relativePath: 'todos' })
+      .catch((e) => e)
+    assert.ok(isIdwebError(err, 'IDW_DOWNSTREAM_UNAVAILABLE'), String(err))
+    assert.equal(err.status, 502)
+    assert.equal(
+      err.message,
+      `DownstreamApis.TodoApi: cannot reach ${down.origin}: ECONNREFUSED; is the API running, and is its BaseUrl right?`,
+    )
+  })
+
   it('sends the token only to the API', () => {
     assert.ok(api.seen.every((r) => bearerOf(r) === TOKEN))
   })

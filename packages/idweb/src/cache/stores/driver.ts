@@ -1,17 +1,36 @@
 import { ConfigError } from '../../errors.ts'
 
+/** Loads a module by specifier: the real dynamic `import()` unless a test replaces it. */
+export type PeerImport = (specifier: string) => Promise<unknown>
+
+/** The dynamic `import()`, resolved from idweb's own folder, where its peers are installed. */
+export const importPeer: PeerImport = (specifier) => import(specifier)
+
+/** The driver each kind of shared store loads: the module imported and the package to install. */
+export const STORE_DRIVERS = {
+  redis: { specifier: 'ioredis', pkg: 'ioredis' },
+  postgres: { specifier: 'pg', pkg: 'pg' },
+  mysql: { specifier: 'mysql2/promise', pkg: 'mysql2' },
+} as const satisfies Record<string, { specifier: string; pkg: string }>
+
 /**
  * Loads an optional peer dependency (a store's driver) on demand. A missing one is a
  * {@link ConfigError} naming the setting that asked for it and the line that installs it.
+ * `load` replaces the dynamic import (tests simulating a missing peer).
  *
  * @example
  * ```ts
  * const pg = await loadPeer<typeof import('pg')>('pg', 'pg', 'Idweb.TokenCache.Store')
  * ```
  */
-export async function loadPeer<T>(specifier: string, pkg: string, setting: string): Promise<T> {
+export async function loadPeer<T>(
+  specifier: string,
+  pkg: string,
+  setting: string,
+  load: PeerImport = importPeer,
+): Promise<T> {
   try {
-    const loaded = (await import(specifier)) as T & { default?: unknown }
+    const loaded = (await load(specifier)) as T & { default?: unknown }
     return loaded
   } catch (err) {
     const code = (err as { code?: unknown }).code
