@@ -100,7 +100,12 @@ export const demo = {
       /** The `.default` scope, for app-only or on-behalf-of requests. */
       defaultScope: 'api://a0000000-0000-4000-c000-000000000002/.default',
       /** The app roles it defines, by short name. */
-      appRoles: { readAll: 'Todo.Read.All', admin: 'Todo.Admin' },
+      appRoles: {
+        /** App role that reads every user's todos (granted to the daemon). */
+        readAll: 'Todo.Read.All',
+        /** App role for administrators (Alice holds it). */
+        admin: 'Todo.Admin',
+      },
     },
     /** Public client (CLI): loopback redirect, device code; pre-authorized for the todo API. */
     cli: {
@@ -119,8 +124,11 @@ export const demo = {
   },
   /** The Microsoft Graph resource the dev provider imitates (its `/me` endpoint). */
   graph: {
+    /** Microsoft Graph's well-known application id. */
     appId: '00000003-0000-0000-c000-000000000000',
+    /** The Graph resource URL, the audience of Graph tokens. */
     resource: 'https://graph.microsoft.com',
+    /** The `.default` scope for Graph: every permission granted to the app. */
     defaultScope: 'https://graph.microsoft.com/.default',
   },
 } as const

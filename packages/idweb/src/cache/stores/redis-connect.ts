@@ -8,7 +8,9 @@ import { type RedisClient, RedisStore, type RedisStoreOptions } from './redis.ts
 
 /** Credentials for Redis, asked for before the first connection and again at every reconnect. */
 export interface RedisCredentials {
+  /** The ACL user; absent: the `default` user. */
   username?: string | undefined
+  /** The password (or a short-lived token, e.g. an Entra token for Azure Cache for Redis). */
   password: string
 }
 
