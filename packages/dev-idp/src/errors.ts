@@ -25,7 +25,9 @@ export type DevIdpErrorCode = keyof typeof devIdpErrorCodes
 
 /** The error class of everything `@idweb/dev-idp` throws on purpose. */
 export class DevIdpError extends Error {
+  /** Always `DevIdpError`. */
   override readonly name = 'DevIdpError'
+  /** The stable code from {@link devIdpErrorCodes}. */
   readonly code: DevIdpErrorCode
 
   constructor(code: DevIdpErrorCode, message: string, options?: { cause?: unknown }) {

@@ -2,7 +2,9 @@
 export interface GrantEvent {
   /** `authorization_code`, `refresh_token`, `client_credentials`, `urn:ietf:params:oauth:grant-type:jwt-bearer`, `urn:ietf:params:oauth:grant-type:device_code` */
   grantType: string
+  /** The client the tokens were issued to. */
   clientId: string
+  /** The tenant the tokens were issued in. */
   tenantId: string
   /** Epoch milliseconds. */
   at: number
@@ -12,6 +14,7 @@ export interface GrantEvent {
 export class GrantLog {
   readonly #events: GrantEvent[] = []
 
+  /** Adds one grant; the provider calls it, tests read the log. */
   record(event: GrantEvent): void {
     this.#events.push(event)
   }

@@ -14,7 +14,9 @@ export interface DevIdpTtl {
 
 /** One line of the provider's log. Never carries a secret or a token. */
 export interface DevIdpLogEntry {
+  /** How much the line matters, as in idweb's `Logger`. */
   level: 'debug' | 'info' | 'warn' | 'error'
+  /** What happened, in one sentence. */
   message: string
   /** Structured fields (ids, grant types, status codes). */
   fields?: Record<string, string | number | boolean | undefined>
@@ -34,7 +36,12 @@ export interface StartDevIdpOptions {
   /** The directory (object), or the path of its JSON file. Default: the shipped demo. */
   directory?: Directory | string
   /** Serve https with a local CA (kept in `{dir}/.dev-idp/`, default the working directory). */
-  https?: boolean | { dir?: string }
+  https?:
+    | boolean
+    | {
+        /** The folder `.dev-idp/` (the CA and its certificates) is kept in. */
+        dir?: string
+      }
   /** Refresh tokens are strictly single-use: a reused refresh token fails with `invalid_grant`. */
   rotateRefreshTokens?: boolean
   /** Send RFC 9207 `iss` in authorization responses of tenant endpoints (Entra does not). */

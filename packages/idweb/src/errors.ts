@@ -74,6 +74,7 @@ export type IdwebErrorCode = keyof typeof errorRegistry
 
 /** Options common to every idweb error. */
 export interface IdwebErrorOptions {
+  /** The underlying error, kept as the standard `Error.cause`. */
   cause?: unknown
   /** Overrides the registry's HTTP status for this instance. */
   status?: number
@@ -81,7 +82,9 @@ export interface IdwebErrorOptions {
 
 /** The base class of every error idweb raises on purpose. Match on {@link IdwebError.code}. */
 export class IdwebError extends Error {
+  /** The class name, e.g. `ConfigError`; informative only, match on `code`. */
   override readonly name: string = 'IdwebError'
+  /** The stable code from {@link errorRegistry}, e.g. `IDW_INTERACTION_REQUIRED`. */
   readonly code: IdwebErrorCode
   /** HTTP status to answer with when this error reaches a web handler. */
   readonly status: number
@@ -98,7 +101,9 @@ export class IdwebError extends Error {
 
 /** A configuration value is missing or unsafe. `key` names the setting, e.g. `AzureAd.ClientId`. */
 export class ConfigError extends IdwebError {
+  /** Always `ConfigError`. */
   override readonly name = 'ConfigError'
+  /** The setting at fault, in appsettings form, e.g. `AzureAd.ClientId`. */
   readonly key: string
 
   constructor(key: string, message: string, options: IdwebErrorOptions = {}) {
@@ -112,6 +117,7 @@ export class ConfigError extends IdwebError {
  * message names the URL called and what went wrong; it never holds a token.
  */
 export class ProviderUnavailableError extends IdwebError {
+  /** Always `ProviderUnavailableError`. */
   override readonly name = 'ProviderUnavailableError'
   /** The provider URL called, without its query string. */
   readonly url: string
@@ -136,12 +142,15 @@ export class ProviderUnavailableError extends IdwebError {
 export interface ProtocolErrorFields {
   /** The OAuth `error` code, e.g. `invalid_grant`. */
   error: string
+  /** The provider's `error_description`, verbatim (Entra's starts with the AADSTS code). */
   errorDescription?: string | undefined
   /** Entra's `suberror`, e.g. `consent_required`. */
   suberror?: string | undefined
   /** Entra's AADSTS codes (`error_codes`), or those parsed from the description. */
   errorCodes?: number[] | undefined
+  /** Entra's `correlation_id`: quote it when asking Microsoft support about a failed request. */
   correlationId?: string | undefined
+  /** Entra's `trace_id`, the server-side id of the failed request. */
   traceId?: string | undefined
   /** A claims challenge the provider asked for (conditional access). */
   claims?: string | undefined
@@ -149,13 +158,21 @@ export interface ProtocolErrorFields {
 
 /** The provider answered with an OAuth error. The provider's own fields are kept verbatim. */
 export class ProtocolError extends IdwebError implements ProtocolErrorFields {
+  /** `ProtocolError`, or the name of a subclass. */
   override readonly name: string = 'ProtocolError'
+  /** The OAuth `error` code, e.g. `invalid_grant`. */
   readonly error: string
+  /** The provider's `error_description`, verbatim. */
   readonly errorDescription: string | undefined
+  /** Entra's `suberror`, e.g. `consent_required`. */
   readonly suberror: string | undefined
+  /** Entra's AADSTS codes (`error_codes`), or those parsed from the description. */
   readonly errorCodes: number[] | undefined
+  /** Entra's `correlation_id`, for support requests. */
   readonly correlationId: string | undefined
+  /** Entra's `trace_id`, the server-side id of the failed request. */
   readonly traceId: string | undefined
+  /** A claims challenge the provider asked for (conditional access). */
   readonly claims: string | undefined
 
   constructor(
@@ -198,9 +215,13 @@ export type InteractionReason =
  * present, {@link InteractionRequiredError.claims} (conditional access / CAE challenges).
  */
 export class InteractionRequiredError extends IdwebError {
+  /** Always `InteractionRequiredError`. */
   override readonly name = 'InteractionRequiredError'
+  /** The scopes the new authorization request must ask for (frozen). */
   readonly scopes: readonly string[]
+  /** The claims challenge to pass on as the `claims` parameter, when there is one. */
   readonly claims: string | undefined
+  /** Why a silent token was not possible. */
   readonly reason: InteractionReason
   /** The provider's error, when the provider is the one that asked for interaction. */
   readonly protocolError: ProtocolError | undefined

@@ -9,9 +9,13 @@ export type LogFields = Record<string, string | number | boolean | undefined>
  * through {@link redactId} first.
  */
 export interface Logger {
+  /** Detail for troubleshooting: discovery, cache hits and misses, retries. */
   debug(message: string, fields?: LogFields): void
+  /** A normal event worth a line: startup, sign-in, sign-out. */
   info(message: string, fields?: LogFields): void
+  /** Something to look at that idweb worked around: insecure dev settings, a failing store. */
   warn(message: string, fields?: LogFields): void
+  /** Something failed and the request (or the startup) with it. */
   error(message: string, fields?: LogFields): void
 }
 

@@ -62,8 +62,11 @@ export function derivedGuid(...parts: string[]): string {
 
 /** The directory, indexed for the lookups the provider makes. Immutable after construction. */
 export class DirectoryIndex {
+  /** Every tenant, as in the directory. */
   readonly tenants: readonly TenantRecord[]
+  /** Every user, with the tenant resolved to its id. */
   readonly users: readonly User[]
+  /** Every app registration, with its home tenant resolved to its id. */
   readonly apps: readonly App[]
   readonly #tenantByAlias = new Map<string, TenantRecord>()
   readonly #userByName = new Map<string, User>()
@@ -107,18 +110,22 @@ export class DirectoryIndex {
     return this.#tenantByAlias.get(segment.toLowerCase())
   }
 
+  /** The user with this sign-in name (case-insensitive), if any. */
   userByName(username: string): User | undefined {
     return this.#userByName.get(username.trim().toLowerCase())
   }
 
+  /** The user with this object id, if any. */
   userByOid(oid: string): User | undefined {
     return this.#userByOid.get(oid)
   }
 
+  /** The users whose home tenant is `tenantId`. */
   usersOfTenant(tenantId: string): User[] {
     return this.users.filter((u) => u.tenantId === tenantId)
   }
 
+  /** The app registration with this application (client) id (case-insensitive), if any. */
   app(appId: string): App | undefined {
     return this.#appById.get(appId.toLowerCase())
   }

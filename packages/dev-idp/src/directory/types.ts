@@ -15,8 +15,11 @@
  * ```
  */
 export interface Directory {
+  /** The tenants; every user and app names its tenant by id or verified domain. */
   tenants: TenantRecord[]
+  /** The user accounts, of all tenants. */
   users: UserRecord[]
+  /** The app registrations, of all tenants. */
   apps: AppRegistration[]
 }
 
@@ -24,6 +27,7 @@ export interface Directory {
 export interface TenantRecord {
   /** The tenant id (GUID); the issuer is `{origin}/{id}/v2.0`. */
   id: string
+  /** The tenant's display name, shown on the sign-in page. */
   displayName: string
   /** Verified domains; each one is an alias of the tenant in URLs (`/{domain}/oauth2/v2.0/…`). */
   domains: string[]
@@ -37,7 +41,9 @@ export interface UserRecord {
   tenant: string
   /** Display name, the `name` claim. */
   name: string
+  /** Given name, the `given_name` optional claim. */
   givenName?: string
+  /** Surname, the `family_name` optional claim. */
   surname?: string
   /** User principal name, the `preferred_username` claim and the sign-in name. */
   preferredUsername: string
@@ -58,6 +64,7 @@ export type SignInAudience = 'AzureADMyOrg' | 'AzureADMultipleOrgs'
 export interface AppRole {
   /** The value that appears in the `roles` claim, e.g. `Todo.Read.All`. */
   value: string
+  /** A human-readable name, shown on the consent page. */
   displayName?: string
   /** Who can be assigned the role; both by default. */
   allowedMemberTypes?: Array<'User' | 'Application'>
@@ -65,6 +72,7 @@ export interface AppRole {
 
 /** An app that may call this API without user consent for the given scopes. */
 export interface PreAuthorizedApplication {
+  /** The client's application (client) id. */
   appId: string
   /** Scope names (without the resource prefix), e.g. `access_as_user`. */
   scopes: string[]
@@ -74,6 +82,7 @@ export interface PreAuthorizedApplication {
 export interface AppRoleAssignment {
   /** The API: its app id, or an identifier URI (`api://…`, `https://graph.microsoft.com`). */
   resource: string
+  /** The granted role values, e.g. `Todo.Read.All`. */
   roles: string[]
 }
 
@@ -85,8 +94,11 @@ export interface AppRoleAssignment {
 export interface OptionalClaim {
   /** `given_name`, `family_name`, `groups`, `email` (ID tokens); `idtyp`, `groups`, `given_name`, `family_name` (access tokens). */
   name: string
+  /** Accepted for Entra manifest compatibility; ignored. */
   source?: string | null
+  /** Accepted for Entra manifest compatibility; ignored. */
   essential?: boolean
+  /** Accepted for Entra manifest compatibility; ignored. */
   additionalProperties?: string[]
 }
 
@@ -110,15 +122,19 @@ export type GroupMembershipClaims = 'None' | 'SecurityGroup' | 'All'
 export interface AppRegistration {
   /** Application (client) id, a GUID. */
   appId: string
+  /** The app's display name, shown on the consent page. */
   displayName: string
   /** The tenant that owns the registration: id or verified domain. */
   homeTenant: string
+  /** Which tenants' users may sign in to the app. */
   signInAudience: SignInAudience
   /** Client secrets. A confidential client has at least one secret or certificate. */
   secrets?: string[]
   /** Certificates (PEM `CERTIFICATE` or `PUBLIC KEY`) for `private_key_jwt` client assertions. */
   certificates?: string[]
+  /** Redirect URIs the app may send users back to after sign-in; matched exactly. */
   redirectUris?: string[]
+  /** URIs the app may send users to after sign-out; matched exactly. */
   postLogoutRedirectUris?: string[]
   /** "Allow public client flows": no client secret, PKCE required, device code allowed. */
   publicClient?: boolean

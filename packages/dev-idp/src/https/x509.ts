@@ -5,12 +5,15 @@ type X509 = typeof import('@peculiar/x509')
 
 /** A certificate and its private key, both PEM. */
 export interface CertificateAndKey {
+  /** The certificate, PEM. */
   cert: string
+  /** Its private key, PKCS#8 PEM. */
   key: string
 }
 
 /** Options of {@link createCertificate}. */
 export interface CertificateOptions {
+  /** The subject common name (`CN`), e.g. `localhost`. */
   commonName: string
   /** `ec` (P-256, default) or `rsa` (2048, for RS256/PS256 client assertions). */
   keyType?: 'ec' | 'rsa'
@@ -22,7 +25,10 @@ export interface CertificateOptions {
    * Signs with this CA instead of self-signing. The issuer name and authority key identifier are
    * taken from `cert`, so that they match the CA exactly.
    */
-  issuer?: CertificateAndKey & { commonName: string }
+  issuer?: CertificateAndKey & {
+    /** The CA certificate's subject common name, written as the new certificate's issuer. */
+    commonName: string
+  }
   /** Validity in days. Default 365. */
   days?: number
 }

@@ -34,7 +34,12 @@ export interface SignInResult {
   /** The client redirect (code, state, or error), for `redirect`. */
   redirectUrl?: URL
   /** The auto-submitted form, for `response_mode=form_post`. */
-  formPost?: { action: string; params: URLSearchParams }
+  formPost?: {
+    /** The form's `action`: the client's redirect URI. */
+    action: string
+    /** The hidden fields posted (`code`, `state`, or `error`). */
+    params: URLSearchParams
+  }
   /** The HTML shown, for `consent` and `page` (e.g. an AADSTS error page). */
   page?: string
   /** HTTP status of the last response. */
@@ -47,7 +52,9 @@ export interface SignInResult {
 
 /** Options of {@link signInInteractively}. */
 export interface SignInOptions {
+  /** The sign-in name, e.g. `demo.users.alice.username`. */
   username: string
+  /** The user's password in the directory. */
   password: string
   /** Accept the consent page when shown (default `true`); `false` stops there and returns it. */
   consent?: boolean

@@ -1,7 +1,10 @@
 /** A form found in an HTML page. */
 export interface ParsedForm {
+  /** The form's `id` attribute, if it has one. */
   id: string | undefined
+  /** The `action` attribute, as written (possibly relative). */
   action: string
+  /** The method, upper-cased; `GET` when the form names none. */
   method: 'GET' | 'POST'
   /** Every `<input>` with a name, in order (hidden fields included). */
   fields: URLSearchParams

@@ -18,7 +18,9 @@ export interface UserAccount {
   realm: string
   /** Issuer and subject of the ID token: a refreshed ID token must name the same user. */
   iss: string
+  /** The ID token's `sub`, with `iss` the user's identity across refreshes. */
   sub: string
+  /** The sign-in name (`preferred_username`), for logs and account pickers. */
   username?: string | undefined
   /**
    * The cache partition holding the account's tokens. Default `homeAccountId` (one per account);
@@ -32,7 +34,9 @@ export interface UserAccount {
  * `expiresOn` included, as read-only.
  */
 export interface AcquiredToken {
+  /** The token, to send as `Authorization: <tokenType> <accessToken>`. */
   accessToken: string
+  /** The scheme, `Bearer` unless the provider said otherwise. */
   tokenType: string
   /** When the token expires. */
   expiresOn: Date
@@ -52,9 +56,11 @@ export interface UserTokenOptions {
 
 /** Options of {@link TokenAcquirer}. */
 export interface TokenAcquirerOptions {
+  /** The token cache tokens are read from and written to. */
   cache: TokenCache
   /** The provider context, discovered lazily (once) by the caller. */
   protocol: () => Promise<ProtocolContext>
+  /** The Application (client) ID tokens are requested for. */
   clientId: string
   /** The cache `environment` (the authority host). */
   environment: string
@@ -69,6 +75,7 @@ export interface TokenAcquirerOptions {
   lockTtlMs?: number
   /** The tenant app-only tokens are cached under when none is given. */
   defaultTenant?: string | undefined
+  /** Where diagnostics go (never tokens or secrets); default: no logging. */
   logger?: Logger
   /** Epoch ms. */
   clock?: () => number

@@ -67,6 +67,7 @@ export interface BearerErrorDetails {
   requiredScopes?: readonly string[]
   /** App roles of which the caller needs (one or all, see the check that failed). */
   requiredRoles?: readonly string[]
+  /** The underlying error, e.g. the `jose` verification failure. */
   cause?: unknown
 }
 
@@ -87,11 +88,15 @@ export interface BearerErrorDetails {
  * ```
  */
 export class BearerError extends IdwebError {
+  /** Always `BearerError`. */
   override readonly name = 'BearerError'
   /** The RFC 6750 error code, `undefined` for "no credentials" and for `keys_unavailable`. */
   readonly bearerError: BearerErrorCode | undefined
+  /** The precise check that failed, for logs and tests; not sent to the caller. */
   readonly reason: BearerFailureReason
+  /** Scopes of which the caller needs one or all (empty unless a scope check failed). */
   readonly requiredScopes: readonly string[]
+  /** App roles of which the caller needs one or all (empty unless a role check failed). */
   readonly requiredRoles: readonly string[]
 
   constructor(reason: BearerFailureReason, message: string, details: BearerErrorDetails = {}) {

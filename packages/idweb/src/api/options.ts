@@ -93,6 +93,7 @@ export interface BearerValidatorOptions {
   now?: () => number
   /** The `fetch` used for discovery and JWKS requests. Default `globalThis.fetch`. */
   fetch?: FetchLike
+  /** Where diagnostics go (never tokens or secrets); default: no logging. */
   logger?: Logger
 }
 

@@ -20,6 +20,7 @@ export interface ApiPrincipal {
   readonly oid: string | undefined
   /** Entra tenant id. */
   readonly tid: string | undefined
+  /** The token's `sub` claim: the caller, pairwise per API for Entra. */
   readonly sub: string | undefined
   /** Delegated scopes, from the space-separated `scp` claim. */
   readonly scopes: ReadonlySet<string>

@@ -14,9 +14,24 @@ export type AuthorityKind = 'entra' | 'b2c' | 'ciam' | 'oidc'
  *   discovery; `{guid}` stands for one tenant GUID, the same one wherever it repeats.
  */
 export type ExpectedIssuer =
-  | { readonly kind: 'exact'; readonly value: string }
-  | { readonly kind: 'template'; readonly value: string }
-  | { readonly kind: 'pattern'; readonly value: string }
+  | {
+      /** The issuer must equal `value`. */
+      readonly kind: 'exact'
+      /** The issuer itself. */
+      readonly value: string
+    }
+  | {
+      /** `value` holds `{tenantid}`, to be replaced by the token's `tid` (multi-tenant Entra). */
+      readonly kind: 'template'
+      /** The issuer, with a `{tenantid}` placeholder. */
+      readonly value: string
+    }
+  | {
+      /** `value` holds `{guid}` placeholders, each any tenant GUID (tenant named by domain). */
+      readonly kind: 'pattern'
+      /** The issuer, with `{guid}` placeholders. */
+      readonly value: string
+    }
 
 /**
  * A parsed, canonical authority: where to discover the provider and what its issuer must be.
@@ -29,11 +44,13 @@ export type ExpectedIssuer =
  * ```
  */
 export interface Authority {
+  /** Entra, Azure AD B2C, or any other OpenID Connect provider. */
   readonly kind: AuthorityKind
   /** Origin plus path prefix, always ending in `/`, e.g. `https://login.microsoftonline.com/`. */
   readonly instance: string
   /** The tenant as configured (lower-cased): GUID, domain, `common`, ...; B2C: the domain. */
   readonly tenant: string | undefined
+  /** What the configured tenant is (a GUID, a domain, or `common`/`organizations`/`consumers`); `undefined` outside Entra. */
   readonly tenantKind: TenantKind | undefined
   /** B2C user flow (policy), e.g. `B2C_1_susi`. */
   readonly policy: string | undefined

@@ -26,6 +26,7 @@ export interface DiscoveryCacheOptions {
    * `allowInsecureHttp`, never on its own.
    */
   allowInsecureHttp?: boolean
+  /** Where diagnostics go (never tokens or secrets); default: no logging. */
   logger?: Logger
   /** Clock in milliseconds, for tests. */
   now?: () => number

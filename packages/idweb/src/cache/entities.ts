@@ -6,8 +6,11 @@
 
 /** MSAL's `credential_type` values that idweb reads and writes. */
 export const CredentialType = Object.freeze({
+  /** An access token. */
   AccessToken: 'AccessToken',
+  /** A refresh token. */
   RefreshToken: 'RefreshToken',
+  /** An ID token. */
   IdToken: 'IdToken',
 } as const)
 
@@ -25,9 +28,11 @@ export interface AccountEntity {
   username: string
   /** `MSSTS` for Entra, `ADFS`, `Generic` for other OpenID Connect providers. */
   authority_type: string
+  /** The user's display name (the `name` claim). */
   name?: string
   /** The base64url `client_info` Entra returned (`{"uid","utid"}`). */
   client_info?: string
+  /** When the account was last written, epoch seconds (MSAL .NET and Python write it). */
   last_modification_time?: string
   [extra: string]: unknown
 }
@@ -39,7 +44,9 @@ interface CredentialFields {
    * Python `null`; each looks for its own form.
    */
   home_account_id: string | null
+  /** The host that issued the token, e.g. `login.microsoftonline.com`. */
   environment: string
+  /** The client the token was issued to. */
   client_id: string
   /** The token itself. */
   secret: string
@@ -53,19 +60,26 @@ interface CredentialFields {
 
 /** An ID token (`IdToken` section). */
 export interface IdTokenEntity extends CredentialFields {
+  /** Always `IdToken`. */
   credential_type: 'IdToken'
+  /** The tenant id the token was issued in. */
   realm: string
 }
 
 /** An access token (`AccessToken` section). */
 export interface AccessTokenEntity extends CredentialFields {
+  /** Always `AccessToken`. */
   credential_type: 'AccessToken'
+  /** The tenant id the token was issued in. */
   realm: string
   /** Granted scopes, space-separated, as the provider spelled them. */
   target: string
   cached_at: string
+  /** When the token expires, epoch seconds. */
   expires_on: string
+  /** Until when Entra's resilience extension keeps the token usable during an outage, epoch seconds. */
   extended_expires_on?: string
+  /** When to refresh proactively (Entra's `refresh_in`), epoch seconds. */
   refresh_on?: string
   /** `Bearer` (absent means Bearer). */
   token_type?: string
@@ -73,6 +87,7 @@ export interface AccessTokenEntity extends CredentialFields {
 
 /** A refresh token (`RefreshToken` section). */
 export interface RefreshTokenEntity extends CredentialFields {
+  /** Always `RefreshToken`. */
   credential_type: 'RefreshToken'
   /** Set when the client belongs to a family of first-party clients (FOCI). */
   family_id?: string
@@ -80,18 +95,26 @@ export interface RefreshTokenEntity extends CredentialFields {
 
 /** App metadata (`AppMetadata` section). */
 export interface AppMetadataEntity {
+  /** The client the metadata is about. */
   client_id: string
+  /** The host of the authority, e.g. `login.microsoftonline.com`. */
   environment: string
+  /** The family (FOCI) the client belongs to, when it does. */
   family_id?: string
   [extra: string]: unknown
 }
 
 /** A whole serialized cache (or partition) in MSAL's unified schema. */
 export interface MsalCacheJson {
+  /** Accounts, by MSAL account key. */
   Account: Record<string, AccountEntity>
+  /** ID tokens, by MSAL credential key. */
   IdToken: Record<string, IdTokenEntity>
+  /** Access tokens, by MSAL credential key. */
   AccessToken: Record<string, AccessTokenEntity>
+  /** Refresh tokens, by MSAL credential key. */
   RefreshToken: Record<string, RefreshTokenEntity>
+  /** App metadata, by MSAL app metadata key. */
   AppMetadata: Record<string, AppMetadataEntity>
 }
 

@@ -29,6 +29,7 @@ export const DEFAULT_MIN_LIFETIME_SECONDS = 300
 
 /** What {@link Partition.findAccessToken} looks for. */
 export interface AccessTokenQuery {
+  /** The client the token was issued to. */
   clientId: string
   /** The token issuer host, e.g. `login.microsoftonline.com`. */
   environment: string
@@ -44,7 +45,9 @@ export interface AccessTokenQuery {
 
 /** What {@link Partition.findRefreshToken} looks for. */
 export interface RefreshTokenQuery {
+  /** The client the refresh token was issued to (or a member of its family). */
   clientId: string
+  /** The token issuer host, e.g. `login.microsoftonline.com`. */
   environment: string
   /** The family (FOCI) id; the family's refresh token is preferred when given. */
   familyId?: string

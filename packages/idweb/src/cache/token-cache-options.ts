@@ -28,6 +28,7 @@ export interface TokenCacheOptions {
   storeTtlSeconds?: number
   /** Prefix of store keys. Default `idweb:tc:`. */
   storeKeyPrefix?: string
+  /** Where diagnostics go (never tokens or secrets); default: no logging. */
   logger?: Logger
   /** Epoch ms. Default `Date.now`. */
   clock?: () => number

@@ -18,6 +18,7 @@ export interface AccountToCache {
   localAccountId: string
   /** `preferred_username`, `upn` or `email`. */
   username: string
+  /** The user's display name (the `name` claim). */
   name?: string
   /** `MSSTS` (Entra, the default), `ADFS` or `Generic`. */
   authorityType?: string
@@ -31,6 +32,7 @@ export interface AccountToCache {
  * seconds with the time the response was received.
  */
 export interface TokenResponseToCache {
+  /** The client the tokens were issued to. */
   clientId: string
   /** The issuer host, e.g. `login.microsoftonline.com`. */
   environment: string
@@ -38,6 +40,7 @@ export interface TokenResponseToCache {
   realm: string
   /** The granted scopes (the response's `scope`, else the requested ones). */
   scopes: readonly string[]
+  /** The access token, when the response has one. */
   accessToken?: string
   /** Seconds. Default 3600. */
   expiresIn?: number
@@ -47,6 +50,7 @@ export interface TokenResponseToCache {
   refreshIn?: number
   /** Default `Bearer`. */
   tokenType?: string
+  /** The refresh token, when the response has one. */
   refreshToken?: string
   /** The FOCI family id (`foci` in Entra's response). */
   familyId?: string

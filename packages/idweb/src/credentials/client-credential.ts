@@ -11,8 +11,11 @@ export type ClientAuthMethod = 'client_secret_post' | 'client_secret_basic' | 'p
  * `clientAuthentication` argument of every token endpoint request.
  */
 export interface ClientCredential {
+  /** Which configured credential this is. */
   readonly kind: ResolvedCredential['kind']
+  /** The token endpoint auth method it uses, e.g. `private_key_jwt`. */
   readonly authMethod: ClientAuthMethod
+  /** The oauth4webapi client authentication to pass to token requests. */
   readonly clientAuth: oauth.ClientAuth
 }
 

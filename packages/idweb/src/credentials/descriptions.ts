@@ -130,12 +130,17 @@ export interface CertificateInfo {
 /** A credential validated at startup, ready for {@link createClientCredential}. */
 export type ResolvedCredential =
   | {
+      /** A client secret. */
       readonly kind: 'client_secret'
+      /** `client_secret_post` or `client_secret_basic`. */
       readonly authMethod: ClientSecretMethod
+      /** The secret, wrapped so that it never prints. */
       readonly secret: Secret
     }
   | {
+      /** A certificate: `private_key_jwt` assertions signed with its key. */
       readonly kind: 'certificate'
+      /** The certificate's thumbprints, chain and validity. */
       readonly certificate: CertificateInfo
       /** PKCS#8 PEM of the private key, decrypted. */
       readonly privateKey: Secret
@@ -143,8 +148,10 @@ export type ResolvedCredential =
       readonly sendX5c: boolean
     }
   | {
+      /** A ready-made client assertion (e.g. a workload identity federation token). */
       readonly kind: 'signed_assertion'
       /** Where assertions come from, for logs: a file path or `code`. */
       readonly source: string
+      /** Reads the current assertion, a JWT, each time one is needed. */
       readonly getAssertion: () => Promise<string>
     }

@@ -24,6 +24,7 @@ const JWT = /eyJ[\w-]*\.[\w-]+\.[\w-]*/g
  * ```
  */
 export class DownstreamApiError extends IdwebError {
+  /** Always `DownstreamApiError`. */
   override readonly name = 'DownstreamApiError'
   /** The configured API name. */
   readonly apiName: string

@@ -3,6 +3,7 @@
  * request, when it names any. Structurally the SDK's `AuthenticationProviderOptions`.
  */
 export interface GraphAuthenticationProviderOptions {
+  /** The scopes the request asks for; absent: the provider's default scopes. */
   scopes?: string[]
 }
 
@@ -12,6 +13,7 @@ export interface GraphAuthenticationProviderOptions {
  * the SDK.
  */
 export interface GraphAuthenticationProvider {
+  /** Returns an access token for the request's scopes, acquired silently for the signed-in user. */
   getAccessToken(options?: GraphAuthenticationProviderOptions): Promise<string>
 }
 
@@ -21,7 +23,7 @@ export interface GraphAuthenticationProvider {
  * (typically the `Graph` downstream API's configured `Scopes`).
  *
  * The SDK's own authentication middleware only attaches the token to `https://` Graph hosts; to
- * talk to a local Graph emulation, use {@link createGraphClient}, which attaches it to the
+ * talk to a local Graph emulation, use `createGraphClient` from `idweb/graph`, which attaches it to the
  * configured base URL's origin instead.
  *
  * @example

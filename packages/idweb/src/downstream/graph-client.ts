@@ -26,7 +26,13 @@ export interface CreateGraphClientOptions {
   /** The entry describing Microsoft Graph. Default `Graph`. */
   name?: string
   /** Gets a token for the scopes of a request (the entry's `Scopes` unless the request names others). */
-  getToken: (scopes: readonly string[]) => Promise<string | { accessToken: string }>
+  getToken: (scopes: readonly string[]) => Promise<
+    | string
+    | {
+        /** The access token, as in an idweb `AcquiredToken`. */
+        accessToken: string
+      }
+  >
   /** Logs each request's URL (the SDK's `debugLogging`). */
   debugLogging?: boolean
 }

@@ -1,8 +1,10 @@
 /** An access token as the Azure SDK expects it (`@azure/core-auth`'s `AccessToken`). */
 export interface AzureAccessToken {
+  /** The access token itself. */
   token: string
   /** Epoch milliseconds. */
   expiresOnTimestamp: number
+  /** The scheme the token is sent with; idweb's are `Bearer`. */
   tokenType?: 'Bearer' | 'pop'
 }
 
@@ -10,7 +12,9 @@ export interface AzureAccessToken {
 export interface AzureGetTokenOptions {
   /** A claims challenge (JSON) the SDK received from a service (CAE). */
   claims?: string
+  /** A tenant the SDK asks a token for (multi-tenant clients); idweb uses the account's own. */
   tenantId?: string
+  /** Aborts the token request. */
   abortSignal?: AbortSignal
 }
 
@@ -18,6 +22,7 @@ export interface AzureGetTokenOptions {
  * An Azure SDK `TokenCredential`, structurally (so the core does not depend on `@azure/core-auth`).
  */
 export interface AzureTokenCredential {
+  /** Returns a token for `scopes` (Azure SDK form), `null` when none can be had silently. */
   getToken(
     scopes: string | string[],
     options?: AzureGetTokenOptions,

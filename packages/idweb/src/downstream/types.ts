@@ -93,8 +93,10 @@ export interface DownstreamApis {
 export interface CreateDownstreamApisOptions {
   /** The resolved `DownstreamApis` section (`config.downstreamApis`). */
   apis: Readonly<Record<string, ResolvedDownstreamApi>>
+  /** Acquires the user or app tokens the calls carry. */
   acquirer: TokenAcquirer
   /** Replaces the global `fetch` (proxies, tests). */
   fetch?: typeof fetch
+  /** Where diagnostics go (never tokens or secrets); default: no logging. */
   logger?: Logger
 }

@@ -97,8 +97,11 @@ export interface CookieAttributes {
   path?: string
   /** Omitted by default (host-only cookie), which is what `__Host-` requires. */
   domain?: string
+  /** The `Secure` attribute: sent over HTTPS only. */
   secure: boolean
+  /** The `HttpOnly` attribute: out of reach of page scripts. */
   httpOnly: boolean
+  /** The `SameSite` attribute. */
   sameSite: 'Strict' | 'Lax' | 'None'
 }
 

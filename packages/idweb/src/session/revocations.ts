@@ -22,6 +22,7 @@ export interface SessionRevocationsOptions {
   maxEntries?: number
   /** How long a store call may take. Default 250 ms. */
   storeTimeoutMs?: number
+  /** Where diagnostics go (never tokens or secrets); default: no logging. */
   logger?: Logger
   /** Epoch ms. Default `Date.now`. */
   clock?: () => number

@@ -37,6 +37,7 @@ export interface SessionData {
   readonly createdAt: number
   /** When the session was last re-sealed; the rolling (idle) lifetime counts from here. */
   lastSeenAt: number
+  /** Who signed in: account, claims and home tenant. */
   user: SessionUser
   /** Application data, sealed along with the rest. */
   extra?: Record<string, unknown>
@@ -64,12 +65,19 @@ export type SessionStore = Pick<CacheStore, 'get' | 'set' | 'delete'>
  * ```
  */
 export interface TransactionData {
+  /** The `state` sent with the authorization request, which the callback must echo. */
   state: string
+  /** The `nonce` the ID token must carry. */
   nonce?: string
+  /** The PKCE code verifier for the code redemption. */
   codeVerifier?: string
+  /** Same-origin path to go back to after sign-in. */
   returnTo?: string
+  /** The scopes asked for, beyond the sign-in ones. */
   scopes?: string[]
+  /** The claims challenge sent, when there was one. */
   claims?: string
+  /** When the transaction started, epoch ms. */
   createdAt?: number
   [field: string]: unknown
 }
@@ -129,5 +137,6 @@ export interface SessionOptions {
   maxTransactions?: number
   /** Milliseconds since the epoch. Default `Date.now`. */
   clock?: () => number
+  /** Where diagnostics go (never tokens or secrets); default: no logging. */
   logger?: Logger
 }

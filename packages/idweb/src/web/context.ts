@@ -40,6 +40,7 @@ export interface SignedInUser {
   readonly claims: Readonly<Record<string, unknown>>
   /** The account to acquire tokens for. */
   readonly account: UserAccount
+  /** The user's session record, as read from the cookie or the session store. */
   readonly session: SessionData
 }
 

@@ -45,6 +45,7 @@ export interface IdwebDependencies {
   cache?: TokenCache
   /** Server-side session store; default: the session lives in the encrypted cookie. */
   sessionStore?: SessionStoreLike
+  /** Where diagnostics go (never tokens or secrets); default: no logging. */
   logger?: Logger
   /**
    * Replaces `fetch` for provider calls (proxies; tests that inject provider faults). The
@@ -78,9 +79,13 @@ export interface ReadyOptions {
  * framework-neutral on Web `Request`/`Response`. Adapters (`idweb/express`, ...) only translate.
  */
 export interface Idweb {
+  /** The validated, frozen configuration. */
   readonly config: ResolvedConfig
+  /** Acquires tokens for the signed-in user and for the app itself. */
   readonly acquirer: TokenAcquirer
+  /** Reads, writes and clears the session cookies. */
   readonly sessions: SessionManager
+  /** The token cache, shared by every request. */
   readonly cache: TokenCache
   /** The logger given to {@link createIdweb}; adapters hand it to what they build. */
   readonly logger: Logger
@@ -124,6 +129,7 @@ export interface Idweb {
    * listening.
    */
   ready(options?: ReadyOptions): Promise<void>
+  /** Closes the token cache's store connections; call it on shutdown. */
   close(): Promise<void>
 }
 

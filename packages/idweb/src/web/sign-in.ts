@@ -11,8 +11,11 @@ export interface ChallengeOptions {
   claims?: string | undefined
   /** Same-origin path to come back to after sign-in. */
   returnTo?: string | undefined
+  /** The OpenID `prompt` parameter, e.g. `select_account` or `consent`. */
   prompt?: string | undefined
+  /** Pre-fills the sign-in name (`login_hint`). */
   loginHint?: string | undefined
+  /** Skips home-realm discovery (`domain_hint`), e.g. `contoso.com`. */
   domainHint?: string | undefined
 }
 

@@ -1,8 +1,9 @@
 import { IdwebError } from '../errors.ts'
 import { accountOf, type SignedInUser, type WebContext } from './context.ts'
 
-/** What {@link authenticate} found, and the cookies to send back (a rolled session). */
+/** What `authenticate` found, and the cookies to send back (a rolled session). */
 export interface Authentication {
+  /** The signed-in user, `undefined` when the request is anonymous. */
   user: SignedInUser | undefined
   /** `Set-Cookie` values to add to the response (session roll, or clearing a bad cookie). */
   setCookies: string[]

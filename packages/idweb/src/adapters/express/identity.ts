@@ -25,6 +25,7 @@ import type { Idweb } from '../../web/idweb.ts'
 export interface RequestIdentity {
   /** The signed-in user, or `undefined` for an anonymous request. */
   readonly user: SignedInUser | undefined
+  /** Whether a user is signed in (`user !== undefined`). */
   readonly isAuthenticated: boolean
   /** The ID token claims kept in the session (`name`, `preferred_username`, `oid`, ...); `{}` when anonymous. */
   readonly claims: Readonly<Record<string, unknown>>

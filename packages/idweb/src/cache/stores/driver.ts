@@ -55,8 +55,8 @@ export function redacted(url: string): string {
 
 /** Credentials for Redis, asked for before the first connection and again at every reconnect. */
 export interface RedisCredentials {
-  /** The ACL user (for Azure Managed Redis with Entra, the identity's object id). */
+  /** The ACL user; absent: the `default` user (for Azure Managed Redis with Entra, the object id). */
   username?: string | undefined
-  /** The password, or an access token where the server takes one. */
+  /** The password (or a short-lived token, e.g. an Entra token for Azure Managed Redis). */
   password: string
 }

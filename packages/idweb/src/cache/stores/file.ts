@@ -44,6 +44,7 @@ interface LockRecord {
  * ```
  */
 export class FileStore implements CacheStore {
+  /** The folder entries are written to, one file per key. */
   readonly dir: string
   readonly #pollMs: number
   readonly #clock: () => number

@@ -65,7 +65,9 @@ interface Scripts {
  * ```
  */
 export class RedisStore implements CacheStore {
+  /** The ioredis client (or cluster) the store uses. */
   readonly client: RedisClient
+  /** The pub/sub channel changed keys are announced on, so other instances drop their copies. */
   readonly channel: string
   readonly #pollMs: number
   readonly #scripts: Scripts

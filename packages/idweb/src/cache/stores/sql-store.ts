@@ -5,7 +5,16 @@ import { releaseOrphanedLock } from './orphan-locks.ts'
 /** What a SQL store needs of its driver: one parameterised statement at a time. */
 export interface SqlRunner {
   /** Runs `sql` with `params`; resolves the rows and the number of rows written. */
-  query(sql: string, params: readonly unknown[]): Promise<{ rows: unknown[]; count: number }>
+  query(
+    sql: string,
+    params: readonly unknown[],
+  ): Promise<{
+    /** The rows a `SELECT` (or `RETURNING`) produced. */
+    rows: unknown[]
+    /** How many rows an `INSERT`, `UPDATE` or `DELETE` wrote. */
+    count: number
+  }>
+  /** Closes the driver's pool. */
   close(): Promise<void>
 }
 
@@ -13,7 +22,14 @@ export interface SqlRunner {
  * A statement, with its parameters in the order the comment of its {@link SqlDialect} field
  * gives; `order` re-arranges them for dialects whose placeholders are positional (`?`).
  */
-export type SqlStatement = string | { readonly sql: string; readonly order: readonly number[] }
+export type SqlStatement =
+  | string
+  | {
+      /** The statement text, with the dialect's placeholders. */
+      readonly sql: string
+      /** For each placeholder, the index of the parameter it takes. */
+      readonly order: readonly number[]
+    }
 
 /**
  * The statements of one SQL dialect over the cache table. Every time is the database's own clock
