@@ -38,7 +38,8 @@ function start(
   ready: RegExp,
   command = process.execPath,
 ) {
-  const child = spawn(command, args, { cwd, env: { ...process.env, ...env } })
+  // A process group of its own: `npx` runs the bin as its child, and both must go at the end.
+  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, detached: true })
   let output = ''
   const started = new Promise<ChildProcess>((resolve, reject) => {
     const timer = setTimeout(
@@ -109,7 +110,9 @@ describe('the packed packages, installed outside the workspace', () => {
     ports.web = await freePort()
   })
   after(async () => {
-    for (const c of children) c.kill()
+    for (const c of children) {
+      if (c.pid !== undefined && c.exitCode === null) process.kill(-c.pid, 'SIGTERM')
+    }
     await rm(dir, { recursive: true, force: true })
   })
 
