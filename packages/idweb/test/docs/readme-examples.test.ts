@@ -6,7 +6,15 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 
 const root = new URL('../../../../', import.meta.url).pathname
-const docs = ['README.md', 'packages/dev-idp/README.md', 'docs/moving-from-msal-node.md']
+const docs = [
+  'README.md',
+  'packages/dev-idp/README.md',
+  'docs/moving-from-msal-node.md',
+  'docs/configuration.md',
+  'docs/token-cache-stores.md',
+  'docs/credentials.md',
+  'docs/moving-from-express-openid-connect.md',
+]
 
 /** The ```ts blocks of a Markdown file. */
 function typescriptBlocks(markdown: string): string[] {
