@@ -43,6 +43,9 @@ export interface CacheStore {
 export interface StoreWatcher {
   /** Another instance wrote or deleted `key`. */
   changed(key: string): void
-  /** Notices may have been missed: treat every key as possibly changed. */
-  gap(): void
+  /**
+   * Notices may have been missed: treat every key as possibly changed. `reconnected`: the change
+   * channel is back after a drop, so the store answers again.
+   */
+  gap(reconnected?: boolean): void
 }

@@ -97,8 +97,10 @@ export class TokenCache {
         const p = key === undefined ? undefined : this.#l1.peek(key)
         if (p !== undefined) p[state].stale = true
       },
-      gap: () => {
+      gap: (reconnected) => {
         for (const p of this.#l1.values()) p[state].stale = true
+        // The store is back: read it now, not when a breaker opened by the outage times out.
+        if (reconnected) this.#breaker.success()
       },
     })
   }

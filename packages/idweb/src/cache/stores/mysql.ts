@@ -134,6 +134,9 @@ function changeLog(pool: Pool, log: string, pollMs: number): SqlChangeFeed {
             `SELECT id, k, origin FROM ${log} WHERE id > ? ORDER BY id LIMIT 1000`,
             [Math.max(0, last - 50)],
           )
+          // Answering again after failed polls: what changed meanwhile was read, but the
+          // cache may have stopped calling the store while it failed.
+          if (failing) onGap(true)
           failing = false
           for (const row of changes as { id: number | string; k: Buffer; origin: string }[]) {
             const id = Number(row.id)

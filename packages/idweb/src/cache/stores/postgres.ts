@@ -142,7 +142,7 @@ function notifyFeed(
         if (stopped) return
         try {
           await listen()
-          onGap() // listening again: what was announced while away is lost
+          onGap(true) // listening again: what was announced while away is lost
         } catch {
           setTimeout(() => void again(), 1000).unref()
         }

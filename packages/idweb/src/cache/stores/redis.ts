@@ -146,7 +146,7 @@ export class RedisStore implements CacheStore {
       // Resubscribed after a drop: what was sent meanwhile is lost, so everything is read again,
       // once the subscription is back. Read before it, a write landing in between goes unseen.
       subscriber.subscribe(this.channel).then(
-        () => watcher.gap(),
+        () => watcher.gap(true),
         () => {
           watcher.gap()
           subscriber.disconnect(true)

@@ -64,7 +64,7 @@ export interface SqlChangeFeed {
   /** Reports every announcement; `onGap` when some may have been missed. Resolves a stop. */
   subscribe(
     onChange: (key: string, origin: string) => void,
-    onGap: () => void,
+    onGap: (reconnected?: boolean) => void,
   ): Promise<() => Promise<void>>
 }
 
@@ -175,7 +175,7 @@ export class SqlStore implements CacheStore {
       (key, origin) => {
         if (origin !== this.#origin) watcher.changed(key)
       },
-      () => watcher.gap(),
+      (reconnected) => watcher.gap(reconnected),
     )
   }
 
