@@ -87,6 +87,31 @@ describe('device code', () => {
 
   const cli = { client_id: demo.apps.cli.clientId }
 
+  it("answers the device code request with Entra's fields, interval 5", async () => {
+    const response = await oauth.deviceAuthorizationRequest(
+      as,
+      cli,
+      oauth.None(),
+      { scope: 'openid User.Read' },
+      insecure,
+    )
+    const body = await response.json()
+    assert.deepEqual(Object.keys(body).sort(), [
+      'device_code',
+      'expires_in',
+      'interval',
+      'message',
+      'user_code',
+      'verification_uri',
+    ])
+    assert.equal(body.interval, 5)
+    assert.equal(body.expires_in, 900)
+    assert.equal(
+      body.message,
+      `To sign in, use a web browser to open the page ${body.verification_uri} and enter the code ${body.user_code} to authenticate.`,
+    )
+  })
+
   it('signs the user in on the verification page and issues tokens to the polling client', async () => {
     const start = await oauth.deviceAuthorizationRequest(
       as,

@@ -121,8 +121,34 @@ describe('scope forms of token responses (as Entra answers them)', () => {
     )
     assert.equal(withScope.scope, demo.apps.todoApi.scope)
   })
+
+  describe('device code', () => {
+    const cli = { client_id: demo.apps.cli.clientId }
+
+    it('answers the redeemed device code in the forms the device code request asked', async () => {
+      const start = await oauth.deviceAuthorizationRequest(
+        as,
+        cli,
+        oauth.None(),
+        { scope: `openid profile offline_access ${GRAPH_USER_READ}` },
+        insecure,
+      )
+      const device = await oauth.processDeviceAuthorizationResponse(as, cli, start)
+      await completeDeviceCode(device.verification_uri, device.user_code, {
+        username: demo.users.bob.username,
+        password: demo.users.bob.password,
+      })
+      const tokens = await oauth.processDeviceCodeResponse(
+        as,
+        cli,
+        await oauth.deviceCodeGrantRequest(as, cli, oauth.None(), device.device_code, insecure),
+      )
+      assert.equal(tokens.scope, `${GRAPH_USER_READ} openid profile offline_access`)
+    })
+  })
 })
 
+// A provider of its own: what `.default` answers depends on what the user consented to before.
 describe('{resource}/.default in token responses', () => {
   let idp: DevIdp
   let as: oauth.AuthorizationServer
@@ -190,62 +216,5 @@ describe('{resource}/.default in token responses', () => {
       'ext_expires_in',
       'token_type',
     ])
-  })
-})
-
-describe('device code', () => {
-  let idp: DevIdp
-  let as: oauth.AuthorizationServer
-  before(async () => {
-    idp = await startIdp()
-    as = await discover(idp)
-  })
-  after(() => idp.close())
-  const cli = { client_id: demo.apps.cli.clientId }
-
-  it("answers the device code request with Entra's fields, interval 5", async () => {
-    const response = await oauth.deviceAuthorizationRequest(
-      as,
-      cli,
-      oauth.None(),
-      { scope: 'openid User.Read' },
-      insecure,
-    )
-    const body = await response.json()
-    assert.deepEqual(Object.keys(body).sort(), [
-      'device_code',
-      'expires_in',
-      'interval',
-      'message',
-      'user_code',
-      'verification_uri',
-    ])
-    assert.equal(body.interval, 5)
-    assert.equal(body.expires_in, 900)
-    assert.equal(
-      body.message,
-      `To sign in, use a web browser to open the page ${body.verification_uri} and enter the code ${body.user_code} to authenticate.`,
-    )
-  })
-
-  it('answers the redeemed device code in the forms the device code request asked', async () => {
-    const start = await oauth.deviceAuthorizationRequest(
-      as,
-      cli,
-      oauth.None(),
-      { scope: `openid profile offline_access ${GRAPH_USER_READ}` },
-      insecure,
-    )
-    const device = await oauth.processDeviceAuthorizationResponse(as, cli, start)
-    await completeDeviceCode(device.verification_uri, device.user_code, {
-      username: demo.users.bob.username,
-      password: demo.users.bob.password,
-    })
-    const tokens = await oauth.processDeviceCodeResponse(
-      as,
-      cli,
-      await oauth.deviceCodeGrantRequest(as, cli, oauth.None(), device.device_code, insecure),
-    )
-    assert.equal(tokens.scope, `${GRAPH_USER_READ} openid profile offline_access`)
   })
 })
