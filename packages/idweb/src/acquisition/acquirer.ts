@@ -3,12 +3,13 @@ import type { CachedAccessToken } from '../cache/access-token-index.ts'
 import type { Partition } from '../cache/partition.ts'
 import type { TokenCache } from '../cache/token-cache.ts'
 import type { AccountToCache, TokenResponseToCache } from '../cache/token-response.ts'
-import { IdwebError, InteractionRequiredError } from '../errors.ts'
+import { InteractionRequiredError } from '../errors.ts'
 import { type Logger, redactId, silentLogger } from '../logger.ts'
 import type { ProtocolContext } from '../protocol/context.ts'
 import { clientCredentialsGrant, onBehalfOfGrant, refreshGrant } from '../protocol/grants.ts'
-import { homeAccountId, type TokenResult } from '../protocol/tokens.ts'
+import type { TokenResult } from '../protocol/tokens.ts'
 import { KeyedMutex } from './keyed-mutex.ts'
+import { type CachedSignIn, signInAccount } from './sign-in-account.ts'
 
 /** The signed-in account a user token is acquired for. Kept in the session. */
 export interface UserAccount {
@@ -245,27 +246,52 @@ export class TokenAcquirer {
    * the home account id) names the partition, as {@link UserAccount.partitionKey}.
    */
   async storeSignIn(result: TokenResult, partitionKey?: string): Promise<UserAccount> {
-    const claims = result.idTokenClaims
-    if (!claims) {
-      throw new IdwebError('IDW_ID_TOKEN_INVALID', 'The sign-in returned no ID token.')
-    }
-    const home = homeAccountId(claims, result.clientInfo)
-    const realm = typeof claims.tid === 'string' ? claims.tid : ''
-    const account: UserAccount = {
-      homeAccountId: home,
-      realm,
-      iss: claims.iss,
-      sub: claims.sub,
-      username: usernameOf(claims),
-      ...(partitionKey === undefined ? {} : { partitionKey }),
-    }
-    const key = partitionKey ?? home
+    const account = signInAccount(result, partitionKey)
+    const key = partitionKey ?? account.homeAccountId
     await this.#mutex.run(key, async () => {
       const p = await this.#o.cache.partition(key)
-      p.saveTokenResponse(this.#toCache(result, realm, account), this.#o.clock())
+      p.saveTokenResponse(this.#toCache(result, account.realm, account), this.#o.clock())
       await this.#o.cache.flush(p)
     })
     return account
+  }
+
+  /**
+   * Signs the account in again with the refresh token its partition holds (users moved from
+   * another MSAL app), under the account's locks in this process and in the store, and stores the
+   * answer before they go: concurrent callers each redeem the token the one before left, never
+   * the same one twice. Resolves `undefined` when there is no refresh token for this client, and
+   * stores nothing when the answer's ID token names another account. Raises what a refresh raises.
+   */
+  signInWithCachedRefreshToken(
+    homeAccountId: string,
+    scopes: readonly string[],
+  ): Promise<CachedSignIn | undefined> {
+    return this.#mutex.run(homeAccountId, async () => {
+      const cache = this.#o.cache
+      const p = await cache.partition(homeAccountId)
+      const release = await cache.lock(homeAccountId, this.#o.lockTtlMs, this.#o.lockTtlMs)
+      try {
+        if (release) await cache.reload(p)
+        const rt = p.findRefreshToken({
+          clientId: this.#o.clientId,
+          environment: this.#o.environment,
+        })
+        if (!rt) return undefined
+        const result = await refreshGrant(await this.#o.protocol(), {
+          refreshToken: rt.secret,
+          scopes,
+        })
+        const account = signInAccount(result)
+        if (account.homeAccountId === homeAccountId) {
+          p.saveTokenResponse(this.#toCache(result, account.realm, account), this.#o.clock())
+          await cache.flush(p)
+        }
+        return { result, account }
+      } finally {
+        await release?.()
+      }
+    })
   }
 
   /**
@@ -366,12 +392,4 @@ function cachedToken(at: CachedAccessToken): AcquiredToken {
     answers.set(at, answer)
   }
   return answer
-}
-
-function usernameOf(claims: Record<string, unknown>): string | undefined {
-  for (const name of ['preferred_username', 'upn', 'email']) {
-    const v = claims[name]
-    if (typeof v === 'string' && v) return v
-  }
-  return undefined
 }

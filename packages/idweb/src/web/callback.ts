@@ -3,7 +3,7 @@ import { redactId } from '../logger.ts'
 import { checkAuthorizationResponse, redeemCode } from '../protocol/code.ts'
 import type { ProtocolContext } from '../protocol/context.ts'
 import { homeAccountId as homeAccountIdOf, type TokenResult } from '../protocol/tokens.ts'
-import { absoluteUrl, SESSION_CLAIMS, type SignInTransaction, type WebContext } from './context.ts'
+import { absoluteUrl, type SignInTransaction, sessionClaimsOf, type WebContext } from './context.ts'
 import { callbackParameters, errorResponse, redirect } from './http.ts'
 
 /**
@@ -89,7 +89,7 @@ function checkState(
  * writing the sign-in's tokens into its cache partition: the account's, or with the session token
  * cache the new session's (the session it replaces takes its tokens with it).
  */
-export async function startSession(
+async function startSession(
   ctx: WebContext,
   request: Request,
   tokens: TokenResult,
@@ -97,12 +97,7 @@ export async function startSession(
   const idClaims = tokens.idTokenClaims
   if (!idClaims) throw new IdwebError('IDW_ID_TOKEN_INVALID', 'The sign-in returned no ID token.')
   const homeAccountId = homeAccountIdOf(idClaims, tokens.clientInfo)
-  const claims: Record<string, unknown> = {}
-  for (const name of SESSION_CLAIMS) {
-    const value = idClaims[name]
-    if (value !== undefined) claims[name] = value
-  }
-  const session = ctx.sessions.create({ homeAccountId, claims })
+  const session = ctx.sessions.create({ homeAccountId, claims: sessionClaimsOf(idClaims) })
   const partition = ctx.tokenPartition(session.sid)
   if (partition !== undefined) {
     const replaced = await ctx.sessions.read(request).catch(() => undefined)

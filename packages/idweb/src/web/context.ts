@@ -57,6 +57,18 @@ export const SESSION_CLAIMS = [
   'groups',
 ] as const
 
+/** The {@link SESSION_CLAIMS} an ID token has: what a new session keeps of it. */
+export function sessionClaimsOf(
+  idClaims: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const claims: Record<string, unknown> = {}
+  for (const name of SESSION_CLAIMS) {
+    const value = idClaims[name]
+    if (value !== undefined) claims[name] = value
+  }
+  return claims
+}
+
 /** The account a session belongs to, or `undefined` when the session lacks what it needs. */
 export function accountOf(
   session: SessionData,

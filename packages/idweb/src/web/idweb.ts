@@ -263,8 +263,7 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
     methodsOf: (path) => routes.get(path)?.methods,
     challenge: (request, options) => challenge(ctx, request, options),
     authenticate: (request) => authenticate(ctx, request),
-    signInFromCache: (request, homeAccountId) =>
-      signInFromCache(ctx, cache, request, homeAccountId),
+    signInFromCache: (request, homeAccountId) => signInFromCache(ctx, request, homeAccountId),
     getTokenForUser: (user, scopes, options) =>
       acquirer.getTokenForUser(scopes, user.account, options),
     protocol,

@@ -256,6 +256,20 @@ describe('moving from msal-node: users keep their sessions and tokens (docs/movi
     )
   })
 
+  it('two requests of one user at once (two tabs) are both carried over: each redeems the refresh token the other left', async () => {
+    const alice = await signInToOldApp(alicePassword)
+    const before = grants()
+    const [one, two] = await Promise.all([
+      get('/profile', `old.sid=${alice.sid}`),
+      get('/todos', `old.sid=${alice.sid}`),
+    ])
+    for (const res of [one, two]) {
+      assert.equal(res.status, 303)
+      assert.ok(cookieOf(res, 'idweb.session'), 'a session for each')
+    }
+    assert.equal(grants(), before + 2, 'two refreshes, in turn, with single-use refresh tokens')
+  })
+
   it('the page it sends back to stays on this site', async () => {
     for (const path of ['//evil.example/', '/\\evil.example/']) {
       const alice = await signInToOldApp(alicePassword)
