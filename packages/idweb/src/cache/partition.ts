@@ -351,16 +351,16 @@ export class Partition {
   #putAccessToken(
     t: AccessTokenEntity,
     onlyIfNewest: boolean,
-    winsTie = false,
+    theirsOnTie = false,
   ): CachedAccessToken | undefined {
     const record = accessTokenRecord(credentialKey(t), t)
     const bucket = bucketKey(t.client_id, t.environment, t.realm)
     const overlapping = this.#atIndex
       .bucket(bucket)
       .filter((o) => o.scopes.intersects(record.scopes))
-    const newer = (o: CachedAccessToken) =>
-      o.cachedAt > record.cachedAt || (o.cachedAt === record.cachedAt && !winsTie)
-    if (onlyIfNewest && overlapping.some(newer)) return undefined
+    const outranks = (o: CachedAccessToken) =>
+      o.cachedAt > record.cachedAt || (o.cachedAt === record.cachedAt && !theirsOnTie)
+    if (onlyIfNewest && overlapping.some(outranks)) return undefined
     for (const o of overlapping) this.#dropAccessToken(o.key)
     this.#dropAccessToken(record.key)
     this.#entities.set(record.key, record.entity)

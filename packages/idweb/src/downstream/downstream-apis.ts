@@ -1,6 +1,7 @@
 import type { AcquiredToken } from '../acquisition/acquirer.ts'
 import type { ResolvedDownstreamApi } from '../config/resolved-config.ts'
 import { ConfigError, IdwebError, InteractionRequiredError } from '../errors.ts'
+import { causeCode } from '../http/provider-fetch.ts'
 import { silentLogger } from '../logger.ts'
 import { type ResourceAnswer, resourceRequest } from '../protocol/resource.ts'
 import type { SignedInUser } from '../web/context.ts'
@@ -181,12 +182,9 @@ export function createDownstreamApis(options: CreateDownstreamApisOptions): Down
  */
 function unreachableCode(err: unknown): string | undefined {
   if (!(err instanceof TypeError)) return undefined
-  for (let e: unknown = err.cause, depth = 0; e instanceof Error && depth < 4; depth++) {
-    const code = (e as { code?: unknown }).code
-    if (typeof code === 'string') return code
-    e = e.cause
-  }
-  return err.message === 'fetch failed' ? 'the connection failed' : undefined
+  return (
+    causeCode(err.cause) ?? (err.message === 'fetch failed' ? 'the connection failed' : undefined)
+  )
 }
 
 function lookup(

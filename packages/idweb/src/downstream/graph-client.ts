@@ -5,7 +5,7 @@ import type {
   Context,
   Middleware,
 } from '@microsoft/microsoft-graph-client'
-import { loadPeer } from '../cache/stores/driver.ts'
+import { GRAPH_SDK, loadPeer } from '../cache/stores/driver.ts'
 import type { ResolvedDownstreamApi } from '../config/resolved-config.ts'
 import { ConfigError } from '../errors.ts'
 import { type GraphAuthenticationProvider, graphAuthProvider } from './graph-auth-provider.ts'
@@ -131,7 +131,6 @@ function keepTokenErrors(client: Client): Client {
 }
 
 /** The Graph SDK, an optional peer; `createIdweb(...).ready()` checks it is installed. */
-export const GRAPH_SDK = '@microsoft/microsoft-graph-client'
 
 function loadSdk(name: string): Promise<GraphSdk> {
   // Only a missing package is blamed on the install; any other failure is passed on as it is.

@@ -188,7 +188,8 @@ function isTimeout(err: unknown): boolean {
   return err.cause !== undefined && isTimeout(err.cause)
 }
 
-function causeCode(err: unknown): string | undefined {
+/** The first system error code (`ECONNREFUSED`, ...) in `err` and its causes. */
+export function causeCode(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
     const code = (e as { code?: unknown }).code
     if (typeof code === 'string') return code

@@ -1,4 +1,4 @@
-import { loadPeer, type PeerImport, STORE_DRIVERS } from '../cache/stores/driver.ts'
+import { GRAPH_SDK, loadPeer, type PeerImport, STORE_DRIVERS } from '../cache/stores/driver.ts'
 import { storeKind } from '../cache/stores/open-store.ts'
 import type { AppSettingsOptions } from '../config/app-settings.ts'
 import { appSettingsSource, sessionSecretsPlaces, settingNamer } from '../config/key-names.ts'
@@ -7,7 +7,6 @@ import type { ResolvedConfig } from '../config/resolved-config.ts'
 import { ConfigError } from '../errors.ts'
 
 /** The Microsoft Graph SDK, which the `Graph` downstream API entry needs (see `createGraphClient`). */
-const GRAPH_SDK = '@microsoft/microsoft-graph-client'
 
 /** An optional package the configuration needs, and the setting that asks for it. */
 interface NeededPeer {

@@ -3,7 +3,7 @@ import { importMsalCache } from '../../cache/msal-import.ts'
 import { ConfigError, isIdwebError } from '../../errors.ts'
 import type { Idweb } from '../../web/idweb.ts'
 import { safeReturnTo } from '../../web/return-to.ts'
-import { toWebRequest } from './to-web-request.ts'
+import { stateOf } from './state.ts'
 
 /**
  * Options of {@link carryOverMsalSessions}.
@@ -56,7 +56,8 @@ export interface CarryOverOptions {
 export function carryOverMsalSessions(idweb: Idweb, options: CarryOverOptions): RequestHandler {
   const run = async (req: Request, res: Response): Promise<boolean> => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return true
-    if (req.identity === undefined) {
+    const state = stateOf(req)
+    if (state === undefined) {
       throw new ConfigError('carryOverMsalSessions', 'must be mounted after idwebMiddleware.')
     }
     if (req.identity.user) return true
@@ -66,7 +67,7 @@ export function carryOverMsalSessions(idweb: Idweb, options: CarryOverOptions): 
       if (!home) return true
       const json = await options.readMsalCache(home)
       if (json !== undefined) await importMsalCache(idweb.cache, json, { account: home })
-      const cookies = await idweb.signInFromCache(toWebRequest(req), home)
+      const cookies = await idweb.signInFromCache(state.webRequest(), home)
       await options.done(req, res, home, cookies !== undefined)
       if (!cookies) return true
       for (const cookie of cookies) res.append('Set-Cookie', cookie)

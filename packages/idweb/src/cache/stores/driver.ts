@@ -13,6 +13,9 @@ export const STORE_DRIVERS = {
   mysql: { specifier: 'mysql2/promise', pkg: 'mysql2' },
 } as const satisfies Record<string, { specifier: string; pkg: string }>
 
+/** The optional peer behind `idweb/graph` and `req.identity.graph()`. */
+export const GRAPH_SDK = '@microsoft/microsoft-graph-client'
+
 /**
  * Loads an optional peer dependency (a store's driver) on demand. A missing one is a
  * {@link ConfigError} naming the setting that asked for it and the line that installs it.

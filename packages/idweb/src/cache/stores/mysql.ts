@@ -1,6 +1,6 @@
 import type { Pool, PoolOptions } from 'mysql2/promise'
 import { ConfigError } from '../../errors.ts'
-import { loadPeer } from './driver.ts'
+import { loadPeer, STORE_DRIVERS } from './driver.ts'
 import { checkSqlTarget, migrateOrRefuse } from './sql-connect.ts'
 import { type SqlChangeFeed, type SqlDialect, SqlStore, type SqlStoreOptions } from './sql-store.ts'
 
@@ -68,7 +68,11 @@ export async function connectMysqlStore(
   const setting = options.setting ?? 'Idweb.TokenCache.Store'
   const table = options.table ?? 'idweb_cache'
   checkSqlTarget(url, '(mysql|mariadb)', 'mysql', table, setting)
-  const mysql = await loadPeer<typeof import('mysql2/promise')>('mysql2/promise', 'mysql2', setting)
+  const mysql = await loadPeer<typeof import('mysql2/promise')>(
+    STORE_DRIVERS.mysql.specifier,
+    STORE_DRIVERS.mysql.pkg,
+    setting,
+  )
   const timeout = options.statementTimeoutMs ?? 2000
   const config: PoolOptions = {
     uri: url.replace(/^mariadb:/i, 'mysql:'),

@@ -1,6 +1,6 @@
 import type { Pool, PoolConfig } from 'pg'
 import { ConfigError } from '../../errors.ts'
-import { loadPeer } from './driver.ts'
+import { loadPeer, STORE_DRIVERS } from './driver.ts'
 import { checkSqlTarget, migrateOrRefuse } from './sql-connect.ts'
 import { type SqlChangeFeed, type SqlDialect, SqlStore, type SqlStoreOptions } from './sql-store.ts'
 
@@ -64,7 +64,11 @@ export async function connectPostgresStore(
   const setting = options.setting ?? 'Idweb.TokenCache.Store'
   const table = options.table ?? 'idweb_cache'
   checkSqlTarget(url, 'postgres(ql)?', 'postgres', table, setting)
-  const pg = await loadPeer<typeof import('pg')>('pg', 'pg', setting)
+  const pg = await loadPeer<typeof import('pg')>(
+    STORE_DRIVERS.postgres.specifier,
+    STORE_DRIVERS.postgres.pkg,
+    setting,
+  )
   const timeout = options.statementTimeoutMs ?? 2000
   const config: PoolConfig = {
     connectionString: url,

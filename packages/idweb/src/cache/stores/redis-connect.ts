@@ -1,6 +1,6 @@
 import type { ClusterOptions, RedisOptions } from 'ioredis'
 import { ConfigError } from '../../errors.ts'
-import { loadPeer, type RedisCredentials, redacted } from './driver.ts'
+import { loadPeer, type RedisCredentials, redacted, STORE_DRIVERS } from './driver.ts'
 
 export { type RedisCredentials, redacted }
 
@@ -44,7 +44,11 @@ export async function connectRedisStore(
 ): Promise<RedisStore> {
   const setting = options.setting ?? 'Idweb.TokenCache.Store'
   const target = parseRedisUrl(url, setting)
-  const ioredis = await loadPeer<typeof import('ioredis')>('ioredis', 'ioredis', setting)
+  const ioredis = await loadPeer<typeof import('ioredis')>(
+    STORE_DRIVERS.redis.specifier,
+    STORE_DRIVERS.redis.pkg,
+    setting,
+  )
   const common: RedisOptions = {
     lazyConnect: true,
     commandTimeout: options.commandTimeoutMs ?? 1000,
