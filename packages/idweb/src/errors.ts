@@ -156,6 +156,16 @@ export interface ProtocolErrorFields {
   claims?: string | undefined
 }
 
+/**
+ * What a provider's OAuth error says, in one line: `error`, its AADSTS codes and the first line
+ * of `error_description`, e.g. `invalid_tenant (AADSTS90002): AADSTS90002: Tenant … not found.`
+ */
+export function describeProviderError(fields: ProtocolErrorFields): string {
+  const codes = fields.errorCodes ?? aadstsCodes(fields.errorDescription)
+  const description = fields.errorDescription ? `: ${firstLine(fields.errorDescription)}` : ''
+  return `${fields.error}${codes.length > 0 ? ` (AADSTS${codes.join(', AADSTS')})` : ''}${description}`
+}
+
 /** The provider answered with an OAuth error. The provider's own fields are kept verbatim. */
 export class ProtocolError extends IdwebError implements ProtocolErrorFields {
   /** `ProtocolError`, or the name of a subclass. */
@@ -183,10 +193,7 @@ export class ProtocolError extends IdwebError implements ProtocolErrorFields {
     const errorCodes = fields.errorCodes ?? aadstsCodes(fields.errorDescription)
     super(
       options.code ?? 'IDW_PROTOCOL_ERROR',
-      message ??
-        `The identity provider answered ${fields.error}${
-          errorCodes.length > 0 ? ` (AADSTS${errorCodes.join(', AADSTS')})` : ''
-        }${fields.errorDescription ? `: ${firstLine(fields.errorDescription)}` : ''}`,
+      message ?? `The identity provider answered ${describeProviderError(fields)}`,
       options,
     )
     this.error = fields.error

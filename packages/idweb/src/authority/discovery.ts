@@ -1,5 +1,5 @@
 import * as oauth from 'oauth4webapi'
-import { IdwebError, isIdwebError, ProtocolError } from '../errors.ts'
+import { describeProviderError, IdwebError, isIdwebError, ProtocolError } from '../errors.ts'
 import { type Logger, silentLogger } from '../logger.ts'
 import { protocolFields } from '../protocol/errors.ts'
 import type { Authority } from './authority.ts'
@@ -208,12 +208,9 @@ async function refuseWithProviderError(authority: Authority, response: Response)
     return
   }
   const fields = protocolFields(body as Record<string, unknown>)
-  const said = new ProtocolError(fields).message
-    .replace(/^The identity provider answered /, '')
-    .replace(/\.$/, '')
   throw new ProtocolError(
     fields,
-    `Discovery at ${authority.discoveryUrl} was refused (HTTP ${response.status}): ${said}. Check the configured instance and tenant (or authority).`,
+    `Discovery at ${authority.discoveryUrl} was refused (HTTP ${response.status}): ${describeProviderError(fields).replace(/\.$/, '')}. Check the configured instance and tenant (or authority).`,
     { code: 'IDW_DISCOVERY_FAILED' },
   )
 }
