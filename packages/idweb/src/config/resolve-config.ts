@@ -6,7 +6,7 @@ import { ConfigError } from '../errors.ts'
 import { type Logger, silentLogger } from '../logger.ts'
 import type { AppSettingsOptions } from './app-settings.ts'
 import { deepFreeze } from './deep-freeze.ts'
-import { appSettingsSource, settingNamer } from './key-names.ts'
+import { appSettingsSource, sessionSecretsPlaces, settingNamer } from './key-names.ts'
 import type { IdwebOptions } from './options.ts'
 import { resolveAuthority } from './resolve-authority.ts'
 import {
@@ -35,6 +35,11 @@ export interface ResolveConfigOptions {
    * accepted and once per process for each. Default: silent.
    */
   logger?: Logger
+  /**
+   * Refuse a configuration without session secrets (a web app needs them; an API does not),
+   * naming the key where the user writes them.
+   */
+  requireSession?: boolean
 }
 
 const KNOWN_KEYS: readonly (keyof IdwebOptions)[] = [
@@ -97,8 +102,18 @@ export function resolveConfig(
   }
   const warnings = deferWarnings(options.logger ?? silentLogger)
   const config = resolve(input, options.env ?? process.env, warnings.logger)
+  if (options.requireSession && !config.session) throw missingSessionSecrets(input)
   warnings.flush()
   return config
+}
+
+/** The error of a web app configured without session secrets, naming where they go. */
+export function missingSessionSecrets(options: IdwebOptions): ConfigError {
+  const source = (options as Partial<AppSettingsOptions>)[appSettingsSource]
+  return new ConfigError(
+    settingNamer(source)('session.secrets'),
+    `is required for a web app: ${sessionSecretsPlaces(source !== undefined)}, with at least one random secret of 32+ characters (e.g. \`openssl rand -base64 48\`).`,
+  )
 }
 
 function resolve(

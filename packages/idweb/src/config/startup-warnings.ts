@@ -2,8 +2,6 @@ import { type LogFields, type Logger, silentLogger } from '../logger.ts'
 
 /** Warnings already printed by this process, by message and fields. */
 const printed = new Set<string>()
-/** Loggers made by {@link deferWarnings}: deferring into one of them defers nothing more. */
-const deferring = new WeakSet<Logger>()
 
 /** A logger that holds its warnings back until {@link DeferredWarnings.flush}. */
 export interface DeferredWarnings {
@@ -17,8 +15,7 @@ export interface DeferredWarnings {
  * Holds startup warnings (INSECURE http, certificate expiry) back until the configuration has
  * been accepted, so that a configuration refused at startup shows its error alone, and prints
  * each of them once per process however many times the same configuration is resolved (a test
- * suite, a second `createIdweb`, a start that failed and was tried again). Nested deferrals defer
- * into the outermost one.
+ * suite, a second `createIdweb`, a start that failed and was tried again).
  *
  * @example
  * ```ts
@@ -28,7 +25,6 @@ export interface DeferredWarnings {
  * ```
  */
 export function deferWarnings(target: Logger): DeferredWarnings {
-  if (deferring.has(target)) return { logger: target, flush() {} }
   const kept: [string, LogFields | undefined][] = []
   const logger: Logger = {
     debug: (message, fields) => target.debug(message, fields),
@@ -36,7 +32,6 @@ export function deferWarnings(target: Logger): DeferredWarnings {
     warn: (message, fields) => void kept.push([message, fields]),
     error: (message, fields) => target.error(message, fields),
   }
-  deferring.add(logger)
   return {
     logger,
     flush() {

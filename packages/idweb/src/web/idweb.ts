@@ -8,9 +8,8 @@ import { DiscoveryCache, type DiscoveryFetch } from '../authority/discovery.ts'
 import type { TokenCache } from '../cache/token-cache.ts'
 import type { IdwebOptions } from '../config/options.ts'
 import type { ResolveConfigOptions } from '../config/resolve-config.ts'
-import { resolveConfig } from '../config/resolve-config.ts'
+import { missingSessionSecrets, resolveConfig } from '../config/resolve-config.ts'
 import type { ResolvedConfig } from '../config/resolved-config.ts'
-import { deferWarnings } from '../config/startup-warnings.ts'
 import { createClientCredential } from '../credentials/client-credential.ts'
 import { createProviderFetch } from '../http/provider-fetch.ts'
 import { type Logger, silentLogger } from '../logger.ts'
@@ -30,7 +29,7 @@ import type { SignedInUser, WebContext } from './context.ts'
 import { errorResponse, methodNotAllowed } from './http.ts'
 import { type ChallengeOptions, challenge, signIn } from './sign-in.ts'
 import { signedOut, signOut } from './sign-out.ts'
-import { checkPeers, missingSessionSecrets } from './startup-checks.ts'
+import { checkPeers } from './startup-checks.ts'
 import { type Authentication, authenticate } from './user.ts'
 
 /** One of idweb's own routes: the methods it answers, and how. */
@@ -149,14 +148,13 @@ export interface Idweb {
 export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {}): Idweb {
   const logger = deps.logger ?? silentLogger
   const clock = deps.clock ?? Date.now
-  // Startup warnings wait until the web app's own checks pass too: a refused start shows its error.
-  const warnings = deferWarnings(logger)
   const config = resolveConfig(options, {
-    logger: warnings.logger,
+    logger,
+    requireSession: true,
     ...(deps.env ? { env: deps.env } : {}),
   })
-  if (!config.session) throw missingSessionSecrets(options)
-  warnings.flush()
+  const session = config.session
+  if (!session) throw missingSessionSecrets(options) // refused above already; narrows the type
   const sessionStore = deps.sessionStore ?? configuredSessionStore(config)
   const configured = deps.cache
     ? { cache: deps.cache, ready: async () => {}, perSession: false }
@@ -165,11 +163,11 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
   // Sign-outs are recorded where the tokens are: with a shared store, every instance sees them.
   const revocations = new SessionRevocations({ store: cache.store, logger, clock })
   const sessions = createSessionManager({
-    secrets: config.session.secrets,
-    ...(config.session.cookieName ? { cookieName: config.session.cookieName } : {}),
-    ...(config.session.rollingSeconds ? { rollingSeconds: config.session.rollingSeconds } : {}),
-    ...(config.session.absoluteSeconds ? { absoluteSeconds: config.session.absoluteSeconds } : {}),
-    ...(config.session.secure !== undefined ? { secure: config.session.secure } : {}),
+    secrets: session.secrets,
+    ...(session.cookieName ? { cookieName: session.cookieName } : {}),
+    ...(session.rollingSeconds ? { rollingSeconds: session.rollingSeconds } : {}),
+    ...(session.absoluteSeconds ? { absoluteSeconds: session.absoluteSeconds } : {}),
+    ...(session.secure !== undefined ? { secure: session.secure } : {}),
     ...(sessionStore ? { store: sessionStore } : {}),
     revocations,
     logger,

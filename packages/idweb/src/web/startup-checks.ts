@@ -1,10 +1,6 @@
 import { GRAPH_SDK, loadPeer, type PeerImport, STORE_DRIVERS } from '../cache/stores/driver.ts'
 import { storeKind } from '../cache/stores/open-store.ts'
-import type { AppSettingsOptions } from '../config/app-settings.ts'
-import { appSettingsSource, sessionSecretsPlaces, settingNamer } from '../config/key-names.ts'
-import type { IdwebOptions } from '../config/options.ts'
 import type { ResolvedConfig } from '../config/resolved-config.ts'
-import { ConfigError } from '../errors.ts'
 
 /** The Microsoft Graph SDK, which the `Graph` downstream API entry needs (see `createGraphClient`). */
 
@@ -58,13 +54,4 @@ export async function checkPeers(
   for (const peer of neededPeers(config, needs)) {
     await loadPeer(peer.specifier, peer.pkg, peer.setting, load)
   }
-}
-
-/** The error of a web app configured without session secrets, naming where they go. */
-export function missingSessionSecrets(options: IdwebOptions): ConfigError {
-  const source = (options as Partial<AppSettingsOptions>)[appSettingsSource]
-  return new ConfigError(
-    settingNamer(source)('session.secrets'),
-    `is required for a web app: ${sessionSecretsPlaces(source !== undefined)}, with at least one random secret of 32+ characters (e.g. \`openssl rand -base64 48\`).`,
-  )
 }
