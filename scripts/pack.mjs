@@ -10,11 +10,12 @@ import { execFileSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
-const root = new URL('..', import.meta.url).pathname
+const root = fileURLToPath(new URL('..', import.meta.url))
 const out = resolve(process.argv[2] ?? join(root, '.pack'))
 const PACKAGES = ['packages/idweb', 'packages/dev-idp']
-const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
+const windows = process.platform === 'win32'
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
 
 /** `exports` without the `source` condition, which points at TypeScript the tarball does not ship. */
@@ -62,10 +63,16 @@ for (const dir of PACKAGES) {
       2,
     )}\n`,
   )
-  const name = execFileSync(npm, ['pack', '--pack-destination', out, '--silent'], {
-    cwd: stage,
-    encoding: 'utf8',
-  }).trim()
+  // npm is a .cmd script on Windows, which only a shell runs.
+  const name = execFileSync(
+    windows ? 'npm.cmd' : 'npm',
+    ['pack', '--pack-destination', out, '--silent'],
+    {
+      cwd: stage,
+      encoding: 'utf8',
+      shell: windows,
+    },
+  ).trim()
   tarballs.push(join(out, name.split('\n').at(-1)))
 }
 for (const t of tarballs) console.log(t)
