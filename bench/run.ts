@@ -1,10 +1,15 @@
 // Silent token acquisition on a cache hit, idweb next to msal-node, with 1, 10,000 and 100,000
 // cached accounts: µs per call and heap per cached account; then what the sign-out revocation
 // check adds to reading the session of an authenticated request; then the same hit over Redis and
-// PostgreSQL next to msal-node's DistributedCachePlugin. Options: --sizes=1,10000 --budget-ms=1500
-// (time spent measuring each scenario) --redis=URL (default: a private redis-server for the run)
-// --postgres=URL --json=results.json (where every figure is written).
+// PostgreSQL next to msal-node's DistributedCachePlugin; then the authenticated HTTP request, idweb
+// next to a bare route, express-openid-connect and the msal-node sample pattern (bench/http).
+// Options: --sizes=1,10000 --budget-ms=1500 (time spent measuring each scenario) --redis=URL
+// (default: a private redis-server for the run) --postgres=URL --json=results.json (where every
+// figure is written) --only=silent,session,distributed,http (default: every section)
+// --http-seconds=10 (per measurement) --http-users=1,1000,10000.
 import { writeFileSync } from 'node:fs'
+import { httpMarkdown, httpRatios } from './http/report.ts'
+import { type HttpReport, runHttpBench } from './http/run-http.ts'
 import { microsPerCall, settledHeap } from './measure.ts'
 import { runDistributed } from './run-distributed.ts'
 import { idwebSilentHit, msalNodeSilentHit, type Scenario } from './scenarios.ts'
@@ -14,6 +19,8 @@ const arg = (name: string) =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
 const sizes = (arg('sizes') ?? '1,10000,100000').split(',').map(Number)
 const budgetMs = Number(arg('budget-ms') ?? 1500)
+const only = arg('only')?.split(',')
+const want = (section: string) => only === undefined || only.includes(section)
 
 interface Row {
   name: string
@@ -48,7 +55,7 @@ async function measure(make: () => Promise<Scenario>): Promise<Row> {
 }
 
 const rows: Row[] = []
-for (const n of sizes) {
+for (const n of want('silent') ? sizes : []) {
   for (const make of [
     () => idwebSilentHit(n),
     () => idwebSilentHit(n, { rotate: true }),
@@ -75,37 +82,41 @@ kept = []
 
 const fmtMicros = (us: number) =>
   us >= 1000 ? `${(us / 1000).toFixed(1)} ms` : `${us.toFixed(2)} µs`
-const fmtBytes = (b: number) => (b >= 1024 ? `${(b / 1024).toFixed(1)} KiB` : `${Math.round(b)} B`)
-const table = rows.map((r) => ({
-  library: r.name,
-  accounts: r.accounts.toLocaleString('en-US'),
-  'per silent hit': fmtMicros(r.micros),
-  'heap per account': r.accounts >= 1000 ? fmtBytes(r.heapPerAccount) : '(fixed costs)',
-}))
-const widths = Object.keys(table[0]!).map((k) =>
-  Math.max(k.length, ...table.map((t) => String(t[k as keyof typeof t]).length)),
-)
-const line = (cells: string[]) =>
-  `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`
-console.log(
-  `\nSilent token acquisition, cache hit (node ${process.version}, ${budgetMs} ms per cell)\n`,
-)
-console.log(line(Object.keys(table[0]!)))
-console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`)
-for (const t of table) console.log(line(Object.values(t)))
-
-const idweb = rows.filter((r) => r.name === 'idweb')
-const worst = Math.max(...idweb.map((r) => r.micros))
-const smallest = idweb.find((r) => r.accounts === Math.min(...sizes))
-const largest = idweb.find((r) => r.accounts === Math.max(...sizes))
-console.log(
-  `\nidweb target ≤ 5 µs per hit: ${worst <= 5 ? 'met' : 'MISSED'} (worst ${worst.toFixed(2)} µs)`,
-)
-if (smallest && largest && smallest !== largest) {
-  const ratio = largest.micros / smallest.micros
-  console.log(
-    `idweb target ${largest.accounts.toLocaleString('en-US')} accounts within 1.5× of ${smallest.accounts}: ${ratio <= 1.5 ? 'met' : 'MISSED'} (${ratio.toFixed(2)}×)`,
+if (want('silent')) printSilent()
+function printSilent() {
+  const fmtBytes = (b: number) =>
+    b >= 1024 ? `${(b / 1024).toFixed(1)} KiB` : `${Math.round(b)} B`
+  const table = rows.map((r) => ({
+    library: r.name,
+    accounts: r.accounts.toLocaleString('en-US'),
+    'per silent hit': fmtMicros(r.micros),
+    'heap per account': r.accounts >= 1000 ? fmtBytes(r.heapPerAccount) : '(fixed costs)',
+  }))
+  const widths = Object.keys(table[0]!).map((k) =>
+    Math.max(k.length, ...table.map((t) => String(t[k as keyof typeof t]).length)),
   )
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`
+  console.log(
+    `\nSilent token acquisition, cache hit (node ${process.version}, ${budgetMs} ms per cell)\n`,
+  )
+  console.log(line(Object.keys(table[0]!)))
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`)
+  for (const t of table) console.log(line(Object.values(t)))
+
+  const idweb = rows.filter((r) => r.name === 'idweb')
+  const worst = Math.max(...idweb.map((r) => r.micros))
+  const smallest = idweb.find((r) => r.accounts === Math.min(...sizes))
+  const largest = idweb.find((r) => r.accounts === Math.max(...sizes))
+  console.log(
+    `\nidweb target ≤ 5 µs per hit: ${worst <= 5 ? 'met' : 'MISSED'} (worst ${worst.toFixed(2)} µs)`,
+  )
+  if (smallest && largest && smallest !== largest) {
+    const ratio = largest.micros / smallest.micros
+    console.log(
+      `idweb target ${largest.accounts.toLocaleString('en-US')} accounts within 1.5× of ${smallest.accounts}: ${ratio <= 1.5 ? 'met' : 'MISSED'} (${ratio.toFixed(2)}×)`,
+    )
+  }
 }
 
 // The revocation check on the authenticated path: the session read with the check off, with
@@ -119,7 +130,9 @@ const modes: [RevocationMode, number][] = [
   ['shared store', 0],
   ['shared store', 100_000],
 ]
-const scenarios = await Promise.all(modes.map(([mode, revoked]) => sessionRead(mode, revoked)))
+const scenarios = want('session')
+  ? await Promise.all(modes.map(([mode, revoked]) => sessionRead(mode, revoked)))
+  : []
 const samples = scenarios.map(() => ({ read: [] as number[], check: [] as number[] }))
 for (let round = 0; round < 3; round++) {
   for (const [i, scenario] of scenarios.entries()) {
@@ -133,21 +146,46 @@ for (let round = 0; round < 3; round++) {
   }
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? Number.NaN
-console.log('\nSession read of an authenticated request, with the sign-out revocation check\n')
-console.log('| revocation check | sessions revoked | session read | the check alone | its share |')
-console.log('|---|--:|--:|--:|--:|')
-for (const [i, scenario] of scenarios.entries()) {
-  const read = median(samples[i]?.read ?? [])
-  const check = i === 0 ? 0 : median(samples[i]?.check ?? [])
+if (want('session')) printSessions()
+function printSessions() {
+  console.log('\nSession read of an authenticated request, with the sign-out revocation check\n')
   console.log(
-    `| ${scenario.name} | ${(modes[i]?.[1] ?? 0).toLocaleString('en-US')} | ${fmtMicros(read)} | ${i === 0 ? '–' : fmtMicros(check)} | ${i === 0 ? '–' : `${((100 * check) / read).toFixed(1)}%`} |`,
+    '| revocation check | sessions revoked | session read | the check alone | its share |',
   )
+  console.log('|---|--:|--:|--:|--:|')
+  for (const [i, scenario] of scenarios.entries()) {
+    const read = median(samples[i]?.read ?? [])
+    const check = i === 0 ? 0 : median(samples[i]?.check ?? [])
+    console.log(
+      `| ${scenario.name} | ${(modes[i]?.[1] ?? 0).toLocaleString('en-US')} | ${fmtMicros(read)} | ${i === 0 ? '–' : fmtMicros(check)} | ${i === 0 ? '–' : `${((100 * check) / read).toFixed(1)}%`} |`,
+    )
+  }
 }
 
-const distributed = await runDistributed(sizes, budgetMs, {
-  ...(arg('redis') ? { redis: arg('redis') } : {}),
-  postgres: arg('postgres') ?? 'postgres://postgres@127.0.0.1:5432/test',
-})
+const distributed = want('distributed')
+  ? await runDistributed(sizes, budgetMs, {
+      ...(arg('redis') ? { redis: arg('redis') } : {}),
+      postgres: arg('postgres') ?? 'postgres://postgres@127.0.0.1:5432/test',
+    })
+  : undefined
+
+let http: HttpReport | undefined
+if (want('http')) {
+  const seconds = Number(arg('http-seconds') ?? 10)
+  console.error('\nHTTP: starting the dev IdP and the four apps')
+  http = await runHttpBench({
+    // As users run it: the built JavaScript (`npm run bench` builds it first).
+    source: false,
+    connections: 50,
+    duration: seconds,
+    rounds: 3,
+    warmup: { connections: 50, duration: Math.max(1, Math.round(seconds / 3)) },
+    users: (arg('http-users') ?? '1,1000,10000').split(',').map(Number),
+    profile: { connections: 50, duration: Math.max(1, Math.round(seconds / 2)) },
+    log: (l) => console.error(l),
+  })
+  console.log(`\n${httpMarkdown(http)}`)
+}
 const jsonPath = arg('json') ?? 'results.json'
 writeFileSync(
   jsonPath,
@@ -156,8 +194,9 @@ writeFileSync(
       node: process.version,
       budgetMs,
       silentHit: rows,
-      distributed: distributed.rows,
-      targets: distributed.targets,
+      distributed: distributed?.rows,
+      targets: distributed?.targets,
+      http: http && { ...http, ratios: httpRatios(http) },
     },
     null,
     2,
