@@ -2,6 +2,7 @@ import { ConfigError } from '../errors.ts'
 import { type Logger, silentLogger } from '../logger.ts'
 import { type CookieAttributes, cookieSecure, isCookieName, requestUrl } from './cookies.ts'
 import { checkSecrets, deriveKeyRing, type KeyPurpose, type KeyRing } from './keys.ts'
+import { OpenedSessions } from './opened.ts'
 import { SessionRevocations } from './revocations.ts'
 import type { SessionOptions, SessionStore } from './types.ts'
 
@@ -20,12 +21,16 @@ export interface SessionContext {
   readonly maxChunks: number
   readonly store: SessionStore | undefined
   readonly revocations: SessionRevocations
+  /** Session cookie values already opened by this process. */
+  readonly opened: OpenedSessions
   readonly transactionSeconds: number
   readonly maxTransactions: number
   readonly logger: Logger
   /** Whole seconds since the epoch. */
   now(): number
   keys(purpose: KeyPurpose): Promise<KeyRing>
+  /** The key ring of `purpose` once derived (right after start), else `undefined`. */
+  ring(purpose: KeyPurpose): KeyRing | undefined
 }
 
 const SETTING = 'session'
@@ -93,9 +98,11 @@ export function createContext(options: SessionOptions): SessionContext {
   if (typeof clock !== 'function') throw new ConfigError(`${SETTING}.clock`, 'must be a function')
 
   const rings = new Map<KeyPurpose, Promise<KeyRing>>()
+  const derived = new Map<KeyPurpose, KeyRing>()
   for (const purpose of ['session', 'transaction', 'store'] as const) {
     const ring = deriveKeyRing(secrets, purpose)
-    ring.catch(() => {}) // surfaced on first use, never as an unhandled rejection
+    // Surfaced on first use, never as an unhandled rejection.
+    ring.then((r) => derived.set(purpose, r)).catch(() => {})
     rings.set(purpose, ring)
   }
 
@@ -110,11 +117,13 @@ export function createContext(options: SessionOptions): SessionContext {
     maxChunks: integer('maxChunks', options.maxChunks, 3, 1, 10),
     store,
     revocations: options.revocations ?? new SessionRevocations({ logger, clock }),
+    opened: new OpenedSessions(),
     transactionSeconds: integer('transactionSeconds', options.transactionSeconds, 600, 30, 3600),
     maxTransactions: integer('maxTransactions', options.maxTransactions, 5, 1, 20),
     logger,
     now: () => Math.floor(clock() / 1000),
     keys: (purpose: KeyPurpose) => rings.get(purpose) as Promise<KeyRing>,
+    ring: (purpose: KeyPurpose) => derived.get(purpose),
   })
 }
 
@@ -142,8 +151,14 @@ function integer(setting: string, value: unknown, fallback: number, min: number,
 }
 
 /** Whether cookies for this request are `Secure`, and the name prefix that goes with it. */
-export function cookieScope(ctx: SessionContext, request: Request | URL | string) {
-  const secure = cookieSecure(ctx.secure, requestUrl(request))
+export function cookieScope(ctx: SessionContext, request: { url: string } | URL | string) {
+  // An https URL is Secure under 'auto' whatever its host: no URL to parse on that hot path.
+  const href =
+    typeof request === 'string' ? request : 'href' in request ? request.href : request.url
+  const secure =
+    ctx.secure === 'auto' && href.startsWith('https:')
+      ? true
+      : cookieSecure(ctx.secure, requestUrl(request))
   const prefix = secure && ctx.hostPrefix ? '__Host-' : ''
   return { secure, prefix }
 }

@@ -196,7 +196,7 @@ export function cookieSecure(option: boolean | 'auto', url: URL): boolean {
  * requestUrl(request).hostname
  * ```
  */
-export function requestUrl(input: Request | URL | string): URL {
+export function requestUrl(input: { url: string } | URL | string): URL {
   if (input instanceof URL) return input
   return new URL(typeof input === 'string' ? input : input.url)
 }

@@ -26,7 +26,7 @@ export {
   serializeCookie,
 } from './cookies.ts'
 export { MIN_SECRET_LENGTH, type SessionSecret } from './keys.ts'
-export { createSessionManager, type SessionManager } from './manager.ts'
+export { createSessionManager, type SessionManager, type Touched } from './manager.ts'
 export {
   type RevocationStore,
   SessionRevocations,
@@ -35,6 +35,7 @@ export {
 export type {
   SessionData,
   SessionOptions,
+  SessionRequest,
   SessionStore,
   SessionUser,
   TransactionData,

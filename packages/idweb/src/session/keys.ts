@@ -1,5 +1,6 @@
 import { base64url } from 'jose'
 import { ConfigError } from '../errors.ts'
+import { type FastOpener, fastOpener } from './fast-open.ts'
 
 /**
  * Keys for sealing cookies, derived with HKDF-SHA-256 from the configured secrets, one key per
@@ -21,12 +22,16 @@ export const MIN_SECRET_LENGTH = 32
 export interface DerivedKey {
   readonly kid: string
   readonly key: CryptoKey
+  /** The synchronous opener of this key's values, where `node:crypto` is available. */
+  readonly fast: FastOpener | undefined
 }
 
-/** The keys of one purpose: `current` seals, any of `all` opens. */
+/** The keys of one purpose: `current` seals, any of `byKid` opens. */
 export interface KeyRing {
   readonly current: DerivedKey
   readonly byKid: ReadonlyMap<string, DerivedKey>
+  /** The keys that have a fast opener, by the exact protected header segment idweb writes. */
+  readonly byHeader: ReadonlyMap<string, DerivedKey>
 }
 
 const INFO: Record<KeyPurpose, string> = {
@@ -93,7 +98,9 @@ export async function deriveKeyRing(
   const keys = await Promise.all(secrets.map((s) => deriveKey(s, purpose)))
   const [current] = keys
   if (current === undefined) throw new TypeError('deriveKeyRing: no secrets')
-  return { current, byKid: new Map(keys.map((k) => [k.kid, k])) }
+  const byHeader = new Map<string, DerivedKey>()
+  for (const k of keys) if (k.fast !== undefined) byHeader.set(k.fast.header, k)
+  return { current, byKid: new Map(keys.map((k) => [k.kid, k])), byHeader }
 }
 
 async function deriveKey(
@@ -120,6 +127,7 @@ async function deriveKey(
     'encrypt',
     'decrypt',
   ])
+  const fast = fastOpener(raw, kid)
   raw.fill(0)
-  return { kid, key }
+  return { kid, key, fast }
 }

@@ -1,7 +1,8 @@
 import { IdwebError } from '../errors.ts'
-import { CHUNK_VALUE_LENGTH, readChunks, splitChunks } from './chunks.ts'
+import { readChunks, splitChunks } from './chunks.ts'
 import { cookieScope, createContext, type SessionContext, sessionAttributes } from './context.ts'
 import { parseCookieHeader, serializeCookie } from './cookies.ts'
+import { freezeJson } from './opened.ts'
 import {
   type CookieRefPayload,
   isAlive,
@@ -10,14 +11,28 @@ import {
   PAYLOAD_VERSION,
   remainingSeconds,
 } from './payload.ts'
-import { open, seal } from './seal.ts'
+import {
+  isRevoked,
+  readCookiePayload,
+  readRef,
+  readSession,
+  readSessionNow,
+  STORE_KEY_PREFIX,
+} from './read.ts'
+import { DEFERRED, seal } from './seal.ts'
 import {
   clearAllTransactions,
   clearTransaction,
   openTransaction,
   sealTransaction,
 } from './transaction.ts'
-import type { SessionData, SessionOptions, SessionUser, TransactionData } from './types.ts'
+import type {
+  SessionData,
+  SessionOptions,
+  SessionRequest,
+  SessionUser,
+  TransactionData,
+} from './types.ts'
 
 /**
  * Reads and writes user sessions and sign-in transactions on Web `Request` headers and
@@ -43,7 +58,7 @@ export interface SessionManager {
    * tampered with, truncated, reordered, duplicated, oversized, sealed with a secret no longer
    * configured, or expired. Never rejects for bad input; a failing store also reads as anonymous.
    */
-  read(request: Request): Promise<SessionData | undefined>
+  read(request: SessionRequest): Promise<SessionData | undefined>
   /**
    * The `Set-Cookie` values that persist `data` for the response to `request`: nothing when `data`
    * is the unchanged object {@link SessionManager.read} returned and less than `refreshFraction` of
@@ -52,18 +67,31 @@ export interface SessionManager {
    * Rejects with `IDW_SESSION_TOO_LARGE` when the session needs more than `maxChunks` cookies, and
    * `IDW_STORE_UNAVAILABLE` when the store fails.
    */
-  commit(request: Request, data: SessionData | undefined): Promise<string[]>
+  commit(request: SessionRequest, data: SessionData | undefined): Promise<string[]>
+  /**
+   * {@link SessionManager.read} then {@link SessionManager.commit} of the unchanged session, in
+   * one step: what every authenticated request that does not change its session does. Resolves
+   * the session (or `undefined`) and the `Set-Cookie` values of a roll, when one is due. The
+   * session is frozen, and may be the same object for every request that carries the same
+   * cookie: to change a session, `read` it, change it, and `commit` it.
+   */
+  touch(request: SessionRequest): Promise<Touched>
+  /**
+   * {@link SessionManager.touch} without waiting, when it can answer so (cookie mode, revocations
+   * in process memory, no roll due); `undefined` when the caller must await `touch`.
+   */
+  touchNow(request: SessionRequest): Touched | undefined
   /** A new session for `user` with a fresh random `sid`: call it at every sign-in (no fixation). */
   create(user: SessionUser, extra?: Record<string, unknown>): SessionData
   /** `Set-Cookie` values deleting every session cookie `request` carries. Touches no store. */
-  clear(request: Request): string[]
+  clear(request: SessionRequest): string[]
   /**
    * Ends the session of `request` (sign-out): records its id as revoked until its cookie's
    * absolute expiry, so a copy of the cookie opens nothing, deletes the server-side session
    * (store mode), and returns {@link SessionManager.clear}'s values. Rejects with
    * `IDW_STORE_UNAVAILABLE` if the session store fails; `clear` still clears cookies.
    */
-  destroy(request: Request): Promise<string[]>
+  destroy(request: SessionRequest): Promise<string[]>
   /**
    * Seals a sign-in transaction into its own cookie, named from a hash of `tx.state`, and drops
    * the oldest pending ones beyond `maxTransactions`. Returns `Set-Cookie` values.
@@ -83,9 +111,6 @@ export interface SessionManager {
   /** `Set-Cookie` values deleting every pending transaction cookie of `request`. */
   clearAllTransactions(request: Request): string[]
 }
-
-const STORE_KEY_PREFIX = 'idweb:session:'
-const MAX_STORED_LENGTH = 1_048_576
 
 /**
  * Creates the session manager. Validates options (a {@link ConfigError} names the bad setting)
@@ -118,6 +143,25 @@ export function createSessionManager(options: SessionOptions): SessionManager {
       const data = await readSession(ctx, request)
       if (data !== undefined) snapshots.set(data, JSON.stringify(data))
       return data
+    },
+
+    touchNow(request) {
+      const session = readSessionNow(ctx, request)
+      if (session === DEFERRED) return undefined
+      if (session === undefined) return { session, setCookies: [] }
+      return rollDue(ctx, session) ? undefined : { session, setCookies: [] }
+    },
+
+    async touch(request) {
+      const now = manager.touchNow(request)
+      if (now !== undefined) return now
+      const session = await readSession(ctx, request)
+      if (session === undefined) return { session, setCookies: [] }
+      if (!rollDue(ctx, session)) return { session: freezeJson(session), setCookies: [] }
+      // A roll is due: commit it as an unchanged session read here.
+      snapshots.set(session, JSON.stringify(session))
+      const setCookies = await manager.commit(request, session)
+      return { session: freezeJson(session), setCookies }
     },
 
     async commit(request, data) {
@@ -192,7 +236,11 @@ export function createSessionManager(options: SessionOptions): SessionManager {
 }
 
 /** Deletes the server-side session of `request` (store mode); resolves `clearing`. */
-async function end(ctx: SessionContext, request: Request, clearing: string[]): Promise<string[]> {
+async function end(
+  ctx: SessionContext,
+  request: SessionRequest,
+  clearing: string[],
+): Promise<string[]> {
   if (ctx.store !== undefined) {
     const ref = await readRef(ctx, request)
     if (ref !== undefined) await storeCall(() => ctx.store?.delete(STORE_KEY_PREFIX + ref.r))
@@ -201,16 +249,28 @@ async function end(ctx: SessionContext, request: Request, clearing: string[]): P
 }
 
 /** Revokes the live session `request` carries when a new session `sid` takes its place. */
-async function retireReplaced(ctx: SessionContext, request: Request, sid: string): Promise<void> {
+async function retireReplaced(
+  ctx: SessionContext,
+  request: SessionRequest,
+  sid: string,
+): Promise<void> {
   if (!request.headers.has('cookie')) return
   const previous = identify(await readCookiePayload(ctx, request))
   if (previous === undefined || previous.sid === sid) return
   await ctx.revocations.revoke(previous.sid, previous.createdAt + ctx.absoluteSeconds)
 }
 
-/** Whether `session` was ended (signed out, replaced) before its cookie expired. */
-function isRevoked(ctx: SessionContext, session: SessionData): Promise<boolean> {
-  return ctx.revocations.isRevoked(session.sid, session.createdAt + ctx.absoluteSeconds)
+/** What {@link SessionManager.touch} found: the session, and the cookies of a roll. */
+export interface Touched {
+  /** The live session, frozen; `undefined` for an anonymous request. */
+  session: SessionData | undefined
+  /** `Set-Cookie` values to send (a roll), usually none. */
+  setCookies: string[]
+}
+
+/** Whether `session` is due to be re-sealed with a new `lastSeenAt` (a roll). */
+function rollDue(ctx: SessionContext, session: SessionData): boolean {
+  return ctx.now() - session.lastSeenAt >= ctx.rollingSeconds * ctx.refreshFraction
 }
 
 /** The session id and creation time a sealed cookie payload names, in either mode. */
@@ -220,66 +280,9 @@ function identify(payload: unknown): { sid: string; createdAt: number } | undefi
   return undefined
 }
 
-async function readSession(
-  ctx: SessionContext,
-  request: Request,
-): Promise<SessionData | undefined> {
-  const session = await openSession(ctx, request)
-  if (session === undefined || (await isRevoked(ctx, session))) return undefined
-  return session
-}
-
-async function openSession(
-  ctx: SessionContext,
-  request: Request,
-): Promise<SessionData | undefined> {
-  const now = ctx.now()
-  const alive = (c: number, l: number) =>
-    isAlive(c, l, now, ctx.rollingSeconds, ctx.absoluteSeconds)
-  if (ctx.store === undefined) {
-    const payload = await readCookiePayload(ctx, request)
-    if (!isCookieSessionPayload(payload)) return undefined
-    return alive(payload.s.createdAt, payload.s.lastSeenAt) ? payload.s : undefined
-  }
-  const ref = await readRef(ctx, request)
-  if (ref === undefined || !alive(ref.c, ref.l)) return undefined
-  let bytes: Uint8Array | undefined
-  try {
-    bytes = await ctx.store.get(STORE_KEY_PREFIX + ref.r)
-  } catch (err) {
-    ctx.logger.warn('session store read failed; treating the request as anonymous', {
-      error: err instanceof Error ? err.message : String(err),
-    })
-    return undefined
-  }
-  if (bytes === undefined || bytes.byteLength > MAX_STORED_LENGTH) return undefined
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes)
-  const payload = await open(await ctx.keys('store'), text, MAX_STORED_LENGTH)
-  if (!isCookieSessionPayload(payload) || payload.s.sid !== ref.r) return undefined
-  return alive(payload.s.createdAt, payload.s.lastSeenAt) ? payload.s : undefined
-}
-
-/** The sealed cookie payload of `request`, unvalidated, or `undefined`. */
-async function readCookiePayload(ctx: SessionContext, request: Request): Promise<unknown> {
-  const { prefix } = cookieScope(ctx, request)
-  const cookies = parseCookieHeader(request.headers.get('cookie'))
-  const { value } = readChunks(cookies, prefix + ctx.cookieName, ctx.maxChunks)
-  if (value === undefined) return undefined
-  return open(await ctx.keys('session'), value, ctx.maxChunks * CHUNK_VALUE_LENGTH)
-}
-
-/** The store reference in the cookie (lifetimes not checked), or `undefined`. */
-async function readRef(
-  ctx: SessionContext,
-  request: Request,
-): Promise<CookieRefPayload | undefined> {
-  const payload = await readCookiePayload(ctx, request)
-  return isCookieRefPayload(payload) ? payload : undefined
-}
-
 async function writeSession(
   ctx: SessionContext,
-  request: Request,
+  request: SessionRequest,
   data: SessionData,
   maxAge: number,
 ): Promise<string[]> {

@@ -116,12 +116,8 @@ export class SessionRevocations {
    * Never rejects.
    */
   async isRevoked(sid: string, untilSeconds?: number): Promise<boolean> {
-    if (untilSeconds !== undefined && untilSeconds <= this.#floor) return true
-    const until = this.#local.get(sid)
-    if (until !== undefined) {
-      if (until > this.#now()) return true
-      this.#local.delete(sid)
-    }
+    const now = this.isRevokedNow(sid, untilSeconds)
+    if (now !== undefined) return now
     const store = this.#store
     if (store === undefined) return false
     const read = await this.#bounded(() => store.get(keyOf(sid)))
@@ -137,6 +133,20 @@ export class SessionRevocations {
     // Another instance revoked it: remember locally so later checks skip the store.
     this.#remember(sid, Number.isSafeInteger(stored) ? stored : this.#now() + 3600)
     return true
+  }
+
+  /**
+   * {@link SessionRevocations.isRevoked} without waiting: `true` or `false` when process memory
+   * decides it (a local record, or no store to ask), `undefined` when the store must be asked.
+   */
+  isRevokedNow(sid: string, untilSeconds?: number): boolean | undefined {
+    if (untilSeconds !== undefined && untilSeconds <= this.#floor) return true
+    const until = this.#local.get(sid)
+    if (until !== undefined) {
+      if (until > this.#now()) return true
+      this.#local.delete(sid)
+    }
+    return this.#store === undefined ? false : undefined
   }
 
   #remember(sid: string, untilSeconds: number): void {

@@ -55,6 +55,32 @@ export interface SessionData {
 export type SessionStore = Pick<CacheStore, 'get' | 'set' | 'delete'>
 
 /**
+ * What the session layer reads of a request: its absolute URL (for `Secure` and the `__Host-`
+ * prefix) and its headers (the `Cookie` header). A Web `Request` is one; an adapter may pass a
+ * lighter view of its framework's request, so that the authenticated path builds no `Request`.
+ *
+ * @example
+ * ```ts
+ * const view: SessionRequest = {
+ *   url: 'https://app.example/profile',
+ *   headers: new Headers({ cookie: 'idweb.session=...' }),
+ * }
+ * const session = await sessions.read(view)
+ * ```
+ */
+export interface SessionRequest {
+  /** The absolute URL, e.g. `https://app.example/profile`. */
+  readonly url: string
+  /** The request's headers; only `get` and `has` are used. */
+  readonly headers: {
+    /** The value of header `name` (case-insensitive), repeated values joined; `null` when absent. */
+    get(name: string): string | null
+    /** Whether the request carries header `name`. */
+    has(name: string): boolean
+  }
+}
+
+/**
  * What a sign-in transaction carries through the round trip to the provider. The web handler
  * decides the fields; `state` is required because it names the cookie and is checked on return.
  *
