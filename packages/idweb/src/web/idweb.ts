@@ -14,7 +14,12 @@ import { createClientCredential } from '../credentials/client-credential.ts'
 import { createProviderFetch } from '../http/provider-fetch.ts'
 import { type Logger, silentLogger } from '../logger.ts'
 import { createProtocolContext, type ProtocolContext } from '../protocol/context.ts'
-import { createSessionManager, type SessionManager, SessionRevocations } from '../session/index.ts'
+import {
+  createSessionManager,
+  type SessionManager,
+  type SessionRequest,
+  SessionRevocations,
+} from '../session/index.ts'
 import { signInFromCache } from './adopt.ts'
 import {
   configuredCache,
@@ -30,7 +35,7 @@ import { errorResponse, methodNotAllowed } from './http.ts'
 import { type ChallengeOptions, challenge, signIn } from './sign-in.ts'
 import { signedOut, signOut } from './sign-out.ts'
 import { checkPeers } from './startup-checks.ts'
-import { type Authentication, authenticate } from './user.ts'
+import { type Authentication, authenticate, authenticateNow } from './user.ts'
 
 /** One of idweb's own routes: the methods it answers, and how. */
 interface Route {
@@ -100,8 +105,17 @@ export interface Idweb {
   methodsOf(path: string): readonly string[] | undefined
   /** Redirects to the provider, e.g. for more scopes (incremental consent) or a claims challenge. */
   challenge(request: Request, options?: ChallengeOptions): Promise<Response>
-  /** The signed-in user, if any, and cookies to send back. */
-  authenticate(request: Request): Promise<Authentication>
+  /**
+   * The signed-in user, if any, and cookies to send back. Takes a Web `Request` or any
+   * {@link SessionRequest} view of one (its URL and `Cookie` header are all it reads).
+   */
+  authenticate(request: SessionRequest): Promise<Authentication>
+  /**
+   * {@link Idweb.authenticate}, answered synchronously when it can be (the session in its cookie,
+   * revocations in process memory, no roll due), else a promise. For adapters, on every request:
+   * a request that needs no await gets none.
+   */
+  authenticateNow(request: SessionRequest): Authentication | Promise<Authentication>
   /**
    * Signs in, with no browser round trip, an account whose refresh token the cache already holds
    * (users moved from another MSAL app with `importMsalCache`): redeems it once and builds the
@@ -261,6 +275,7 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
     methodsOf: (path) => routes.get(path)?.methods,
     challenge: (request, options) => challenge(ctx, request, options),
     authenticate: (request) => authenticate(ctx, request),
+    authenticateNow: (request) => authenticateNow(ctx, request),
     signInFromCache: (request, homeAccountId) => signInFromCache(ctx, request, homeAccountId),
     getTokenForUser: (user, scopes, options) =>
       acquirer.getTokenForUser(scopes, user.account, options),

@@ -1,4 +1,6 @@
 import { IdwebError } from '../errors.ts'
+import type { Touched } from '../session/manager.ts'
+import type { SessionRequest } from '../session/types.ts'
 import { accountOf, type SignedInUser, type WebContext } from './context.ts'
 
 /** What `authenticate` found, and the cookies to send back (a rolled session). */
@@ -13,12 +15,34 @@ export interface Authentication {
  * The signed-in user of a request, from the session cookie. Tampered, expired or foreign cookies
  * are anonymous, never an error. The session's rolling lifetime is extended as it is used.
  */
-export async function authenticate(ctx: WebContext, request: Request): Promise<Authentication> {
-  const session = await ctx.sessions.read(request)
-  if (!session) return { user: undefined, setCookies: [] }
+export async function authenticate(
+  ctx: WebContext,
+  request: SessionRequest,
+): Promise<Authentication> {
+  return authenticateNow(ctx, request)
+}
+
+/**
+ * {@link authenticate}, answered at once when the session layer can (see
+ * `SessionManager.touchNow`), else a promise: adapters call it on every request.
+ */
+export function authenticateNow(
+  ctx: WebContext,
+  request: SessionRequest,
+): Authentication | Promise<Authentication> {
+  const now = ctx.sessions.touchNow(request)
+  if (now !== undefined) return authenticationOf(ctx, request, now)
+  return ctx.sessions.touch(request).then((touched) => authenticationOf(ctx, request, touched))
+}
+
+function authenticationOf(
+  ctx: WebContext,
+  request: SessionRequest,
+  { session, setCookies }: Touched,
+): Authentication {
+  if (!session) return { user: undefined, setCookies }
   const account = accountOf(session, ctx.tokenPartition(session.sid))
   if (!account) return { user: undefined, setCookies: ctx.sessions.clear(request) }
-  const setCookies = await ctx.sessions.commit(request, session)
   return { user: { claims: session.user.claims, account, session }, setCookies }
 }
 

@@ -77,34 +77,50 @@ export interface IdentityContext {
   readonly graphApiName: string
 }
 
-/** Builds the identity of one request. Everything beyond the user is lazy. */
+/**
+ * Builds the identity of one request. Everything beyond the user is lazy; the methods live on the
+ * prototype, so a request costs one small object and no closures.
+ */
 export function createIdentity(
   context: IdentityContext,
   user: SignedInUser | undefined,
 ): RequestIdentity {
-  const { idweb } = context
-  let graph: Promise<GraphClient> | undefined
-  return {
-    user,
-    isAuthenticated: user !== undefined,
-    claims: user?.claims ?? NO_CLAIMS,
-    async getToken(scopes, options) {
-      if (!user) throw notSignedIn()
-      return (await idweb.getTokenForUser(user, scopes, options)).accessToken
-    },
-    async callApi<T>(name: string, options?: CallApiOptions): Promise<T> {
-      return context.downstream().call<T>(name, user, options)
-    },
-    graph() {
-      graph ??= user
-        ? createGraphClient({
-            apis: idweb.config.downstreamApis,
-            name: context.graphApiName,
-            getToken: tokenGetter(idweb.acquirer, user),
-          })
-        : Promise.reject(notSignedIn())
-      return graph
-    },
+  return new Identity(context, user)
+}
+
+class Identity implements RequestIdentity {
+  readonly user: SignedInUser | undefined
+  readonly isAuthenticated: boolean
+  readonly claims: Readonly<Record<string, unknown>>
+  readonly #context: IdentityContext
+  #graph: Promise<GraphClient> | undefined
+
+  constructor(context: IdentityContext, user: SignedInUser | undefined) {
+    this.#context = context
+    this.user = user
+    this.isAuthenticated = user !== undefined
+    this.claims = user?.claims ?? NO_CLAIMS
+  }
+
+  async getToken(scopes: readonly string[], options?: UserTokenOptions): Promise<string> {
+    if (!this.user) throw notSignedIn()
+    return (await this.#context.idweb.getTokenForUser(this.user, scopes, options)).accessToken
+  }
+
+  async callApi<T>(name: string, options?: CallApiOptions): Promise<T> {
+    return this.#context.downstream().call<T>(name, this.user, options)
+  }
+
+  graph(): Promise<GraphClient> {
+    const { idweb, graphApiName } = this.#context
+    this.#graph ??= this.user
+      ? createGraphClient({
+          apis: idweb.config.downstreamApis,
+          name: graphApiName,
+          getToken: tokenGetter(idweb.acquirer, this.user),
+        })
+      : Promise.reject(notSignedIn())
+    return this.#graph
   }
 }
 

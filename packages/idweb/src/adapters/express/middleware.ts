@@ -1,13 +1,15 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { createDownstreamApis } from '../../downstream/downstream-apis.ts'
 import type { DownstreamApis } from '../../downstream/types.ts'
+import { IdwebError } from '../../errors.ts'
 import { methodNotAllowed } from '../../web/http.ts'
 import type { Idweb } from '../../web/idweb.ts'
+import type { Authentication } from '../../web/user.ts'
 import { createIdentity, type IdentityContext } from './identity.ts'
 import { settleUnreadBody } from './request-body.ts'
 import { sendWebResponse } from './send-web-response.ts'
 import { attachState } from './state.ts'
-import { toWebHeaders, toWebRequest } from './to-web-request.ts'
+import { isUncarriableMethod, toWebHeaders, toWebRequest } from './to-web-request.ts'
 
 /**
  * Options of {@link idwebMiddleware}.
@@ -78,49 +80,98 @@ export function idwebMiddleware(
   }
 
   return (req: Request, res: Response, next: NextFunction): void => {
-    const run = async (): Promise<boolean> => {
-      // Matched on the path as sent, as Express routes match: `/./signout` is not `/signout`.
-      const methods = idweb.methodsOf(pathOf(req.originalUrl))
-      if (methods) {
-        const response = methods.includes(req.method)
-          ? await idweb.handle(toWebRequest(req))
-          : methodNotAllowed(negotiation(req), methods, req.method)
-        if (response) {
-          // What the answer left unread is discarded first, so the next request on this
-          // keep-alive connection starts at the right byte; a body too large to discard closes it.
-          if ((await settleUnreadBody(req)) === 'close') res.setHeader('connection', 'close')
-          await sendWebResponse(res, response)
-          return false
-        }
-      }
-      if (!req.headers.cookie) {
-        attachState(req, idweb)
-        req.identity = createIdentity(context, undefined)
-        return true
-      }
-      const state = attachState(req, idweb)
-      const { user, setCookies } = await idweb.authenticate(state.webRequest())
-      for (const cookie of setCookies) res.append('Set-Cookie', cookie)
-      req.identity = createIdentity(context, user)
-      return true
+    // Matched on the path as sent, as Express routes match: `/./signout` is not `/signout`.
+    const methods = idweb.methodsOf(pathOf(req.originalUrl))
+    if (methods) {
+      answerRoute(idweb, methods, req, res).then(
+        (passOn) => {
+          if (passOn) identify(context, req, res, next)
+        },
+        (err: unknown) => {
+          if (!res.destroyed) next(err)
+        },
+      )
+      return
     }
-    // `next` runs outside the promise chain, so an exception in a later handler is never taken
-    // for one of ours (Express 4 calls the next handler synchronously).
-    run().then(
-      (passOn) => {
-        if (passOn) next()
-      },
-      (err: unknown) => {
-        // A client that went away mid-answer has nobody left to tell.
-        if (!res.destroyed) next(err)
-      },
-    )
+    identify(context, req, res, next)
   }
+}
+
+/**
+ * Answers one of idweb's own routes through the core; resolves `true` when the core left the
+ * request to the app (it answers `undefined`).
+ */
+async function answerRoute(
+  idweb: Idweb,
+  methods: readonly string[],
+  req: Request,
+  res: Response,
+): Promise<boolean> {
+  const response = methods.includes(req.method)
+    ? await idweb.handle(toWebRequest(req))
+    : methodNotAllowed(negotiation(req), methods, req.method)
+  if (!response) return true
+  // What the answer left unread is discarded first, so the next request on this keep-alive
+  // connection starts at the right byte; a body too large to discard closes it.
+  if ((await settleUnreadBody(req)) === 'close') res.setHeader('connection', 'close')
+  await sendWebResponse(res, response)
+  return false
+}
+
+/**
+ * Sets `req.identity` and passes the request on: at once without a `Cookie` header, after the
+ * session is read otherwise. `next` runs outside any promise chain of ours, so an exception in a
+ * later handler is never taken for one of ours (Express 4 calls the next handler synchronously).
+ */
+function identify(context: IdentityContext, req: Request, res: Response, next: NextFunction): void {
+  const { idweb } = context
+  if (isUncarriableMethod(req.method)) {
+    next(new IdwebError('IDW_METHOD_NOT_ALLOWED', `${req.method} is not answered here.`))
+    return
+  }
+  const state = attachState(req, idweb)
+  if (!req.headers.cookie) {
+    req.identity = createIdentity(context, undefined)
+    next()
+    return
+  }
+  let authentication: Authentication | Promise<Authentication>
+  try {
+    authentication = idweb.authenticateNow(state.session)
+  } catch (err) {
+    next(err)
+    return
+  }
+  if (!(authentication instanceof Promise)) {
+    proceed(context, req, res, next, authentication)
+    return
+  }
+  authentication.then(
+    (found) => proceed(context, req, res, next, found),
+    (err: unknown) => {
+      // A client that went away mid-answer has nobody left to tell.
+      if (!res.destroyed) next(err)
+    },
+  )
+}
+
+function proceed(
+  context: IdentityContext,
+  req: Request,
+  res: Response,
+  next: NextFunction,
+  { user, setCookies }: Authentication,
+): void {
+  for (const cookie of setCookies) res.append('Set-Cookie', cookie)
+  req.identity = createIdentity(context, user)
+  next()
 }
 
 /** The path of a request target, as sent (no normalisation, no decoding). */
 function pathOf(originalUrl: string): string {
-  const end = originalUrl.search(/[?#]/)
+  const query = originalUrl.indexOf('?')
+  const hash = originalUrl.indexOf('#')
+  const end = query === -1 ? hash : hash === -1 ? query : Math.min(query, hash)
   return end === -1 ? originalUrl : originalUrl.slice(0, end)
 }
 

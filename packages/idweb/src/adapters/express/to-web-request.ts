@@ -56,10 +56,10 @@ export interface ToWebRequestOptions {
  */
 export function toWebRequest(req: ExpressRequest, options: ToWebRequestOptions = {}): Request {
   const node = req as NodeRequest
-  const url = new URL(`${node.protocol}://${hostOf(node)}${originalPath(node)}`)
+  const url = new URL(requestHref(req))
   const headers = toWebHeaders(node.headersDistinct)
   const method = node.method.toUpperCase()
-  if (FORBIDDEN_METHODS.has(method)) {
+  if (isUncarriableMethod(method)) {
     throw new IdwebError('IDW_METHOD_NOT_ALLOWED', `${method} is not answered here.`)
   }
   const wantsBody = options.body ?? (method !== 'GET' && method !== 'HEAD')
@@ -116,8 +116,28 @@ export function toWebHeaders(
   return headers
 }
 
+/**
+ * The absolute URL of an Express request, as {@link toWebRequest} builds it (scheme and host
+ * through `trust proxy`, then `req.originalUrl`), not normalized.
+ *
+ * @throws {IdwebError} `IDW_BAD_REQUEST` (400) when the host is missing or not a URL authority.
+ */
+export function requestHref(req: ExpressRequest): string {
+  const node = req as NodeRequest
+  const href = `${node.protocol}://${hostOf(node)}${originalPath(node)}`
+  if (!URL.canParse(href)) {
+    throw new IdwebError('IDW_BAD_REQUEST', 'The request has no valid Host header.')
+  }
+  return href
+}
+
 /** Methods the Fetch standard forbids in a `Request`: no idweb code can be handed one. */
 const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK'])
+
+/** Whether `method` is one a Web `Request` cannot carry (`CONNECT`, `TRACE`, `TRACK`). */
+export function isUncarriableMethod(method: string): boolean {
+  return FORBIDDEN_METHODS.has(method.toUpperCase())
+}
 
 // A URL authority: no path, query, fragment, userinfo, backslash or whitespace may ride along.
 const AUTHORITY = /^[A-Za-z0-9\-._~%!$&'()*+,;=:[\]]+$/
