@@ -55,9 +55,9 @@ export function isCookieValue(value: string): boolean {
  */
 export function parseCookieHeader(header: string | null | undefined): ParsedCookies {
   const values = new Map<string, string>()
-  const duplicates = new Set<string>()
+  let duplicates: Set<string> | undefined
   if (typeof header !== 'string' || header.length > MAX_COOKIE_HEADER_LENGTH) {
-    return { values, duplicates }
+    return { values, duplicates: NO_DUPLICATES }
   }
   let start = 0
   let pairs = 0
@@ -75,11 +75,17 @@ export function parseCookieHeader(header: string | null | undefined): ParsedCook
       value = value.slice(1, -1)
     }
     if (!isCookieName(name) || !isCookieValue(value)) continue
-    if (values.has(name)) duplicates.add(name)
-    else values.set(name, value)
+    if (!values.has(name)) values.set(name, value)
+    else {
+      duplicates ??= new Set()
+      duplicates.add(name)
+    }
   }
-  return { values, duplicates }
+  return { values, duplicates: duplicates ?? NO_DUPLICATES }
 }
+
+/** The duplicates of a header without any: shared, since nobody may add to it. */
+const NO_DUPLICATES: ReadonlySet<string> = new Set()
 
 function trimOws(s: string): string {
   let a = 0

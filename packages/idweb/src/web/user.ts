@@ -1,6 +1,6 @@
 import { IdwebError } from '../errors.ts'
 import type { Touched } from '../session/manager.ts'
-import type { SessionRequest } from '../session/types.ts'
+import type { SessionData, SessionRequest } from '../session/types.ts'
 import { accountOf, type SignedInUser, type WebContext } from './context.ts'
 
 /** What `authenticate` found, and the cookies to send back (a rolled session). */
@@ -35,15 +35,26 @@ export function authenticateNow(
   return ctx.sessions.touch(request).then((touched) => authenticationOf(ctx, request, touched))
 }
 
+/**
+ * The user of each session object `touch` handed out: the session layer shares one frozen object
+ * per cookie, so the user built from it is shared too, and not rebuilt on every request.
+ */
+const users = new WeakMap<SessionData, SignedInUser | null>()
+
 function authenticationOf(
   ctx: WebContext,
   request: SessionRequest,
   { session, setCookies }: Touched,
 ): Authentication {
   if (!session) return { user: undefined, setCookies }
-  const account = accountOf(session, ctx.tokenPartition(session.sid))
-  if (!account) return { user: undefined, setCookies: ctx.sessions.clear(request) }
-  return { user: { claims: session.user.claims, account, session }, setCookies }
+  let user = users.get(session)
+  if (user === undefined) {
+    const account = accountOf(session, ctx.tokenPartition(session.sid))
+    user = account ? Object.freeze({ claims: session.user.claims, account, session }) : null
+    users.set(session, user)
+  }
+  if (!user) return { user: undefined, setCookies: ctx.sessions.clear(request) }
+  return { user, setCookies }
 }
 
 /** The error a request without a signed-in user raises: adapters redirect people, 401 programs. */

@@ -104,7 +104,12 @@ class Identity implements RequestIdentity {
 
   async getToken(scopes: readonly string[], options?: UserTokenOptions): Promise<string> {
     if (!this.user) throw notSignedIn()
-    return (await this.#context.idweb.getTokenForUser(this.user, scopes, options)).accessToken
+    const token = await this.#context.idweb.acquirer.getTokenForUser(
+      scopes,
+      this.user.account,
+      options,
+    )
+    return token.accessToken
   }
 
   async callApi<T>(name: string, options?: CallApiOptions): Promise<T> {
