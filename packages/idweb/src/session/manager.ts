@@ -64,6 +64,7 @@ export interface SessionManager {
    * is the unchanged object {@link SessionManager.read} returned and less than `refreshFraction` of
    * the rolling lifetime has passed; otherwise a re-seal with `lastSeenAt` set to now, plus
    * deletions of stale chunks. `undefined` ends the session (like {@link SessionManager.destroy}).
+   * A frozen session (one {@link SessionManager.touch} handed out) is re-sealed from a copy.
    * Rejects with `IDW_SESSION_TOO_LARGE` when the session needs more than `maxChunks` cookies, and
    * `IDW_STORE_UNAVAILABLE` when the store fails.
    */
@@ -164,8 +165,10 @@ export function createSessionManager(options: SessionOptions): SessionManager {
       return { session: freezeJson(session), setCookies }
     },
 
-    async commit(request, data) {
-      if (data === undefined) return manager.destroy(request)
+    async commit(request, given) {
+      if (given === undefined) return manager.destroy(request)
+      // A session `touch` handed out is frozen and shared: commit a copy of it.
+      const data = Object.isFrozen(given) ? structuredClone(given) : given
       const now = ctx.now()
       const snapshot = snapshots.get(data)
       // A new session (a sign-in) replaces the one the request carries: that one ends now.

@@ -41,7 +41,9 @@ export class OpenedSessions {
     const frozen = freezeJson(session)
     const chars = sealed.length + plaintextChars
     if (chars > this.#maxChars || this.#entries.has(sealed)) return frozen
-    this.#entries.set(sealed, { session: frozen, chars })
+    // A key copied out of the request: a slice of the Cookie header would keep the whole header
+    // alive for as long as the entry lives, beyond what the bound counts.
+    this.#entries.set(flatCopy(sealed), { session: frozen, chars })
     this.#chars += chars
     for (const [oldest, entry] of this.#entries) {
       if (this.#entries.size <= this.#maxEntries && this.#chars <= this.#maxChars) break
@@ -50,6 +52,14 @@ export class OpenedSessions {
     }
     return frozen
   }
+}
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+/** A copy of `s` that shares no storage with the string it was sliced from. */
+function flatCopy(s: string): string {
+  return decoder.decode(encoder.encode(s))
 }
 
 /**

@@ -50,7 +50,9 @@ function authenticationOf(
   let user = users.get(session)
   if (user === undefined) {
     const account = accountOf(session, ctx.tokenPartition(session.sid))
-    user = account ? Object.freeze({ claims: session.user.claims, account, session }) : null
+    user = account
+      ? Object.freeze({ claims: session.user.claims, account: Object.freeze(account), session })
+      : null
     users.set(session, user)
   }
   if (!user) return { user: undefined, setCookies: ctx.sessions.clear(request) }

@@ -142,6 +142,11 @@ describe('touch and touchNow: the authenticated request', () => {
     // read() still hands out a fresh object to change and commit.
     const read = await sessions.read(jar.request())
     assert.ok(read && !Object.isFrozen(read))
+    // A frozen session given to commit is re-sealed from a copy, not refused.
+    const resealed = await sessions.commit(jar.request(), first.session)
+    assert.equal(resealed.length, 1)
+    const again = sessions.touchNow(new Jar().apply(resealed).request())
+    assert.equal(again?.session?.sid, first.session.sid)
   })
 
   it(`a cookie changed in one character is anonymous even after the real one was opened (${RUNS} runs)`, async () => {
