@@ -161,8 +161,17 @@ export class RedisStore implements CacheStore {
       throw err
     }
     subscribed = true
+    // The commands' own connection coming back after a drop is news too: until it is back, reads
+    // fail and may open the cache's breaker, which must not then stay open because the
+    // subscription happened to return first.
+    const client = this.client as Redis
+    const commandsBack = () => {
+      if (subscribed) watcher.gap(true)
+    }
+    client.on('ready', commandsBack)
     return async () => {
       subscribed = false
+      client.off('ready', commandsBack)
       subscriber.disconnect()
     }
   }
