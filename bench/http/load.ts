@@ -18,7 +18,8 @@ export const PINNED = (() => {
   }
 })()
 
-type Request = ToServer extends infer T ? (T extends { id: number } ? Omit<T, 'id'> : never) : never
+/** A message to a server, before the runner numbers it. */
+type Ask = ToServer extends infer T ? (T extends unknown ? Omit<T, 'id'> : never) : never
 
 /** One app's server process. */
 export class AppServer {
@@ -74,7 +75,7 @@ export class AppServer {
     return new AppServer(kind, child, port)
   }
 
-  async #ask<T>(request: Request): Promise<T> {
+  async #ask<T>(request: Ask): Promise<T> {
     const id = ++this.#next
     const reply = new Promise<Record<string, unknown>>((resolve) => this.#waiting.set(id, resolve))
     this.#child.send({ ...request, id })

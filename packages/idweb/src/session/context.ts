@@ -152,13 +152,7 @@ function integer(setting: string, value: unknown, fallback: number, min: number,
 
 /** Whether cookies for this request are `Secure`, and the name prefix that goes with it. */
 export function cookieScope(ctx: SessionContext, request: { url: string } | URL | string) {
-  // An https URL is Secure under 'auto' whatever its host: no URL to parse on that hot path.
-  const href =
-    typeof request === 'string' ? request : 'href' in request ? request.href : request.url
-  const secure =
-    ctx.secure === 'auto' && href.startsWith('https:')
-      ? true
-      : cookieSecure(ctx.secure, requestUrl(request))
+  const secure = cookieSecure(ctx.secure, requestUrl(request))
   const prefix = secure && ctx.hostPrefix ? '__Host-' : ''
   return { secure, prefix }
 }

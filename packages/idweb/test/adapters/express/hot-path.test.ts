@@ -2,7 +2,6 @@
 // reads the Express request through a view of it), and that view is faithful: the same user, the
 // same refusals, as the Web Request path. The idweb under test never reaches a provider.
 import assert from 'node:assert/strict'
-import { request as httpRequest } from 'node:http'
 import { after, before, describe, test } from 'node:test'
 import express from 'express'
 import {
@@ -11,7 +10,7 @@ import {
   requireUser,
   toWebRequest,
 } from '../../../src/adapters/express/index.ts'
-import { type Listening, listen, offlineIdweb, sessionCookieFor } from './support.ts'
+import { type Listening, listen, offlineIdweb, rawRequest, sessionCookieFor } from './support.ts'
 
 /** Counts `new Request(...)` by idweb's code, which resolves the global at call time. */
 function countWebRequests() {
@@ -31,20 +30,6 @@ function countWebRequests() {
       globalThis.Request = Original
     },
   }
-}
-
-function raw(port: number, method: string, path: string, headers: Record<string, string>) {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers }, (res) => {
-      let body = ''
-      res.on('data', (c) => {
-        body += c
-      })
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
-    })
-    req.on('error', reject)
-    req.end()
-  })
 }
 
 describe('the authenticated Express request', () => {
@@ -84,25 +69,34 @@ describe('the authenticated Express request', () => {
   })
 
   test('several Cookie headers are read as one, as the Web Request path joins them', async () => {
-    const res = await raw(server.port, 'GET', '/hello', {
-      cookie: `other=1; ${cookie}`,
-      accept: 'application/json',
-    })
+    const res = await rawRequest(server.port, 'GET', '/hello', [
+      'Cookie',
+      'other=1',
+      'Cookie',
+      cookie,
+      'Accept',
+      'application/json',
+    ])
     assert.equal(res.status, 200)
     assert.equal((JSON.parse(res.body) as { name: string }).name, 'Alice Smith')
-    const anonymous = await raw(server.port, 'GET', '/hello', {
-      cookie: `${cookie}; ${cookie}`,
-      accept: 'application/json',
-    })
+    const anonymous = await rawRequest(server.port, 'GET', '/hello', [
+      'Cookie',
+      cookie,
+      'Cookie',
+      cookie,
+      'Accept',
+      'application/json',
+    ])
     assert.equal(anonymous.status, 401, 'a duplicated session cookie is anonymous')
   })
 
   test('TRACE, which a Web Request cannot carry, is refused with 405 with or without a cookie', async () => {
-    for (const headers of [{}, { cookie }] as Record<string, string>[]) {
-      const res = await raw(server.port, 'TRACE', '/hello', {
-        accept: 'application/json',
-        ...headers,
-      })
+    for (const withCookie of [[], ['Cookie', cookie]]) {
+      const res = await rawRequest(server.port, 'TRACE', '/hello', [
+        'Accept',
+        'application/json',
+        ...withCookie,
+      ])
       assert.equal(res.status, 405)
       assert.match(res.body, /IDW_METHOD_NOT_ALLOWED/)
     }
@@ -121,13 +115,21 @@ describe('a Host that is not a URL authority', () => {
     const server = await listen(app)
     try {
       const cookie = await sessionCookieFor(idweb, server.url)
-      const read = await raw(server.port, 'GET', '/hello', { cookie, host: '[zz]' })
-      assert.deepEqual(JSON.parse(read.body), { user: true })
-      const route = await raw(server.port, 'GET', '/signin', {
+      const read = await rawRequest(server.port, 'GET', '/hello', [
+        'Cookie',
         cookie,
-        host: '[zz]',
-        accept: 'application/json',
-      })
+        'Host',
+        '[zz]',
+      ])
+      assert.deepEqual(JSON.parse(read.body), { user: true })
+      const route = await rawRequest(server.port, 'GET', '/signin', [
+        'Cookie',
+        cookie,
+        'Host',
+        '[zz]',
+        'Accept',
+        'application/json',
+      ])
       assert.equal(route.status, 400)
       assert.match(route.body, /IDW_BAD_REQUEST/)
     } finally {

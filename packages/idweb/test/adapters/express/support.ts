@@ -1,7 +1,7 @@
 // Shared pieces of the Express adapter tests: a real HTTP listener on 127.0.0.1 (ephemeral port),
 // idweb instances for tests that never reach a provider, and signed-in session cookies made by
 // idweb's own session layer.
-import type { Server } from 'node:http'
+import { request as httpRequest, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Express } from 'express'
 import {
@@ -103,4 +103,29 @@ export function attributesOf(setCookie: string): Map<string, string> {
       return [(k ?? '').toLowerCase(), v.join('=')]
     }),
   )
+}
+
+/** A request with raw (possibly repeated) headers, which `fetch` cannot send. */
+export function rawRequest(
+  port: number,
+  method: string,
+  path: string,
+  headers: string[],
+  body?: string,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const withHost = headers.some((h, i) => i % 2 === 0 && h.toLowerCase() === 'host')
+      ? headers
+      : ['Host', `127.0.0.1:${port}`, ...headers]
+    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: withHost }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => {
+        text += chunk
+      })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }))
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
 }

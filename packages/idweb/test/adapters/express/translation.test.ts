@@ -1,10 +1,9 @@
 // Node request → Web Request and Web Response → Node response, through a real Express app.
 import assert from 'node:assert/strict'
-import { request as httpRequest } from 'node:http'
 import { after, before, describe, test } from 'node:test'
 import express from 'express'
 import { sendWebResponse, toWebRequest } from '../../../src/adapters/express/index.ts'
-import { type Listening, listen } from './support.ts'
+import { type Listening, listen, rawRequest } from './support.ts'
 
 interface Echo {
   url: string
@@ -26,31 +25,6 @@ async function echo(req: express.Request, res: express.Response): Promise<void> 
     body: request.body ? await request.text() : null,
   }
   res.json(body)
-}
-
-/** A request with raw (possibly repeated) headers, which `fetch` cannot send. */
-function rawRequest(
-  port: number,
-  method: string,
-  path: string,
-  headers: string[],
-  body?: string,
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const withHost = headers.some((h, i) => i % 2 === 0 && h.toLowerCase() === 'host')
-      ? headers
-      : ['Host', `127.0.0.1:${port}`, ...headers]
-    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: withHost }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => {
-        text += chunk
-      })
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }))
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
 }
 
 describe('toWebRequest', () => {
