@@ -38,6 +38,14 @@ if (files.length === 0) {
   process.exit(1)
 }
 
+// Nothing may hang the run. Node 20 and 22 apply --test-timeout to each test file as a whole,
+// Node 24 to each test and hook: either way a stuck wait fails within five minutes, naming its
+// file or test, instead of holding CI until its own limit. --test-force-exit ends a file whose
+// tests are done even when a handle (a reconnecting client, a child process) is still open.
+const guards = []
+if (!passThrough.some((a) => a.startsWith('--test-timeout'))) guards.push('--test-timeout=300000')
+if (!passThrough.includes('--test-force-exit')) guards.push('--test-force-exit')
+
 const child = spawn(
   process.execPath,
   [
@@ -46,9 +54,35 @@ const child = spawn(
     'tsx',
     '--test',
     '--test-concurrency=2',
+    ...guards,
     ...passThrough,
     ...files,
   ],
-  { cwd: root, stdio: 'inherit' },
+  { cwd: root, stdio: 'inherit', detached: true },
 )
-child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)))
+// And the run as a whole: past IDWEB_TEST_RUN_MINUTES (30 by default) the runner and every
+// process it started are stopped, and the run fails saying so.
+const minutes = Number(process.env.IDWEB_TEST_RUN_MINUTES ?? 30)
+const watchdog = setTimeout(() => {
+  console.error(`run-tests: the run passed ${minutes} minutes; stopping it`)
+  try {
+    process.kill(-child.pid, 'SIGKILL')
+  } catch {}
+  process.exit(1)
+}, minutes * 60_000)
+watchdog.unref()
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    try {
+      process.kill(-child.pid, signal)
+    } catch {}
+    process.exit(1)
+  })
+}
+child.on('exit', (code, signal) => {
+  // A private server a failed test left running goes with the run.
+  try {
+    process.kill(-child.pid, 'SIGKILL')
+  } catch {}
+  process.exit(signal ? 1 : (code ?? 1))
+})

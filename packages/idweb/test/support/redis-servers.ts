@@ -7,15 +7,33 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 
-const run = promisify(execFile)
+const exec = promisify(execFile)
+/** A helper command never hangs a test file: each one is bounded (`redis-cli` waits forever for
+ * a server that accepts and never answers, and `--cluster create` for nodes that never meet). */
+const run = (file: string, args: string[], timeout = 20_000) => exec(file, args, { timeout })
 
-/** A free TCP port on 127.0.0.1 (bound and released; good enough for tests). */
-export async function freePort(): Promise<number> {
+/** A port on 127.0.0.1 that was free a moment ago (bound and released; good enough for tests). */
+async function bindable(port: number): Promise<number | undefined> {
   const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
+  const bound = await new Promise<number | undefined>((resolve) => {
+    server.once('error', () => resolve(undefined))
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as { port: number }).port))
+  })
+  if (bound !== undefined) await new Promise((resolve) => server.close(resolve))
+  return bound
+}
+
+/**
+ * A free TCP port on 127.0.0.1. With `cluster`, one whose Cluster bus port (10,000 above it) is
+ * free too and still a port: Redis refuses to start in cluster mode otherwise.
+ */
+export async function freePort(options: { cluster?: boolean } = {}): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = await bindable(options.cluster ? 20_000 + Math.floor(Math.random() * 30_000) : 0)
+    if (port === undefined) continue
+    if (!options.cluster || (await bindable(port + 10_000)) !== undefined) return port
+  }
+  throw new Error('no free port on 127.0.0.1')
 }
 
 export interface RedisServer {
@@ -39,7 +57,7 @@ export async function startRedis(
   options: { sentinel?: boolean } = {},
 ): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'idweb-redis-'))
-  const p = await freePort()
+  const p = await freePort({ cluster: config.includes('cluster-enabled yes') })
   const file = join(dir, 'redis.conf')
   writeFileSync(
     file,
@@ -52,16 +70,20 @@ export async function startRedis(
     (await run('redis-cli', ['-p', String(p), ...auth, ...args])).stdout.trim()
   const start = async () => {
     const args = options.sentinel ? [file, '--sentinel'] : [file]
-    child = spawn('redis-server', args, { stdio: 'ignore' })
-    for (let i = 0; i < 100; i++) {
-      const pong = await run('redis-cli', ['-p', String(p), ...auth, 'ping']).then(
-        (r) => r.stdout.trim(),
-        () => '',
+    const started = spawn('redis-server', args, { stdio: 'ignore' })
+    child = started
+    for (let i = 0; i < 100 && started.exitCode === null; i++) {
+      // The server's own pid, so a server of another test that took the port is not mistaken
+      // for this one.
+      const pid = await run('redis-cli', ['-p', String(p), ...auth, 'info', 'server'], 2000).then(
+        (r) => /process_id:(\d+)/.exec(r.stdout)?.[1],
+        () => undefined,
       )
-      if (pong === 'PONG' || pong.includes('NOAUTH')) return
+      if (pid === String(started.pid)) return
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
-    throw new Error(`redis-server did not start on port ${p}`)
+    started.kill('SIGKILL')
+    throw new Error(`redis-server did not start on port ${p} (exit code ${started.exitCode})`)
   }
   const kill = async () => {
     const c = child
@@ -90,34 +112,33 @@ export async function startRedis(
 /** Three private masters joined into a Redis Cluster. */
 export async function startRedisCluster(): Promise<{ url: string; stop(): Promise<void> }> {
   const nodes: RedisServer[] = []
-  for (let i = 0; i < 3; i++) {
-    nodes.push(
-      await startRedis([
-        'cluster-enabled yes',
-        'cluster-config-file nodes.conf',
-        'cluster-node-timeout 2000',
-      ]),
-    )
+  const stop = async () => {
+    for (const n of nodes) await n.stop()
   }
-  await run('redis-cli', [
-    '--cluster',
-    'create',
-    ...nodes.map((n) => `127.0.0.1:${n.port}`),
-    '--cluster-replicas',
-    '0',
-    '--cluster-yes',
-  ])
-  for (let i = 0; i < 100; i++) {
-    const info = await nodes[0]?.cli('cluster', 'info')
-    if (info?.includes('cluster_state:ok')) break
-    await new Promise((resolve) => setTimeout(resolve, 100))
+  try {
+    for (let i = 0; i < 3; i++) {
+      nodes.push(
+        await startRedis([
+          'cluster-enabled yes',
+          'cluster-config-file nodes.conf',
+          'cluster-node-timeout 2000',
+        ]),
+      )
+    }
+    const addresses = nodes.map((n) => `127.0.0.1:${n.port}`)
+    const create = ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes']
+    await run('redis-cli', create, 60_000)
+    for (let i = 0; ; i++) {
+      const info = await nodes[0]?.cli('cluster', 'info')
+      if (info?.includes('cluster_state:ok')) break
+      if (i === 100) throw new Error('the private Redis Cluster did not reach cluster_state:ok')
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  } catch (err) {
+    await stop()
+    throw err
   }
-  return {
-    url: `redis+cluster://${nodes.map((n) => `127.0.0.1:${n.port}`).join(',')}`,
-    async stop() {
-      for (const n of nodes) await n.stop()
-    },
-  }
+  return { url: `redis+cluster://${nodes.map((n) => `127.0.0.1:${n.port}`).join(',')}`, stop }
 }
 
 /** A private master watched by one private Sentinel, as `redis+sentinel://…/idweb-master`. */
@@ -129,7 +150,10 @@ export async function startRedisSentinel(): Promise<{ url: string; stop(): Promi
       'sentinel down-after-milliseconds idweb-master 2000',
     ],
     { sentinel: true },
-  )
+  ).catch(async (err: unknown) => {
+    await master.stop()
+    throw err
+  })
   return {
     url: `redis+sentinel://127.0.0.1:${sentinel.port}/idweb-master`,
     async stop() {
