@@ -31,6 +31,10 @@ export interface CertificateOptions {
   }
   /** Validity in days. Default 365. */
   days?: number
+  /** Valid from; default a minute ago. With `notAfter`, makes expired or future certificates. */
+  notBefore?: Date
+  /** Valid until; default `days` from now. */
+  notAfter?: Date
 }
 
 const RSA = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const
@@ -127,8 +131,8 @@ export async function createCertificate(options: CertificateOptions): Promise<Ce
     issuer: issuerName,
     publicKey: keys.publicKey,
     signingKey,
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + (options.days ?? 365) * 86_400_000),
+    notBefore: options.notBefore ?? new Date(now - 60_000),
+    notAfter: options.notAfter ?? new Date(now + (options.days ?? 365) * 86_400_000),
     extensions,
   })
   return {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, X509Certificate } from 'node:crypto'
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider'
 import Provider, { interactionPolicy } from 'oidc-provider'
 import type { IdpContext } from '../context.ts'
@@ -67,6 +67,34 @@ function assertRegisteredCertificate(
   }
 }
 
+/**
+ * Entra refuses an assertion signed by a registered certificate outside its validity
+ * (AADSTS700027), however well it is signed: an expired certificate must be renewed.
+ */
+function assertCertificateValid(header: Record<string, unknown>, pems: readonly string[]) {
+  const now = Date.now()
+  for (const pem of pems) {
+    if (!pem.includes('BEGIN CERTIFICATE')) continue
+    const cert = new X509Certificate(pem)
+    const ids = {
+      kid: createHash('sha1').update(cert.raw).digest('base64url'),
+      x5t: createHash('sha1').update(cert.raw).digest('base64url'),
+      'x5t#S256': createHash('sha256').update(cert.raw).digest('base64url'),
+    }
+    const names = ['kid', 'x5t', 'x5t#S256'] as const
+    if (!names.some((n) => typeof header[n] === 'string' && header[n] === ids[n])) continue
+    const expired = Date.parse(cert.validTo) < now
+    if (expired || Date.parse(cert.validFrom) > now) {
+      throw new EntraError({
+        error: 'invalid_client',
+        aadsts: 700027,
+        status: 401,
+        message: `Client assertion failed signature validation. The certificate with thumbprint ${cert.fingerprint.replaceAll(':', '')} used to sign the client assertion ${expired ? `expired on ${new Date(cert.validTo).toISOString()}` : `is not valid before ${new Date(cert.validFrom).toISOString()}`}.`,
+      })
+    }
+  }
+}
+
 function configuration(ctx: IdpContext, tenantId: string): Configuration {
   const { ttl, seed } = ctx.options
   const cookieKey = createHash('sha256').update(`cookies|${seed}`).digest('base64url')
@@ -88,6 +116,7 @@ function configuration(ctx: IdpContext, tenantId: string): Configuration {
         header,
         (client.jwks?.keys ?? []) as unknown as Record<string, unknown>[],
       )
+      assertCertificateValid(header, ctx.index.app(client.clientId)?.certificates ?? [])
     },
     cookies: {
       keys: [cookieKey],
