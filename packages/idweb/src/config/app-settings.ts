@@ -53,8 +53,6 @@ const IDENTITY_KEYS: Readonly<Record<string, Kind>> = {
 }
 
 const UNSUPPORTED_SOURCES: Readonly<Record<string, string>> = {
-  keyvault:
-    'Key Vault certificates are not supported yet: download the certificate as PEM and use SourceType Path, or Base64Encoded with the base64 of the PEM from a secret.',
   storewiththumbprint:
     'certificate stores are not supported: export the certificate with its key to a PEM file and use SourceType Path.',
   storewithdistinguishedname:
@@ -62,8 +60,6 @@ const UNSUPPORTED_SOURCES: Readonly<Record<string, string>> = {
   certificate:
     'an in-memory certificate cannot come from a file: use SourceType Path or Base64Encoded.',
   managedcertificate: 'managed certificates are not supported: use SourceType Path.',
-  signedassertionfrommanagedidentity:
-    'managed identity assertions are not supported yet: use SignedAssertionFilePath (workload identity) or a certificate.',
   signedassertionfromvault:
     'vault assertions are not supported yet: use SignedAssertionFilePath or a certificate.',
   autodecryptkeys: 'AutoDecryptKeys is a token decryption setting, not a client credential.',
@@ -261,7 +257,7 @@ function credential(
   if (sourceType === undefined) {
     throw new ConfigError(
       `${name}.SourceType`,
-      'is missing: use Path, Base64Encoded, ClientSecret or SignedAssertionFilePath.',
+      'is missing: use Path, Base64Encoded, KeyVault, ClientSecret, SignedAssertionFilePath or SignedAssertionFromManagedIdentity.',
     )
   }
   const type = sourceType.toLowerCase()
@@ -283,6 +279,24 @@ function credential(
       ...withPassword,
     }
   }
+  if (type === 'keyvault') {
+    const clientId = field(entry, 'ManagedIdentityClientId', name)
+    return {
+      sourceType: 'KeyVault',
+      keyVaultUrl: field(entry, 'KeyVaultUrl', name) ?? '',
+      keyVaultCertificateName: field(entry, 'KeyVaultCertificateName', name) ?? '',
+      ...(clientId ? { managedIdentityClientId: clientId } : {}),
+    }
+  }
+  if (!certificatesOnly && type === 'signedassertionfrommanagedidentity') {
+    const clientId = field(entry, 'ManagedIdentityClientId', name)
+    const url = field(entry, 'TokenExchangeUrl', name)
+    return {
+      sourceType: 'SignedAssertionFromManagedIdentity',
+      ...(clientId ? { managedIdentityClientId: clientId } : {}),
+      ...(url ? { tokenExchangeUrl: url } : {}),
+    }
+  }
   if (!certificatesOnly && type === 'clientsecret') {
     return { sourceType: 'ClientSecret', clientSecret: field(entry, 'ClientSecret', name) ?? '' }
   }
@@ -294,7 +308,7 @@ function credential(
   }
   throw new ConfigError(
     `${name}.SourceType`,
-    `"${sourceType}" is not supported here: use ${certificatesOnly ? 'Path or Base64Encoded' : 'Path, Base64Encoded, ClientSecret or SignedAssertionFilePath'}.`,
+    `"${sourceType}" is not supported here: use ${certificatesOnly ? 'Path, Base64Encoded or KeyVault' : 'Path, Base64Encoded, KeyVault, ClientSecret, SignedAssertionFilePath or SignedAssertionFromManagedIdentity'}.`,
   )
 }
 

@@ -1,7 +1,5 @@
 import { ASYMMETRIC_ALGORITHMS, isAsymmetricAlgorithm } from '../algorithms.ts'
 import { isGuid } from '../authority/tenant.ts'
-import type { CredentialDescription, ResolvedCredential } from '../credentials/descriptions.ts'
-import { resolveCredential } from '../credentials/resolve-credential.ts'
 import { ConfigError } from '../errors.ts'
 import { type Logger, silentLogger } from '../logger.ts'
 import type { AppSettingsOptions } from './app-settings.ts'
@@ -9,6 +7,7 @@ import { deepFreeze } from './deep-freeze.ts'
 import { appSettingsSource, sessionSecretsPlaces, settingNamer } from './key-names.ts'
 import type { IdwebOptions } from './options.ts'
 import { resolveAuthority } from './resolve-authority.ts'
+import { resolveCredentials } from './resolve-credentials.ts'
 import {
   resolveDownstreamApi,
   resolveProvider,
@@ -295,47 +294,6 @@ function resolve(
     b2c: b2cPolicies(input, authority.kind === 'b2c' ? authority.policy : undefined, name),
   }
   return deepFreeze(config)
-}
-
-function resolveCredentials(
-  input: IdwebOptions,
-  name: (path: string) => string,
-  env: Readonly<Record<string, string | undefined>>,
-  logger: Logger,
-): ResolvedCredential[] {
-  const descriptions: { description: CredentialDescription; path: string }[] = []
-  if (input.clientCredentials !== undefined) {
-    if (!Array.isArray(input.clientCredentials))
-      throw new ConfigError(name('clientCredentials'), 'must be an array.')
-    input.clientCredentials.forEach((description, i) => {
-      descriptions.push({ description, path: `clientCredentials[${i}]` })
-    })
-  }
-  if (input.clientSecret !== undefined) {
-    descriptions.push({
-      description: { sourceType: 'ClientSecret', clientSecret: input.clientSecret },
-      path: '',
-    })
-  }
-  if (input.allowPublicClient !== undefined && typeof input.allowPublicClient !== 'boolean') {
-    throw new ConfigError(name('allowPublicClient'), 'must be true or false.')
-  }
-  if (descriptions.length === 0 && input.allowPublicClient !== true) {
-    throw new ConfigError(
-      name('clientSecret'),
-      `is missing, and so is any other credential: a web app redeeming authorization codes must prove its identity. Add a client secret (app registration > Certificates & secrets), or a certificate under ${name('clientCredentials')}; if the registration is a public client, set ${name('allowPublicClient')} to true.`,
-    )
-  }
-  if (input.sendX5c !== undefined && typeof input.sendX5c !== 'boolean')
-    throw new ConfigError(name('sendX5c'), 'must be true or false.')
-  return descriptions.map(({ description, path }) =>
-    resolveCredential(description, {
-      name: (field) => (path === '' ? name(field) : name(`${path}.${field}`)),
-      env: { ...env },
-      logger,
-      sendX5c: input.sendX5c === true,
-    }),
-  )
 }
 
 function postLogoutRedirect(

@@ -1,5 +1,5 @@
 import type { Authority } from '../authority/authority.ts'
-import type { ResolvedCredential } from '../credentials/descriptions.ts'
+import type { CredentialSource } from '../credentials/credential-chain.ts'
 
 /** A downstream API after validation. */
 export interface ResolvedDownstreamApi {
@@ -70,7 +70,7 @@ export interface ResolvedConfig {
   /** The Application (client) ID. */
   readonly clientId: string
   /** In order of preference; empty only when `allowPublicClient` is set. */
-  readonly credentials: readonly ResolvedCredential[]
+  readonly credentials: readonly CredentialSource[]
   /** Path of the sign-in callback (the redirect URI's path); default `/signin-oidc`. */
   readonly callbackPath: string
   /** Path the provider returns to after sign-out; default `/signout-callback-oidc`. */

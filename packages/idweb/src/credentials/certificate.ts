@@ -26,10 +26,6 @@ const CERT_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----
 const KEY_BLOCK =
   /-----BEGIN (ENCRYPTED PRIVATE KEY|PRIVATE KEY|RSA PRIVATE KEY|EC PRIVATE KEY)-----[\s\S]+?-----END \1-----/
 
-/** The command that turns a PFX into the PEM idweb reads. */
-export const PFX_CONVERSION_HINT =
-  'idweb reads PEM, not PFX/PKCS#12: convert it with `openssl pkcs12 -in cert.pfx -nodes -out cert.pem` and point the setting at cert.pem (or base64-encode cert.pem for Base64Encoded)'
-
 /**
  * Whether `bytes` look like a PEM document (text with a `-----BEGIN` line) rather than DER/PFX.
  *

@@ -18,9 +18,9 @@ export interface ClientSecretDescription {
 }
 
 /**
- * A certificate and its private key in a PEM file (both in one file, optionally with the chain).
- * An encrypted private key (`ENCRYPTED PRIVATE KEY`) is opened with `certificatePassword`.
- * PFX/PKCS#12 files are refused with the `openssl` command that converts them.
+ * A certificate and its private key in a file: a PFX/PKCS#12 file (`.pfx`, `.p12`, opened with
+ * `certificatePassword`; needs the optional package `node-forge`), or a PEM file holding both,
+ * optionally with the chain (an `ENCRYPTED PRIVATE KEY` is opened with `certificatePassword`).
  *
  * @example
  * ```ts
@@ -34,8 +34,8 @@ export interface CertificatePathDescription {
 }
 
 /**
- * A PEM certificate and private key, base64-encoded (for environment variables and secret
- * stores). A base64 PFX is refused with the command that converts it.
+ * A certificate and private key, base64-encoded (for environment variables and secret stores):
+ * a PFX/PKCS#12 file, as a Key Vault certificate's secret holds, or a PEM bundle.
  *
  * @example
  * ```ts
@@ -97,8 +97,63 @@ export interface SignedAssertionDescription {
 }
 
 /**
+ * A certificate kept in Azure Key Vault, read with the Azure SDK (the optional packages
+ * `@azure/keyvault-secrets` and `@azure/identity`): its newest version, as the PFX or PEM that
+ * the certificate's secret holds. It is loaded on first use and cached, and loaded again when the
+ * provider refuses it (the certificate was renewed in the vault).
+ *
+ * @example
+ * ```ts
+ * const c: KeyVaultDescription = {
+ *   sourceType: 'KeyVault',
+ *   keyVaultUrl: 'https://contoso.vault.azure.net',
+ *   keyVaultCertificateName: 'web-app-cert',
+ * }
+ * ```
+ */
+export interface KeyVaultDescription {
+  readonly sourceType: 'KeyVault'
+  /** The vault, e.g. `https://contoso.vault.azure.net`. */
+  readonly keyVaultUrl: string
+  /** The certificate's name in the vault. */
+  readonly keyVaultCertificateName: string
+  /** A user-assigned managed identity to reach the vault with (its client id). */
+  readonly managedIdentityClientId?: string
+  /**
+   * How to authenticate to the vault, an `@azure/identity` `TokenCredential`. Default
+   * `DefaultAzureCredential` (managed identity on Azure, the Azure CLI's sign-in on a laptop).
+   */
+  readonly credential?: unknown
+  /** Options for the SDK's `SecretClient` (retries, proxy, TLS). */
+  readonly clientOptions?: Readonly<Record<string, unknown>>
+}
+
+/**
+ * A federated identity credential: the app's client assertion is a managed identity token for
+ * `api://AzureADTokenExchange`, fetched through `@azure/identity`'s `ManagedIdentityCredential`
+ * (an optional package) and cached by it until near its expiry. The app registration trusts the
+ * managed identity (Certificates & secrets > Federated credentials).
+ *
+ * @example
+ * ```ts
+ * const c: ManagedIdentityAssertionDescription = {
+ *   sourceType: 'SignedAssertionFromManagedIdentity',
+ *   managedIdentityClientId: process.env.UAMI_CLIENT_ID,
+ * }
+ * ```
+ */
+export interface ManagedIdentityAssertionDescription {
+  readonly sourceType: 'SignedAssertionFromManagedIdentity'
+  /** A user-assigned managed identity's client id; absent: the system-assigned identity. */
+  readonly managedIdentityClientId?: string | undefined
+  /** The audience of the token. Default `api://AzureADTokenExchange` (the public cloud's). */
+  readonly tokenExchangeUrl?: string | undefined
+}
+
+/**
  * How the app proves its identity to the token endpoint: the camelCase form of Identity.Web's
- * `ClientCredentials` entries, plus `Pem` and `SignedAssertion` for code.
+ * `ClientCredentials` entries, plus `Pem` and `SignedAssertion` for code. In a list, entries
+ * are tried in order, the next one used when one cannot be loaded or is refused.
  */
 export type CredentialDescription =
   | ClientSecretDescription
@@ -107,6 +162,8 @@ export type CredentialDescription =
   | CertificatePemDescription
   | SignedAssertionFileDescription
   | SignedAssertionDescription
+  | KeyVaultDescription
+  | ManagedIdentityAssertionDescription
 
 /** What idweb knows about a loaded certificate. Every field is safe to log. */
 export interface CertificateInfo {

@@ -1,8 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { ConfigError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
-import { isPem, loadPemCertificate, PFX_CONVERSION_HINT } from './certificate.ts'
+import { managedIdentityAssertion } from './azure.ts'
+import { isPem, loadPemCertificate } from './certificate.ts'
 import type { CredentialDescription, ResolvedCredential } from './descriptions.ts'
+import { pfxToPem } from './pkcs12.ts'
 import { Secret } from './secret.ts'
 import { signedAssertionFromFile } from './signed-assertion.ts'
 
@@ -75,21 +77,17 @@ export function resolveCredential(
       if (typeof path !== 'string' || path.length === 0) {
         throw new ConfigError(
           name('certificateDiskPath'),
-          'is missing: give the path of the PEM file holding the certificate and its private key.',
+          'is missing: give the path of the PEM or PFX file holding the certificate and its private key.',
         )
       }
-      if (/\.(pfx|p12)$/i.test(path))
-        throw new ConfigError(name('certificateDiskPath'), PFX_CONVERSION_HINT)
       if (!existsSync(path)) {
         throw new ConfigError(
           name('certificateDiskPath'),
           `the file ${path} does not exist (paths are relative to the working directory ${process.cwd()}).`,
         )
       }
-      const bytes = readFileSync(path)
-      if (!isPem(bytes)) throw new ConfigError(name('certificateDiskPath'), PFX_CONVERSION_HINT)
-      return certificate(
-        bytes.toString('utf8'),
+      return certificateFrom(
+        readFileSync(path),
         description.certificatePassword,
         name('certificateDiskPath'),
         options,
@@ -100,13 +98,11 @@ export function resolveCredential(
       if (typeof value !== 'string' || !/^[A-Za-z0-9+/=\s]+$/.test(value)) {
         throw new ConfigError(
           name('base64EncodedValue'),
-          'is missing or not base64: encode the PEM file with `base64 -w0 cert.pem`.',
+          'is missing or not base64: encode the PFX or PEM file with `base64 -w0 cert.pfx`.',
         )
       }
-      const bytes = Buffer.from(value, 'base64')
-      if (!isPem(bytes)) throw new ConfigError(name('base64EncodedValue'), PFX_CONVERSION_HINT)
-      return certificate(
-        bytes.toString('utf8'),
+      return certificateFrom(
+        Buffer.from(value, 'base64'),
         description.certificatePassword,
         name('base64EncodedValue'),
         options,
@@ -153,14 +149,48 @@ export function resolveCredential(
         getAssertion: description.getAssertion,
       })
     }
+    case 'SignedAssertionFromManagedIdentity': {
+      const id = description.managedIdentityClientId
+      if (id !== undefined && (typeof id !== 'string' || id.trim() === '')) {
+        throw new ConfigError(
+          name('managedIdentityClientId'),
+          'must be the client id of a user-assigned managed identity, or be left out for the system-assigned one.',
+        )
+      }
+      return Object.freeze({
+        kind: 'signed_assertion',
+        source: `managed identity ${id ?? '(system-assigned)'}`,
+        getAssertion: managedIdentityAssertion(description, name('sourceType')),
+      })
+    }
+    case 'KeyVault':
+      throw new ConfigError(
+        name('sourceType'),
+        'KeyVault certificates are read from the vault when first used: list them in clientCredentials (createIdweb), or read one with readKeyVaultCertificate.',
+      )
     default: {
       const sourceType: unknown = (description as { sourceType?: unknown }).sourceType
       throw new ConfigError(
         name('sourceType'),
-        `"${String(sourceType)}" is not a credential source idweb supports: use ClientSecret, Path, Base64Encoded, Pem, SignedAssertionFilePath or SignedAssertion.`,
+        `"${String(sourceType)}" is not a credential source idweb supports: use ClientSecret, Path, Base64Encoded, KeyVault, Pem, SignedAssertionFilePath, SignedAssertionFromManagedIdentity or SignedAssertion.`,
       )
     }
   }
+}
+
+/**
+ * A certificate from the bytes of a PEM bundle or a PFX/PKCS#12 file (what Key Vault, Windows
+ * and `openssl pkcs12 -export` produce), told apart by their content, not by a file name.
+ */
+export function certificateFrom(
+  bytes: Uint8Array,
+  password: string | undefined,
+  key: string,
+  options: ResolveCredentialOptions,
+): ResolvedCredential {
+  const pem = isPem(bytes) ? Buffer.from(bytes).toString('utf8') : pfxToPem(bytes, password, key)
+  // A PFX's password opened it; the key inside is no longer encrypted.
+  return certificate(pem, isPem(bytes) ? password : undefined, key, options)
 }
 
 function certificate(

@@ -70,12 +70,21 @@ export async function redeemCode(
   checked: URLSearchParams,
   redemption: Omit<CodeRedemption, 'params' | 'state'>,
 ): Promise<TokenResult> {
+  return ctx.authenticator.run((clientAuth) => redeem(ctx, clientAuth, checked, redemption))
+}
+
+async function redeem(
+  ctx: ProtocolContext,
+  clientAuth: oauth.ClientAuth,
+  checked: URLSearchParams,
+  redemption: Omit<CodeRedemption, 'params' | 'state'>,
+): Promise<TokenResult> {
   let response: Response
   try {
     response = await oauth.authorizationCodeGrantRequest(
       ctx.as,
       ctx.client,
-      ctx.clientAuth,
+      clientAuth,
       checked,
       redemption.redirectUri,
       redemption.codeVerifier,

@@ -11,13 +11,28 @@ export interface HttpOptions {
 }
 
 /**
+ * How the client authenticates at the token endpoint: `run` calls one token request with the
+ * oauth4webapi client authentication to use, and may call it again with another one (a reloaded
+ * or the next configured credential) when the provider refuses the first.
+ */
+export interface ClientAuthenticator {
+  run<T>(call: (clientAuth: oauth.ClientAuth) => Promise<T>): Promise<T>
+}
+
+/** One fixed client authentication, e.g. `oauth.None()` for a public client. */
+export function fixedClientAuth(clientAuth: oauth.ClientAuth): ClientAuthenticator {
+  return { run: (call) => call(clientAuth) }
+}
+
+/**
  * Everything one confidential or public client needs to talk to one authorization server. Built
  * once per app from the resolved configuration and the discovery document.
  */
 export interface ProtocolContext {
   as: oauth.AuthorizationServer
   client: oauth.Client
-  clientAuth: oauth.ClientAuth
+  /** The client's credentials, with their fallback and reload on `invalid_client`. */
+  authenticator: ClientAuthenticator
   http: HttpOptions
   /** Send Entra's `client_info=1` so the token response names the home account (`uid.utid`). */
   requestClientInfo: boolean
@@ -70,7 +85,7 @@ export function isIssuerTemplate(as: oauth.AuthorizationServer): boolean {
 export interface ProtocolContextInput {
   as: oauth.AuthorizationServer
   clientId: string
-  clientAuth: oauth.ClientAuth
+  authenticator: ClientAuthenticator
   http: HttpOptions
   clockToleranceSeconds: number
   isEntra: boolean
@@ -95,7 +110,7 @@ export function createProtocolContext(input: ProtocolContextInput): ProtocolCont
   return {
     as,
     client,
-    clientAuth: input.clientAuth,
+    authenticator: input.authenticator,
     http: input.http,
     requestClientInfo: input.isEntra,
     entraScopes: input.isEntra,

@@ -34,11 +34,20 @@ export async function refreshGrant(
   if (scopes.length > 0) additional.scope = scopes.join(' ')
   if (ctx.requestClientInfo) additional.client_info = '1'
   if (request.claims) additional.claims = request.claims
+  return ctx.authenticator.run((clientAuth) => refresh(ctx, clientAuth, request, additional))
+}
+
+async function refresh(
+  ctx: ProtocolContext,
+  clientAuth: oauth.ClientAuth,
+  request: RefreshRequest,
+  additional: Record<string, string>,
+): Promise<TokenResult> {
   try {
     const response = await oauth.refreshTokenGrantRequest(
       ctx.as,
       ctx.client,
-      ctx.clientAuth,
+      clientAuth,
       request.refreshToken,
       { ...requestOptions(ctx.http), additionalParameters: additional },
     )
@@ -77,21 +86,23 @@ export async function clientCredentialsGrant(
   ctx: ProtocolContext,
   scopes: readonly string[],
 ): Promise<TokenResult> {
-  try {
-    const response = await oauth.clientCredentialsGrantRequest(
-      ctx.as,
-      ctx.client,
-      ctx.clientAuth,
-      new URLSearchParams({ scope: scopes.join(' ') }),
-      requestOptions(ctx.http),
-    )
-    return toTokenResult(
-      await oauth.processClientCredentialsResponse(ctx.as, ctx.client, response),
-      scopes,
-    )
-  } catch (err) {
-    throw toIdwebError(err, scopes)
-  }
+  return ctx.authenticator.run(async (clientAuth) => {
+    try {
+      const response = await oauth.clientCredentialsGrantRequest(
+        ctx.as,
+        ctx.client,
+        clientAuth,
+        new URLSearchParams({ scope: scopes.join(' ') }),
+        requestOptions(ctx.http),
+      )
+      return toTokenResult(
+        await oauth.processClientCredentialsResponse(ctx.as, ctx.client, response),
+        scopes,
+      )
+    } catch (err) {
+      throw toIdwebError(err, scopes)
+    }
+  })
 }
 
 /**
@@ -109,22 +120,24 @@ export async function onBehalfOfGrant(
     scope: [...new Set([...scopes, 'offline_access'])].join(' '),
   }
   if (ctx.requestClientInfo) params.client_info = '1'
-  try {
-    const response = await oauth.genericTokenEndpointRequest(
-      ctx.as,
-      ctx.client,
-      ctx.clientAuth,
-      'urn:ietf:params:oauth:grant-type:jwt-bearer',
-      params,
-      requestOptions(ctx.http),
-    )
-    return toTokenResult(
-      await oauth.processGenericTokenEndpointResponse(ctx.as, ctx.client, response),
-      scopes,
-    )
-  } catch (err) {
-    throw toIdwebError(err, scopes)
-  }
+  return ctx.authenticator.run(async (clientAuth) => {
+    try {
+      const response = await oauth.genericTokenEndpointRequest(
+        ctx.as,
+        ctx.client,
+        clientAuth,
+        'urn:ietf:params:oauth:grant-type:jwt-bearer',
+        params,
+        requestOptions(ctx.http),
+      )
+      return toTokenResult(
+        await oauth.processGenericTokenEndpointResponse(ctx.as, ctx.client, response),
+        scopes,
+      )
+    } catch (err) {
+      throw toIdwebError(err, scopes)
+    }
+  })
 }
 
 /** Where to send the browser to end the provider session (RP-initiated logout). */

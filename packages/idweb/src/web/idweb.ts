@@ -10,10 +10,14 @@ import type { IdwebOptions } from '../config/options.ts'
 import type { ResolveConfigOptions } from '../config/resolve-config.ts'
 import { missingSessionSecrets, resolveConfig } from '../config/resolve-config.ts'
 import type { ResolvedConfig } from '../config/resolved-config.ts'
-import { createClientCredential } from '../credentials/client-credential.ts'
+import { CredentialChain } from '../credentials/credential-chain.ts'
 import { createProviderFetch } from '../http/provider-fetch.ts'
 import { type Logger, silentLogger } from '../logger.ts'
-import { createProtocolContext, type ProtocolContext } from '../protocol/context.ts'
+import {
+  createProtocolContext,
+  fixedClientAuth,
+  type ProtocolContext,
+} from '../protocol/context.ts'
 import {
   createSessionManager,
   type SessionManager,
@@ -187,8 +191,10 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
     logger,
     clock,
   })
-  const credential = config.credentials[0]
-  const clientAuth = credential ? createClientCredential(credential).clientAuth : oauth.None()
+  // The configured credentials in order, with fallback and reload on invalid_client.
+  const credentials =
+    config.credentials.length > 0 ? new CredentialChain(config.credentials, { logger }) : undefined
+  const authenticator = credentials ?? fixedClientAuth(oauth.None())
   // Every provider call, oauth4webapi's included, goes through the same bounded fetch.
   const providerFetch = createProviderFetch({ ...config.provider, fetch: deps.fetch, logger })
   const http = {
@@ -212,7 +218,7 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
       ctx = createProtocolContext({
         as,
         clientId: config.clientId,
-        clientAuth,
+        authenticator,
         http,
         clockToleranceSeconds: config.clockToleranceSeconds,
         isEntra,
@@ -285,7 +291,10 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
       await checkPeers(config, needs, deps.importPeer)
       await configured.ready()
       await whenOpen(sessionStore)
-      if (options.verify ?? true) await protocol()
+      if (options.verify ?? true) {
+        await protocol()
+        await credentials?.ready()
+      }
     },
     close: async () => {
       await cache.close()

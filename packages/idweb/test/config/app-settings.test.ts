@@ -143,16 +143,12 @@ describe('loadAppSettings', () => {
   test('unsupported credential sources are refused with what to do instead', () => {
     for (const [entry, pattern] of [
       [
-        {
-          SourceType: 'KeyVault',
-          KeyVaultUrl: 'https://v.vault.azure.net',
-          KeyVaultCertificateName: 'c',
-        },
-        /AzureAd\.ClientCertificates\[0\]\.SourceType.*Key Vault.*Path/,
-      ],
-      [
         { SourceType: 'StoreWithThumbprint', CertificateThumbprint: 'AB' },
         /certificate stores are not supported/,
+      ],
+      [
+        { SourceType: 'SignedAssertionFromManagedIdentity' },
+        /"SignedAssertionFromManagedIdentity" is not supported here: use Path, Base64Encoded or KeyVault/,
       ],
       [{ SourceType: 'Nonsense' }, /"Nonsense" is not supported/],
       [{}, /SourceType: is missing/],
@@ -162,16 +158,34 @@ describe('loadAppSettings', () => {
         (e: unknown) => isIdwebError(e, 'IDW_CONFIG_INVALID') && pattern.test(String(e)),
       )
     }
-    assert.throws(
-      () =>
-        loadAppSettings(
-          {
-            AzureAd: { ClientCredentials: [{ SourceType: 'SignedAssertionFromManagedIdentity' }] },
-          },
-          { env: {} },
-        ),
-      /AzureAd\.ClientCredentials\[0\]\.SourceType.*managed identity/,
+  })
+
+  test("Key Vault and managed identity entries read in the seeds' shape", () => {
+    const options = loadAppSettings(
+      {
+        AzureAd: {
+          ClientCredentials: [
+            {
+              SourceType: 'KeyVault',
+              KeyVaultUrl: 'https://contoso.vault.azure.net',
+              KeyVaultCertificateName: 'web-app-cert',
+            },
+            { SourceType: 'SignedAssertionFromManagedIdentity', ManagedIdentityClientId: 'mi-1' },
+            { SourceType: 'signedassertionfrommanagedidentity' },
+          ],
+        },
+      },
+      { env: {} },
     )
+    assert.deepEqual(options.clientCredentials, [
+      {
+        sourceType: 'KeyVault',
+        keyVaultUrl: 'https://contoso.vault.azure.net',
+        keyVaultCertificateName: 'web-app-cert',
+      },
+      { sourceType: 'SignedAssertionFromManagedIdentity', managedIdentityClientId: 'mi-1' },
+      { sourceType: 'SignedAssertionFromManagedIdentity' },
+    ])
   })
 
   test('invalid JSON names the file and the line', () => {

@@ -50,7 +50,7 @@ describe('resolveConfig', () => {
     assert.equal(c.tokenRefreshWindowSeconds, 300)
     assert.equal(c.pkceMethod, 'S256')
     assert.equal(c.allowInsecureHttp, false)
-    assert.equal(c.credentials[0]?.kind, 'client_secret')
+    assert.equal(c.credentials[0]?.preloaded?.kind, 'client_secret')
     assert.deepEqual(c.session?.secrets, [SESSION])
     for (const o of [
       c,
@@ -196,7 +196,7 @@ describe('resolveConfig', () => {
         ClientCertificates: [{ SourceType: 'Path', CertificateDiskPath: 'x.pfx' }],
       }),
       'AzureAd.ClientCertificates[0].CertificateDiskPath',
-      /openssl pkcs12/,
+      /the file x\.pfx does not exist/,
     )
     refused(
       load({ TenantId: 'common', ClientId: 'x', ClientSecret: 's', CallbackPath: '*' }),

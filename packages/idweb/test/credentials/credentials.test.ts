@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
@@ -201,14 +202,91 @@ describe('certificate', () => {
     )
   })
 
-  test('a PFX file is refused with the openssl conversion command', () => {
-    const pfx = makePfx(cert)
-    assert.throws(
-      () => resolveCredential({ sourceType: 'Path', certificateDiskPath: pfx }, { name }),
-      (e: unknown) =>
-        isIdwebError(e, 'IDW_CONFIG_INVALID') &&
-        /openssl pkcs12 -in cert\.pfx -nodes -out cert\.pem/.test(String(e)),
+  for (const encryption of ['aes', 'legacy', '3des', 'none'] as const) {
+    test(`a PFX (${encryption} encryption) from a path and as base64 signs with its key`, async () => {
+      const pfx = makePfx(cert, { encryption, password: encryption === 'none' ? '' : 'p@ss w0rd' })
+      const password = encryption === 'none' ? undefined : 'p@ss w0rd'
+      for (const description of [
+        { sourceType: 'Path', certificateDiskPath: pfx, certificatePassword: password },
+        {
+          sourceType: 'Base64Encoded',
+          base64EncodedValue: readFileSync(pfx).toString('base64'),
+          certificatePassword: password,
+        },
+      ] as const) {
+        const resolved = resolveCredential(description, { name })
+        assert.equal(resolved.kind, 'certificate')
+        const req = await send(createClientCredential(resolved).clientAuth)
+        const assertion = req.body.get('client_assertion') ?? ''
+        assert.equal(
+          decodeProtectedHeader(assertion)['x5t#S256'],
+          opensslThumbprintSha256(cert.certPem, cert.dir),
+        )
+        await jwtVerify(assertion, await importX509(cert.certPem, 'PS256'))
+      }
+    })
+  }
+
+  test('a Key Vault-style PFX (empty password) opens without a CertificatePassword', () => {
+    const pfx = makePfx(cert, { password: '' })
+    const resolved = resolveCredential(
+      { sourceType: 'Base64Encoded', base64EncodedValue: readFileSync(pfx).toString('base64') },
+      { name },
     )
+    assert.equal(resolved.kind, 'certificate')
+  })
+
+  test('an EC certificate in a PFX signs ES256', async () => {
+    const ec = makeCertificate({ keyAlg: 'ec' })
+    try {
+      const pfx = makePfx(ec, { password: 'pw' })
+      const resolved = resolveCredential(
+        { sourceType: 'Path', certificateDiskPath: pfx, certificatePassword: 'pw' },
+        { name },
+      )
+      const req = await send(createClientCredential(resolved).clientAuth)
+      assert.equal(decodeProtectedHeader(req.body.get('client_assertion') ?? '').alg, 'ES256')
+    } finally {
+      ec.cleanup()
+    }
+  })
+
+  test('a wrong PFX password, a PFX without key and garbage are refused, naming the setting', () => {
+    const pfx = makePfx(cert, { password: 'right' })
+    for (const password of ['wrong', undefined]) {
+      assert.throws(
+        () =>
+          resolveCredential(
+            { sourceType: 'Path', certificateDiskPath: pfx, certificatePassword: password },
+            { name },
+          ),
+        (e: unknown) =>
+          isIdwebError(e, 'IDW_CONFIG_INVALID') &&
+          /certificateDiskPath/.test(String(e)) &&
+          /check CertificatePassword/.test(String(e)) &&
+          !String(e).includes('right'),
+      )
+    }
+    const keyless = makePfx(cert, { password: 'pw', withoutKey: true })
+    assert.throws(
+      () =>
+        resolveCredential(
+          { sourceType: 'Path', certificateDiskPath: keyless, certificatePassword: 'pw' },
+          { name },
+        ),
+      /holds no private key/,
+    )
+    for (const bytes of [Buffer.from([0x30, 0x82, 0x01]), Buffer.from('not a certificate')]) {
+      assert.throws(
+        () =>
+          resolveCredential(
+            { sourceType: 'Base64Encoded', base64EncodedValue: bytes.toString('base64') },
+            { name },
+          ),
+        (e: unknown) =>
+          isIdwebError(e, 'IDW_CONFIG_INVALID') && /base64EncodedValue/.test(String(e)),
+      )
+    }
   })
 
   test('a missing file and a PEM without key are refused', () => {

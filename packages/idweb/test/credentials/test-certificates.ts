@@ -64,21 +64,45 @@ export function opensslThumbprintSha256(certPem: string, dir: string): string {
   return Buffer.from(hex, 'hex').toString('base64url')
 }
 
-export function makePfx(cert: TestCertificate): string {
-  const pfx = join(cert.dir, 'cert.pfx')
+/** How `openssl pkcs12 -export` encrypts the PFX. */
+export type PfxEncryption =
+  /** OpenSSL 3's default: AES-256-CBC with PBKDF2 (HMAC-SHA256), SHA-256 MAC. */
+  | 'aes'
+  /** `-legacy`: RC2-40 for certificates, 3DES for the key, SHA-1 MAC (older OpenSSL, Windows). */
+  | 'legacy'
+  /** 3DES for both, SHA-1 MAC (Windows' "TripleDES-SHA1" export). */
+  | '3des'
+  /** The certificates unencrypted, a key bag without PKCS#8 encryption, no MAC. */
+  | 'none'
+
+/** A PFX of the certificate and its key, made by the openssl CLI. */
+export function makePfx(
+  cert: TestCertificate,
+  options: { password?: string; encryption?: PfxEncryption; withoutKey?: boolean } = {},
+): string {
+  const encryption = options.encryption ?? 'aes'
+  const pfx = join(cert.dir, `cert-${encryption}-${Math.random().toString(36).slice(2)}.pfx`)
+  const extra =
+    encryption === 'legacy'
+      ? ['-legacy']
+      : encryption === '3des'
+        ? ['-keypbe', 'PBE-SHA1-3DES', '-certpbe', 'PBE-SHA1-3DES', '-macalg', 'sha1']
+        : encryption === 'none'
+          ? ['-keypbe', 'NONE', '-certpbe', 'NONE', '-nomac']
+          : []
   execFileSync(
     'openssl',
     [
       'pkcs12',
       '-export',
+      ...extra,
       '-in',
       join(cert.dir, 'cert.pem'),
-      '-inkey',
-      join(cert.dir, 'key.pem'),
+      ...(options.withoutKey ? ['-nokeys'] : ['-inkey', join(cert.dir, 'key.pem')]),
       '-out',
       pfx,
       '-passout',
-      'pass:pw',
+      `pass:${options.password ?? 'pw'}`,
     ],
     { stdio: 'ignore' },
   )

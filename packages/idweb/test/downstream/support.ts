@@ -5,7 +5,7 @@ import { TokenAcquirer } from '../../src/acquisition/acquirer.ts'
 import { TokenCache } from '../../src/cache/token-cache.ts'
 import type { ResolvedDownstreamApi } from '../../src/config/resolved-config.ts'
 import type { Logger } from '../../src/logger.ts'
-import type { ProtocolContext } from '../../src/protocol/context.ts'
+import { fixedClientAuth, type ProtocolContext } from '../../src/protocol/context.ts'
 import type { SignedInUser } from '../../src/web/context.ts'
 import { CLIENT, ENV, TENANT, userResponse } from '../cache/fixtures.ts'
 
@@ -160,10 +160,10 @@ export function localTokenEndpoint(origin: string): ProtocolContext {
   return {
     as: { issuer: origin, token_endpoint: `${origin}/token` },
     client: { client_id: CLIENT },
-    clientAuth: (_as, _client, body) => {
+    authenticator: fixedClientAuth((_as, _client, body) => {
       body.set('client_id', CLIENT)
       body.set('client_secret', 'test-secret')
-    },
+    }),
     http: { timeoutMs: 5_000, allowInsecureRequests: true },
     requestClientInfo: false,
     entraScopes: false,
