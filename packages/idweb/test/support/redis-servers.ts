@@ -128,9 +128,10 @@ export async function startRedisCluster(): Promise<{ url: string; stop(): Promis
     const addresses = nodes.map((n) => `127.0.0.1:${n.port}`)
     const create = ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes']
     await run('redis-cli', create, 60_000)
+    // Every node, not only the first: a client's ready check may ask any of them.
     for (let i = 0; ; i++) {
-      const info = await nodes[0]?.cli('cluster', 'info')
-      if (info?.includes('cluster_state:ok')) break
+      const infos = await Promise.all(nodes.map((n) => n.cli('cluster', 'info').catch(() => '')))
+      if (infos.every((info) => info.includes('cluster_state:ok'))) break
       if (i === 100) throw new Error('the private Redis Cluster did not reach cluster_state:ok')
       await new Promise((resolve) => setTimeout(resolve, 100))
     }

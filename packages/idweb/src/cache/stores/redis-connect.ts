@@ -99,9 +99,16 @@ export async function connectRedisStore(
     into.password = credentials.password
   }
   client.on('error', () => {}) // reported by the commands that fail; reconnects on its own
+  // ioredis's Cluster connect() can stay pending for good: a ready check that fails (a node not
+  // yet at cluster_state:ok) reconnects without settling the first promise. Bounded here.
+  const limitMs = (options.connectTimeoutMs ?? 5000) * 2
+  let timer: NodeJS.Timeout | undefined
+  const timedOut = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`not ready after ${limitMs} ms`)), limitMs)
+  })
   try {
     await refresh()
-    await client.connect()
+    await Promise.race([client.connect(), timedOut])
   } catch (err) {
     client.disconnect()
     throw new ConfigError(
@@ -109,6 +116,8 @@ export async function connectRedisStore(
       `cannot connect to Redis at ${redacted(url)}: ${err instanceof Error ? err.message : String(err)}. Is the server running, and are the URL and credentials right?`,
       { cause: err },
     )
+  } finally {
+    clearTimeout(timer)
   }
   return new RedisStore(client, options)
 }

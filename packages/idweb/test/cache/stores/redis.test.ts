@@ -63,6 +63,26 @@ describe('RedisStore connection', () => {
     }
   })
 
+  it('a Cluster that never becomes ready is a startup error within its bound, not a hang', async () => {
+    // One node with cluster mode on and no slots: cluster_state:fail, so ioredis's ready check
+    // fails and it reconnects without settling connect().
+    const node = await startRedis([
+      'cluster-enabled yes',
+      'cluster-config-file nodes.conf',
+      'cluster-node-timeout 2000',
+    ])
+    try {
+      const started = Date.now()
+      await assert.rejects(
+        connectRedisStore(`redis+cluster://127.0.0.1:${node.port}`, { connectTimeoutMs: 500 }),
+        (err: unknown) => isIdwebError(err, 'IDW_CONFIG_INVALID'),
+      )
+      assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`)
+    } finally {
+      await node.stop()
+    }
+  })
+
   it('an unreachable server is a startup error naming the setting and the URL, password redacted', async () => {
     await assert.rejects(
       connectRedisStore('redis://user:s3cret@127.0.0.1:1/0', { connectTimeoutMs: 500 }),
