@@ -18,41 +18,18 @@ import { importPKCS8, SignJWT } from 'jose'
 import type { IdwebOptions } from '../../src/config/options.ts'
 import type { CredentialDescription } from '../../src/credentials/descriptions.ts'
 import { isIdwebError, ProtocolError } from '../../src/errors.ts'
-import type { LogFields, Logger } from '../../src/logger.ts'
 import { createIdweb } from '../../src/web/idweb.ts'
-import { makePfx, type TestCertificate } from './test-certificates.ts'
+import {
+  certificateOnDisk,
+  type Logged,
+  makePfx,
+  recordingLogger,
+  type TestCertificate,
+} from './test-certificates.ts'
 
 const APP = 'a0000000-0000-4000-c000-0000000000d7'
 const SECRET = 'credential-kinds-secret-dev-only-0001'
 const DAY = 86_400_000
-
-interface Logged {
-  level: string
-  message: string
-  fields: LogFields | undefined
-}
-function recordingLogger(into: Logged[]): Logger {
-  const at =
-    (level: string) =>
-    (message: string, fields?: LogFields): void =>
-      void into.push({ level, message, fields })
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }
-}
-
-/** A dev-IdP certificate written as the PEM bundle and the files `makePfx` expects. */
-function onDisk(c: CertificateAndKey, dir: string): TestCertificate {
-  const sub = mkdtempSync(join(dir, 'c-'))
-  writeFileSync(join(sub, 'cert.pem'), c.cert)
-  writeFileSync(join(sub, 'key.pem'), c.key)
-  writeFileSync(join(sub, 'bundle.pem'), `${c.key}${c.cert}`)
-  return {
-    dir: sub,
-    certPem: c.cert,
-    keyPem: c.key,
-    bundlePath: join(sub, 'bundle.pem'),
-    cleanup: () => {},
-  }
-}
 
 describe('every credential kind authenticates at the dev IdP, with fallback and reload', () => {
   let idp: DevIdp
@@ -68,16 +45,16 @@ describe('every credential kind authenticates at the dev IdP, with fallback and 
     dir = mkdtempSync(join(tmpdir(), 'idweb-kinds-'))
     const rsa = (extra: Partial<Parameters<typeof createCertificate>[0]> = {}) =>
       createCertificate({ commonName: 'idweb-kinds', keyType: 'rsa', ...extra })
-    valid = onDisk(await rsa(), dir)
-    second = onDisk(await rsa(), dir)
-    expired = onDisk(
+    valid = certificateOnDisk(await rsa(), dir)
+    second = certificateOnDisk(await rsa(), dir)
+    expired = certificateOnDisk(
       await rsa({
         notBefore: new Date(Date.now() - 30 * DAY),
         notAfter: new Date(Date.now() - DAY),
       }),
       dir,
     )
-    unregistered = onDisk(await rsa(), dir)
+    unregistered = certificateOnDisk(await rsa(), dir)
     shortLived = await rsa({ notAfter: new Date(Date.now() + 3_000) })
     const directory = await readDirectoryFile(defaultDirectoryPath)
     directory.apps.push({

@@ -2,7 +2,7 @@
 // is reachable here, so the SDK talks to a local HTTPS double of the Key Vault REST endpoints
 // (`GET /secrets/{name}/`, with its bearer challenge); the token endpoint is the real dev IdP.
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -17,9 +17,14 @@ import {
 } from '@idweb/dev-idp'
 import { type CertificateAndKey, createCertificate } from '@idweb/dev-idp/testing'
 import { isIdwebError } from '../../src/errors.ts'
-import type { LogFields, Logger } from '../../src/logger.ts'
 import { createIdweb, type Idweb } from '../../src/web/idweb.ts'
-import { makePfx, type TestCertificate } from './test-certificates.ts'
+import {
+  certificateOnDisk,
+  type Logged,
+  makePfx,
+  recordingLogger,
+  type TestCertificate,
+} from './test-certificates.ts'
 
 const APP = 'a0000000-0000-4000-c000-0000000000d8'
 const VAULT_TOKEN = 'a-token-for-the-vault'
@@ -37,19 +42,16 @@ describe('Key Vault certificates through the Azure SDK, against a local vault do
   const reads: { auth: string | undefined; path: string }[] = []
   const opened: Idweb[] = []
 
-  const onDisk = (c: CertificateAndKey): TestCertificate => {
-    const sub = mkdtempSync(join(dir, 'c-'))
-    writeFileSync(join(sub, 'cert.pem'), c.cert)
-    writeFileSync(join(sub, 'key.pem'), c.key)
-    return { dir: sub, certPem: c.cert, keyPem: c.key, bundlePath: '', cleanup: () => {} }
-  }
   const pfxOf = (c: TestCertificate) =>
     readFileSync(makePfx(c, { password: '' })).toString('base64')
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'idweb-kv-'))
-    registered = onDisk(await createCertificate({ commonName: 'kv-new', keyType: 'rsa' }))
-    old = onDisk(await createCertificate({ commonName: 'kv-old', keyType: 'rsa' }))
+    registered = certificateOnDisk(
+      await createCertificate({ commonName: 'kv-new', keyType: 'rsa' }),
+      dir,
+    )
+    old = certificateOnDisk(await createCertificate({ commonName: 'kv-old', keyType: 'rsa' }), dir)
     const directory = await readDirectoryFile(defaultDirectoryPath)
     directory.apps.push({
       appId: APP,
@@ -100,13 +102,8 @@ describe('Key Vault certificates through the Azure SDK, against a local vault do
     rmSync(dir, { recursive: true, force: true })
   })
 
-  function app(name: string, logs: string[] = []) {
-    const logger: Logger = {
-      debug: (m: string, f?: LogFields) => void logs.push(`${m} ${JSON.stringify(f)}`),
-      info: (m: string, f?: LogFields) => void logs.push(`${m} ${JSON.stringify(f)}`),
-      warn: (m: string, f?: LogFields) => void logs.push(`${m} ${JSON.stringify(f)}`),
-      error: (m: string, f?: LogFields) => void logs.push(`${m} ${JSON.stringify(f)}`),
-    }
+  function app(name: string, logs: Logged[] = []) {
+    const logger = recordingLogger(logs)
     const idweb = createIdweb(
       {
         instance: `${idp.url}/`,
@@ -163,12 +160,13 @@ describe('Key Vault certificates through the Azure SDK, against a local vault do
   it('a certificate renewed in the vault is read again when the provider refuses the old one', async () => {
     current = { version: 'v1', value: pfxOf(old) }
     reads.length = 0
-    const logs: string[] = []
-    const idweb = app('web-app-cert', logs)
+    const logged: Logged[] = []
+    const idweb = app('web-app-cert', logged)
     await idweb.ready()
     current = { version: 'v2', value: pfxOf(registered) }
     await idweb.acquirer.getTokenForApp([demo.apps.todoApi.defaultScope])
     assert.equal(reads.filter((r) => r.auth === `Bearer ${VAULT_TOKEN}`).length, 2)
+    const logs = logged.map((l) => `${l.message} ${JSON.stringify(l.fields)}`)
     assert.ok(logs.some((l) => /loading it again/.test(l)))
     assert.ok(logs.some((l) => /read from Key Vault/.test(l) && /"version":"v2"/.test(l)))
     assert.ok(!logs.some((l) => /BEGIN|PRIVATE/.test(l)))

@@ -1,6 +1,6 @@
 // Makes throw-away certificates for tests with the openssl CLI, in a temporary directory.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -107,4 +107,35 @@ export function makePfx(
     { stdio: 'ignore' },
   )
   return pfx
+}
+
+/** A certificate and key made elsewhere (the dev IdP's), written out as `makeCertificate` does. */
+export function certificateOnDisk(c: { cert: string; key: string }, dir: string): TestCertificate {
+  const sub = mkdtempSync(join(dir, 'c-'))
+  writeFileSync(join(sub, 'cert.pem'), c.cert)
+  writeFileSync(join(sub, 'key.pem'), c.key)
+  writeFileSync(join(sub, 'bundle.pem'), `${c.key}${c.cert}`)
+  return {
+    dir: sub,
+    certPem: c.cert,
+    keyPem: c.key,
+    bundlePath: join(sub, 'bundle.pem'),
+    cleanup: () => rmSync(sub, { recursive: true, force: true }),
+  }
+}
+
+/** One line a logger was given. */
+export interface Logged {
+  level: string
+  message: string
+  fields: Record<string, unknown> | undefined
+}
+
+/** A logger that keeps every line in `into`. */
+export function recordingLogger(into: Logged[]) {
+  const at =
+    (level: string) =>
+    (message: string, fields?: Record<string, unknown>): void =>
+      void into.push({ level, message, fields })
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }
 }
