@@ -49,6 +49,12 @@ function counted(inner: CacheStore) {
   }
 }
 
+/** Waits until `done()` holds, or `ms` have passed; the caller asserts afterwards. */
+async function until(done: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+}
+
 /** Lets background writes run. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 5))
 
@@ -247,7 +253,9 @@ describe('sliding expiry on the real stores', () => {
   for (const url of stores) {
     it(`${url.split(':')[0]}: an entry used after a tenth of its lifetime outlives its first expiry`, async () => {
       const store = await openStore(url)
-      const cache = new TokenCache({ store, keys, storeTtlSeconds: 2 })
+      // A generous store timeout: this test is about lifetimes, and a loaded machine can make one
+      // store call slower than the 250 ms default, which would turn a write into a counted miss.
+      const cache = new TokenCache({ store, keys, storeTtlSeconds: 2, storeTimeoutMs: 5000 })
       const user = `slide-${Math.random().toString(36).slice(2, 8)}`
       try {
         const p = await cache.partition(home(user))
@@ -256,7 +264,7 @@ describe('sliding expiry on the real stores', () => {
         const written = Date.now()
         await new Promise((resolve) => setTimeout(resolve, 1000))
         await cache.partition(home(user))
-        await new Promise((resolve) => setTimeout(resolve, 50))
+        await until(() => cache.stats.renewals > 0, 700)
         assert.equal(cache.stats.renewals, 1)
         // Past the first write's 2 s lifetime: still there, for another instance as well.
         await new Promise((resolve) =>
