@@ -16,6 +16,13 @@ export interface IdpContext {
   readonly grants: GrantLog
   /** `http://localhost:4000`, known once the server listens. */
   origin: string
+  /**
+   * Random per process: stands in for the client's secret once a federated assertion was checked
+   * (see `http/federated.ts`); it never leaves the process.
+   */
+  readonly federationSecret: string
+  /** What the managed identity endpoint expects in `X-IDENTITY-HEADER` (`IDENTITY_HEADER`). */
+  readonly identityHeader: string
   /** tenant id → its oidc-provider instance. */
   readonly providers: Map<string, Provider>
 }

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto'
 import { createServer as createHttpServer, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
@@ -30,6 +31,12 @@ export interface DevIdp {
   grantCount(grantType?: string): number
   /** The directory being served. */
   readonly directory: DirectoryIndex
+  /**
+   * The managed identity endpoint (App Service's protocol), as a host sets it in the environment:
+   * `IDENTITY_ENDPOINT` and `IDENTITY_HEADER`. `ManagedIdentityCredential` and the
+   * `SignedAssertionFromManagedIdentity` credential find it there.
+   */
+  readonly managedIdentityEnv: { IDENTITY_ENDPOINT: string; IDENTITY_HEADER: string }
   /** The local CA certificate (PEM) when serving https. */
   readonly caCert: string | undefined
   /** Stops the server and forgets every session, code and token. */
@@ -124,6 +131,10 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
     keys: signingKeys(resolved.seed),
     grants: new GrantLog(),
     origin: '',
+    federationSecret: randomBytes(32).toString('base64url'),
+    identityHeader: createHash('sha256')
+      .update(`identity-header|${resolved.seed}`)
+      .digest('base64url'),
     providers: new Map(),
   }
   const router = createRouter(ctx)
@@ -147,6 +158,10 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
     grants: ctx.grants,
     grantCount: (grantType) => ctx.grants.count(grantType),
     directory: index,
+    managedIdentityEnv: {
+      IDENTITY_ENDPOINT: `${ctx.origin}/msi/token`,
+      IDENTITY_HEADER: ctx.identityHeader,
+    },
     caCert: tls?.ca,
     close: () =>
       new Promise<void>((done) => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { X509Certificate } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -36,6 +37,10 @@ describe('directory', () => {
     assert.equal(index.resource(todoApi.identifierUri)?.appId, todoApi.clientId)
     assert.equal(index.app(cli.clientId)?.publicClient, true)
     assert.deepEqual(index.app(daemon.clientId)?.secrets, [daemon.clientSecret])
+    const thumbprints = (index.app(daemon.clientId)?.certificates ?? []).map((pem) =>
+      new X509Certificate(pem).fingerprint.replaceAll(':', ''),
+    )
+    assert.deepEqual(thumbprints, [daemon.certificateThumbprint])
     assert.equal(index.resource(demo.graph.resource)?.appId, demo.graph.appId)
   })
 
@@ -66,7 +71,7 @@ describe('directory', () => {
             },
           ],
         }),
-      /needs "secrets" or "certificates"/,
+      /needs "secrets", "certificates" or "federatedIdentityCredentials"/,
     )
   })
 
@@ -166,6 +171,101 @@ describe('directory', () => {
       ]
       for (const [extra, path, message] of cases) {
         assert.throws(withApp(extra), invalid(path, message), JSON.stringify(extra))
+      }
+    })
+  })
+
+  describe('federatedIdentityCredentials and managedIdentities', () => {
+    const tenants = [{ id: demo.tenants.contoso.id, displayName: 'c', domains: [] }]
+    const fic = { name: 'f', issuer: '{origin}/t/v2.0', subject: 's', audiences: ['api://x'] }
+    const app = (extra: Record<string, unknown>) =>
+      ({
+        appId: demo.apps.webApp.clientId,
+        displayName: 'Web',
+        homeTenant: demo.tenants.contoso.id,
+        signInAudience: 'AzureADMyOrg',
+        ...extra,
+      }) as AppRegistration
+    const mi = {
+      clientId: 'c0000000-0000-4000-8000-000000000001',
+      principalId: 'c0000000-0000-4000-8000-0000000000a1',
+      tenant: demo.tenants.contoso.id,
+      displayName: 'host',
+    }
+
+    it('an app with only a federated credential is a confidential client; audiences default', () => {
+      const index = new DirectoryIndex({
+        tenants,
+        users: [],
+        apps: [app({ federatedIdentityCredentials: [{ ...fic, audiences: undefined }] })],
+        managedIdentities: [mi, { ...mi, clientId: mi.principalId, type: 'SystemAssigned' }],
+      })
+      const credentials = index.apps[0]?.federatedIdentityCredentials
+      assert.deepEqual(credentials?.[0]?.audiences, ['api://AzureADTokenExchange'])
+      assert.equal(index.managedIdentity({})?.type, 'SystemAssigned')
+      assert.equal(
+        index.managedIdentity({ clientId: mi.clientId.toUpperCase() })?.type,
+        'UserAssigned',
+      )
+    })
+
+    it('refuses malformed entries, naming them', () => {
+      const cases: Array<[Record<string, unknown>, RegExp]> = [
+        [
+          { apps: [app({ federatedIdentityCredentials: {} })] },
+          /federatedIdentityCredentials: must be an array/,
+        ],
+        [
+          { apps: [app({ federatedIdentityCredentials: [{ ...fic, issuer: 'not a url' }] })] },
+          /\[0\]\.issuer: .*absolute URL/,
+        ],
+        [
+          { apps: [app({ federatedIdentityCredentials: [{ ...fic, subject: '' }] })] },
+          /\[0\]\.subject: must be a string/,
+        ],
+        [
+          { apps: [app({ federatedIdentityCredentials: [{ ...fic, audiences: [] }] })] },
+          /audiences: needs at least one/,
+        ],
+        [
+          { apps: [app({ federatedIdentityCredentials: [fic, fic] })] },
+          /\[1\]\.name: "f" is used twice/,
+        ],
+        [
+          { managedIdentities: [{ ...mi, clientId: 'x' }] },
+          /managedIdentities\[0\]\.clientId: "x" is not a GUID/,
+        ],
+        [{ managedIdentities: [{ ...mi, type: 'Both' }] }, /managedIdentities\[0\]\.type/],
+        [
+          { managedIdentities: [{ ...mi, tenant: 'nowhere.example' }] },
+          /unknown tenant "nowhere.example"/,
+        ],
+        [
+          {
+            managedIdentities: [
+              { ...mi, type: 'SystemAssigned' },
+              { ...mi, type: 'SystemAssigned' },
+            ],
+          },
+          /at most one identity can be "SystemAssigned"/,
+        ],
+        [{ managedIdentities: {} }, /managedIdentities: must be an array/],
+      ]
+      for (const [extra, message] of cases) {
+        assert.throws(
+          () =>
+            new DirectoryIndex({
+              tenants,
+              users: [],
+              apps: [app({ secrets: ['s'] })],
+              ...extra,
+            } as never),
+          (err: unknown) =>
+            err instanceof DevIdpError &&
+            err.code === 'DEV_IDP_DIRECTORY_INVALID' &&
+            message.test(err.message),
+          JSON.stringify(extra),
+        )
       }
     })
   })

@@ -2,7 +2,15 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { DevIdpError } from '../errors.ts'
 import { graphResource } from './graph.ts'
-import type { AppRegistration, AppRole, Directory, TenantRecord, UserRecord } from './types.ts'
+import { tokenExchangeResource } from './token-exchange.ts'
+import type {
+  AppRegistration,
+  AppRole,
+  Directory,
+  ManagedIdentityRecord,
+  TenantRecord,
+  UserRecord,
+} from './types.ts'
 import { validateDirectory } from './validate.ts'
 
 /** A user with its home tenant resolved to the tenant id. */
@@ -13,6 +21,18 @@ export interface User extends UserRecord {
 /** An app registration with its home tenant resolved to the tenant id. */
 export interface App extends AppRegistration {
   homeTenantId: string
+}
+
+/** A managed identity with its tenant resolved to the tenant id. */
+export interface ManagedIdentity extends ManagedIdentityRecord {
+  tenantId: string
+}
+
+/** How a managed identity request names its identity (App Service's query parameters). */
+export interface ManagedIdentitySelector {
+  clientId?: string
+  principalId?: string
+  resourceId?: string
 }
 
 /** Something a token can be issued for: Microsoft Graph or an app that exposes an API. */
@@ -68,6 +88,8 @@ export class DirectoryIndex {
   readonly users: readonly User[]
   /** Every app registration, with its home tenant resolved to its id. */
   readonly apps: readonly App[]
+  /** Every managed identity, with its tenant resolved to its id. */
+  readonly managedIdentities: readonly ManagedIdentity[]
   readonly #tenantByAlias = new Map<string, TenantRecord>()
   readonly #userByName = new Map<string, User>()
   readonly #userByOid = new Map<string, User>()
@@ -98,7 +120,21 @@ export class DirectoryIndex {
       if (this.#appById.has(app.appId)) this.#fail(`app "${app.appId}" is defined twice`)
       this.#appById.set(app.appId, app)
     }
+    this.managedIdentities = (directory.managedIdentities ?? []).map((m) => ({
+      ...m,
+      tenantId: this.#tenantId(m.tenant, m.clientId),
+    }))
     this.#addResource(graphAsResource())
+    this.#addResource({
+      identifier: tokenExchangeResource.identifier,
+      aliases: [tokenExchangeResource.identifier, tokenExchangeResource.appId],
+      appId: tokenExchangeResource.appId,
+      displayName: tokenExchangeResource.displayName,
+      scopes: new Set(),
+      appRoles: [],
+      isGraph: false,
+      preAuthorized: new Map(),
+    })
     for (const app of this.apps) {
       const resource = appAsResource(app)
       if (resource) this.#addResource(resource)
@@ -135,6 +171,21 @@ export class DirectoryIndex {
     return this.apps.filter(
       (a) => a.homeTenantId === tenantId || a.signInAudience === 'AzureADMultipleOrgs',
     )
+  }
+
+  /**
+   * The managed identity a request selects: by client id, principal id or resource id, or the
+   * system-assigned one when it names none.
+   */
+  managedIdentity(selector: ManagedIdentitySelector): ManagedIdentity | undefined {
+    const { clientId, principalId, resourceId } = selector
+    const lower = (v: string | undefined) => v?.toLowerCase()
+    if (clientId) return this.managedIdentities.find((m) => m.clientId === lower(clientId))
+    if (principalId) return this.managedIdentities.find((m) => m.principalId === lower(principalId))
+    if (resourceId) {
+      return this.managedIdentities.find((m) => lower(m.resourceId) === lower(resourceId))
+    }
+    return this.managedIdentities.find((m) => m.type === 'SystemAssigned')
   }
 
   /** The resource an identifier URI or app id names. */

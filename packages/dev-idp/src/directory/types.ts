@@ -21,6 +21,54 @@ export interface Directory {
   users: UserRecord[]
   /** The app registrations, of all tenants. */
   apps: AppRegistration[]
+  /**
+   * Managed identities (service principals of Azure resources). The provider's managed identity
+   * endpoint (`/msi/token`, App Service's protocol) issues their tokens.
+   */
+  managedIdentities?: ManagedIdentityRecord[]
+}
+
+/**
+ * A managed identity: the identity an Azure host (App Service, a VM, AKS) gives the code it runs.
+ * Its tokens come from the host's identity endpoint, never from a secret the code holds.
+ */
+export interface ManagedIdentityRecord {
+  /** The identity's client id (GUID), the `azp` of its tokens; names a user-assigned identity. */
+  clientId: string
+  /** The service principal's object id (GUID): the `oid` and `sub` of its tokens. */
+  principalId: string
+  /** Its tenant: id or verified domain. */
+  tenant: string
+  /** A name for logs and errors. */
+  displayName: string
+  /**
+   * `SystemAssigned` (the host's own identity, used when a request names none) or `UserAssigned`
+   * (default; chosen by `client_id`, `principal_id` or `mi_res_id`). At most one is system-assigned.
+   */
+  type?: 'SystemAssigned' | 'UserAssigned'
+  /** The Azure resource id (`/subscriptions/…`), the `xms_mirid` claim and the `mi_res_id` selector. */
+  resourceId?: string
+}
+
+/**
+ * A federated identity credential of an app registration (Entra's shape): the app accepts, as its
+ * client assertion, a token from `issuer` about `subject` for one of `audiences`.
+ */
+export interface FederatedIdentityCredential {
+  /** A name, unique in the app. */
+  name: string
+  /**
+   * The issuer, exactly as the token's `iss`. `{origin}` stands for this provider's own origin, so
+   * `{origin}/{tenantId}/v2.0` trusts its managed identities. Other issuers' keys are found through
+   * their OpenID discovery document.
+   */
+  issuer: string
+  /** The token's `sub`, exactly (for a managed identity: its principal id). */
+  subject: string
+  /** Accepted `aud` values; Entra's default is `api://AzureADTokenExchange`. */
+  audiences: string[]
+  /** Free text. */
+  description?: string
 }
 
 /** A Microsoft Entra tenant (directory). */
@@ -157,4 +205,6 @@ export interface AppRegistration {
   optionalClaims?: OptionalClaims
   /** Whether tokens carry the user's `groups`; `None` (or absent, or `null`) by default. */
   groupMembershipClaims?: GroupMembershipClaims | null
+  /** Federated identity credentials: external tokens (e.g. a managed identity's) this app accepts as its assertion. */
+  federatedIdentityCredentials?: FederatedIdentityCredential[]
 }

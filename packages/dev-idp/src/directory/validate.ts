@@ -3,7 +3,9 @@ import { type OptionalClaimToken, supportedOptionalClaims } from './optional-cla
 import type {
   AppRegistration,
   Directory,
+  FederatedIdentityCredential,
   GroupMembershipClaims,
+  ManagedIdentityRecord,
   OptionalClaim,
   OptionalClaims,
   TenantRecord,
@@ -139,8 +141,15 @@ function checkApp(value: unknown, path: string): AppRegistration {
   for (const [i, cert] of (app.certificates ?? []).entries()) {
     if (!cert.includes('-----BEGIN')) fail(`${path}.certificates[${i}]`, 'must be PEM')
   }
-  if (!app.publicClient && !app.secrets?.length && !app.certificates?.length) {
-    fail(path, 'a confidential client needs "secrets" or "certificates" (or set "publicClient")')
+  const federated = checkFederatedCredentials(
+    value.federatedIdentityCredentials,
+    `${path}.federatedIdentityCredentials`,
+  )
+  if (!app.publicClient && !app.secrets?.length && !app.certificates?.length && !federated) {
+    fail(
+      path,
+      'a confidential client needs "secrets", "certificates" or "federatedIdentityCredentials" (or set "publicClient")',
+    )
   }
   const optionalClaims = checkOptionalClaims(value.optionalClaims, `${path}.optionalClaims`)
   const membership = checkGroupMembership(
@@ -151,10 +160,57 @@ function checkApp(value: unknown, path: string): AppRegistration {
     ...app,
     optionalClaims,
     groupMembershipClaims: membership,
+    federatedIdentityCredentials: federated,
     appId: guid(value, 'appId', path),
     displayName: str(value, 'displayName', path),
     homeTenant: str(value, 'homeTenant', path),
     signInAudience: audience,
+  }
+}
+
+/** Entra's federated identity credentials: `name`, `issuer`, `subject`, `audiences`. */
+function checkFederatedCredentials(
+  value: unknown,
+  path: string,
+): FederatedIdentityCredential[] | undefined {
+  if (value == null) return undefined
+  if (!Array.isArray(value)) fail(path, 'must be an array')
+  const names = new Set<string>()
+  const list = value.map((entry, i): FederatedIdentityCredential => {
+    const at = `${path}[${i}]`
+    if (!isObject(entry)) fail(at, 'must be an object with name, issuer, subject and audiences')
+    const name = str(entry, 'name', at)
+    if (names.has(name)) fail(`${at}.name`, `"${name}" is used twice`)
+    names.add(name)
+    const issuer = str(entry, 'issuer', at)
+    absoluteUrl(issuer.replace('{origin}', 'http://localhost'), `${at}.issuer`)
+    const audiences = strings(entry, 'audiences', at) ?? ['api://AzureADTokenExchange']
+    if (audiences.length === 0) fail(`${at}.audiences`, 'needs at least one audience')
+    return {
+      ...(entry as unknown as FederatedIdentityCredential),
+      name,
+      issuer,
+      audiences,
+      subject: str(entry, 'subject', at),
+    }
+  })
+  return list.length > 0 ? list : undefined
+}
+
+function checkManagedIdentity(value: unknown, path: string): ManagedIdentityRecord {
+  if (!isObject(value)) fail(path, 'must be an object')
+  const type = value.type ?? 'UserAssigned'
+  if (type !== 'SystemAssigned' && type !== 'UserAssigned') {
+    fail(`${path}.type`, 'must be "SystemAssigned" or "UserAssigned"')
+  }
+  if (value.resourceId !== undefined) str(value, 'resourceId', path)
+  return {
+    ...(value as unknown as ManagedIdentityRecord),
+    clientId: guid(value, 'clientId', path),
+    principalId: guid(value, 'principalId', path),
+    tenant: str(value, 'tenant', path),
+    displayName: str(value, 'displayName', path),
+    type,
   }
 }
 
@@ -173,5 +229,13 @@ export function validateDirectory(input: unknown): Directory {
   if (tenants.length === 0) fail('tenants', 'needs at least one tenant')
   const users = list('users').map((u, i) => checkUser(u, `users[${i}]`))
   const apps = list('apps').map((a, i) => checkApp(a, `apps[${i}]`))
-  return { tenants, users, apps }
+  const identities = input.managedIdentities ?? []
+  if (!Array.isArray(identities)) fail('managedIdentities', 'must be an array')
+  const managedIdentities = identities.map((m, i) =>
+    checkManagedIdentity(m, `managedIdentities[${i}]`),
+  )
+  if (managedIdentities.filter((m) => m.type === 'SystemAssigned').length > 1) {
+    fail('managedIdentities', 'at most one identity can be "SystemAssigned"')
+  }
+  return { tenants, users, apps, managedIdentities }
 }

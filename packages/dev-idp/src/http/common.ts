@@ -3,6 +3,7 @@ import { decodeJwt } from 'jose'
 import type { IdpContext } from '../context.ts'
 import { homeRealmPage } from '../pages/login.ts'
 import { discoveryDocument } from './discovery.ts'
+import { forwardTokenRequest } from './federated.ts'
 import { inferLogoutClient } from './logout.ts'
 import { redirect, sendEntraError, sendHtml, sendJson } from './respond.ts'
 import { clientHomeTenant, prepareTokenBody, tenantOfTokenRequest } from './token-request.ts'
@@ -172,5 +173,6 @@ async function forwardPost(
       req.headers['client-request-id'],
     )
   }
-  await dispatch(tenantId, prepared.req(`/${tenantId}/${rest}`), res)
+  const forwarded = await forwardTokenRequest(ctx, prepared, req, `/${tenantId}/${rest}`, res)
+  if (forwarded) await dispatch(tenantId, forwarded, res)
 }

@@ -5,8 +5,10 @@ import { handleGraph } from '../graph/graph-api.ts'
 import { html, page } from '../pages/html.ts'
 import { type Dispatch, handleCommon } from './common.ts'
 import { discoveryDocument } from './discovery.ts'
+import { forwardTokenRequest } from './federated.ts'
 import { handleInteraction } from './interactions.ts'
 import { inferLogoutClient } from './logout.ts'
+import { handleManagedIdentity } from './managed-identity.ts'
 import { sendEntraError, sendHtml, sendJson } from './respond.ts'
 import { prepareTokenBody } from './token-request.ts'
 
@@ -76,6 +78,9 @@ export function createRouter(ctx: IdpContext): RequestListener {
     if (first === '') return sendHtml(res, 200, homePage(ctx))
     if (first === 'favicon.ico') return sendJson(res, 404, {})
     if (first === 'graph') return handleGraph(ctx, restParts, url, req, res)
+    if (first === 'msi' && (rest === 'token' || rest === 'token/')) {
+      return handleManagedIdentity(ctx, url, req, res)
+    }
     if (first === 'common' || first === 'organizations') {
       return handleCommon(ctx, first, rest, url, req, res, dispatch)
     }
@@ -110,7 +115,11 @@ export function createRouter(ctx: IdpContext): RequestListener {
           requestId,
         )
       }
-      if (prepared.kind === 'form') return dispatch(tenant.id, prepared.req(target), res)
+      if (prepared.kind === 'form') {
+        const forwarded = await forwardTokenRequest(ctx, prepared, req, target, res)
+        if (forwarded) await dispatch(tenant.id, forwarded, res)
+        return
+      }
     }
     req.url = target
     return dispatch(tenant.id, req, res)

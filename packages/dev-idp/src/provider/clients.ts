@@ -1,4 +1,10 @@
-import { createHash, createPublicKey, timingSafeEqual, X509Certificate } from 'node:crypto'
+import {
+  createHash,
+  createPublicKey,
+  randomBytes,
+  timingSafeEqual,
+  X509Certificate,
+} from 'node:crypto'
 import type Provider from 'oidc-provider'
 import type { ClientMetadata, JWK } from 'oidc-provider'
 import type { App, DirectoryIndex } from '../directory/index.ts'
@@ -60,8 +66,13 @@ export function clientMetadata(app: App): ClientMetadata {
   } else if (secret) {
     metadata.token_endpoint_auth_method = 'client_secret_basic'
     metadata.client_secret = secret
-  } else {
+  } else if (jwks.length > 0) {
     metadata.token_endpoint_auth_method = 'private_key_jwt'
+  } else {
+    // Only federated identity credentials: the router exchanges a checked assertion for the
+    // federation secret, which compareClientSecret accepts; this placeholder never matches.
+    metadata.token_endpoint_auth_method = 'client_secret_post'
+    metadata.client_secret = randomBytes(32).toString('base64url')
   }
   if (jwks.length > 0) metadata.jwks = { keys: jwks }
   return metadata
@@ -70,10 +81,15 @@ export function clientMetadata(app: App): ClientMetadata {
 /**
  * Adapts oidc-provider's Client model to Entra's rules:
  * - a confidential client may authenticate with any of its secrets or certificates, by
- *   `client_secret_basic`, `client_secret_post` or `private_key_jwt`, request by request;
+ *   `client_secret_basic`, `client_secret_post` or `private_key_jwt`, request by request, or
+ *   with a federated assertion, which the router checks and exchanges for the federation secret;
  * - loopback redirect URIs match on any port.
  */
-export function adaptClientModel(provider: Provider, index: DirectoryIndex): void {
+export function adaptClientModel(
+  provider: Provider,
+  index: DirectoryIndex,
+  federationSecret: string,
+): void {
   const proto = provider.Client.prototype as unknown as Record<string, unknown>
   Object.defineProperty(proto, 'clientAuthMethod', {
     configurable: true,
@@ -90,7 +106,8 @@ export function adaptClientModel(provider: Provider, index: DirectoryIndex): voi
   })
   proto.compareClientSecret = async function compare(this: { clientId: string }, actual: string) {
     const given = Buffer.from(String(actual))
-    return (index.app(this.clientId)?.secrets ?? []).some((secret) => {
+    // A federated assertion the router checked (http/federated.ts) arrives as this secret.
+    return [...(index.app(this.clientId)?.secrets ?? []), federationSecret].some((secret) => {
       const expected = Buffer.from(secret)
       return expected.length === given.length && timingSafeEqual(expected, given)
     })

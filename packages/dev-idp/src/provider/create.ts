@@ -207,7 +207,7 @@ function configuration(ctx: IdpContext, tenantId: string): Configuration {
 export function createTenantProvider(ctx: IdpContext, tenantId: string): Provider {
   const provider = new Provider(issuerOf(ctx, tenantId), configuration(ctx, tenantId))
   keepAskedScopes(provider)
-  adaptClientModel(provider, ctx.index)
+  adaptClientModel(provider, ctx.index, ctx.federationSecret)
   pairwiseIdTokenSubjects(provider, ctx.options.seed)
   entraIdTokens(ctx, provider, tenantId)
   const fromAnyAlias = provider.OIDCContext.prototype as unknown as {
