@@ -13,7 +13,7 @@ import {
   readDirectoryFile,
   startDevIdp,
 } from '@idweb/dev-idp'
-import { type CertificateAndKey, createCertificate } from '@idweb/dev-idp/testing'
+import { createCertificate } from '@idweb/dev-idp/testing'
 import { importPKCS8, SignJWT } from 'jose'
 import type { IdwebOptions } from '../../src/config/options.ts'
 import type { CredentialDescription } from '../../src/credentials/descriptions.ts'
@@ -38,7 +38,6 @@ describe('every credential kind authenticates at the dev IdP, with fallback and 
   let second: TestCertificate
   let expired: TestCertificate
   let unregistered: TestCertificate
-  let shortLived: CertificateAndKey
   const opened: { close(): Promise<void> }[] = []
 
   before(async () => {
@@ -55,7 +54,10 @@ describe('every credential kind authenticates at the dev IdP, with fallback and 
       dir,
     )
     unregistered = certificateOnDisk(await rsa(), dir)
-    shortLived = await rsa({ notAfter: new Date(Date.now() + 3_000) })
+    idp = await startIdp([])
+  })
+  /** The dev IdP, with the test app registered with these certificates besides the usual ones. */
+  async function startIdp(extra: string[]): Promise<DevIdp> {
     const directory = await readDirectoryFile(defaultDirectoryPath)
     directory.apps.push({
       appId: APP,
@@ -63,11 +65,11 @@ describe('every credential kind authenticates at the dev IdP, with fallback and 
       homeTenant: demo.tenants.contoso.id,
       signInAudience: 'AzureADMyOrg',
       secrets: [SECRET],
-      certificates: [valid.certPem, second.certPem, expired.certPem, shortLived.cert],
+      certificates: [valid.certPem, second.certPem, expired.certPem, ...extra],
       appRoleAssignments: [{ resource: demo.apps.todoApi.identifierUri, roles: ['Todo.Read.All'] }],
     })
-    idp = await startDevIdp({ port: 0, host: '127.0.0.1', directory })
-  })
+    return startDevIdp({ port: 0, host: '127.0.0.1', directory })
+  }
   after(async () => {
     for (const o of opened) await o.close()
     await idp?.close()
@@ -232,6 +234,14 @@ describe('every credential kind authenticates at the dev IdP, with fallback and 
   })
 
   it('a certificate that expires while in use: the provider refuses it (AADSTS700027), the next one works', async () => {
+    // Made here, not with the others: it must still be valid when this test starts.
+    const shortLived = await createCertificate({
+      commonName: 'idweb-kinds',
+      keyType: 'rsa',
+      notAfter: new Date(Date.now() + 4_000),
+    })
+    const own = await startIdp([shortLived.cert])
+    opened.push(own)
     const logs: Logged[] = []
     const idweb = app(
       [
@@ -239,8 +249,10 @@ describe('every credential kind authenticates at the dev IdP, with fallback and 
         { sourceType: 'Path', certificateDiskPath: second.bundlePath },
       ],
       logs,
+      { instance: `${own.url}/` },
     )
     await appToken(idweb)
+    assert.ok(!logs.some((l) => /skipped/.test(l.message)), 'the short-lived certificate was used')
     // Past its notAfter (and the dev IdP's view of it): X.509 times have whole seconds.
     const left = Date.parse(new X509Certificate(shortLived.cert).validTo) - Date.now()
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, left) + 1500))
