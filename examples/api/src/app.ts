@@ -4,10 +4,25 @@ import { type Logger, loadAppSettings, silentLogger } from 'idweb'
 import { createBearerValidator } from 'idweb/api'
 import { requireBearer } from 'idweb/express'
 import { type Listening, listenOnLoopback, portFrom } from './server.ts'
-import { type AddRefusal, MAX_TITLE_LENGTH, MAX_TODOS_PER_USER, TodoStore } from './todos.ts'
+import {
+  type AddRefusal,
+  MAX_TITLE_LENGTH,
+  MAX_TODOS_PER_USER,
+  type Todo,
+  TodoStore,
+} from './todos.ts'
 
-/** The delegated scope every caller needs (`api://<ClientId>/access_as_user`). */
+/** The delegated scope of the per-user routes (`api://<ClientId>/access_as_user`). */
 export const REQUIRED_SCOPE = 'access_as_user'
+
+/** The app role (an application permission) of `GET /todos/all`, which daemons hold. */
+export const READ_ALL_ROLE = 'Todo.Read.All'
+
+/** What `GET /todos/all` answers: every user's list, by owner (`oid.tid`). */
+export interface AllTodos {
+  /** One entry per user with at least one todo, in the order their lists were started. */
+  owners: { owner: string; todos: Todo[] }[]
+}
 
 /** Options of {@link createTodoApi}. */
 export interface TodoApiOptions {
@@ -45,7 +60,10 @@ const REFUSALS: Readonly<Record<AddRefusal, { status: number; message: string }>
 /**
  * The downstream todo API of the reference web app: `GET /todos`, `POST /todos` `{ "title" }`,
  * `DELETE /todos/:id`, per user (`oid` + `tid` of the access token), protected by idweb's API side
- * with the delegated scope `access_as_user`. Bad input answers 4xx JSON `{ error, message }`.
+ * with the delegated scope `access_as_user`; and, for daemons, `GET /todos/all` ({@link AllTodos}:
+ * every user's todos), which needs the app role `Todo.Read.All` instead. Each kind of token is
+ * refused on the other's routes (403, `WWW-Authenticate: Bearer error="insufficient_scope"`). Bad
+ * input answers 4xx JSON `{ error, message }`.
  *
  * @example
  * ```ts
@@ -75,7 +93,19 @@ export async function createTodoApi(options: TodoApiOptions = {}): Promise<TodoA
   const todos = new TodoStore()
   const app = express()
   app.disable('x-powered-by')
-  app.use('/todos', requireBearer(validator, { scopes: [REQUIRED_SCOPE], realm: 'todo-api' }))
+  const realm = 'todo-api'
+  // Routed first, so that `all` is never taken for a todo id nor checked for the delegated scope.
+  app
+    .route('/todos/all')
+    .get(requireBearer(validator, { roles: [READ_ALL_ROLE], realm }), (_req, res) => {
+      const all: AllTodos = { owners: todos.all() }
+      res.json(all)
+    })
+    .all((_req, res) => {
+      res.set('allow', 'GET, HEAD')
+      res.status(405).json({ error: 'method_not_allowed', message: 'GET /todos/all only.' })
+    })
+  app.use('/todos', requireBearer(validator, { scopes: [REQUIRED_SCOPE], realm }))
   app.use(express.json({ limit: '4kb', strict: true }))
 
   app.get('/todos', (req, res) => {
@@ -121,10 +151,16 @@ export async function createTodoApi(options: TodoApiOptions = {}): Promise<TodoA
   return { ...listening, app, todos }
 }
 
-/** The list a caller owns: object id and tenant id, both checked present by the scope check. */
+/**
+ * The list a caller owns: the user's object id and tenant id. The scope check already keeps app
+ * tokens out (they carry no `scp`); this keeps them out should the check ever accept a role too,
+ * since an app token's `oid` is the app's service principal, not a user.
+ */
 function ownerOf(req: Request): string {
-  const { oid, tid } = req.auth ?? {}
-  if (!oid || !tid) throw Object.assign(new Error('token without oid/tid'), { status: 403 })
+  const { oid, tid, isAppOnly } = req.auth ?? {}
+  if (!oid || !tid || isAppOnly !== false) {
+    throw Object.assign(new Error('token without a user'), { status: 403 })
+  }
   return `${oid}.${tid}`
 }
 
@@ -133,12 +169,18 @@ const jsonErrors: ErrorRequestHandler = (err, _req, res, _next) => {
   const status = statusOf(err)
   if (status >= 500) console.error(err)
   const error =
-    status === 413 ? 'payload_too_large' : status >= 500 ? 'server_error' : 'invalid_request'
+    status === 413
+      ? 'payload_too_large'
+      : status === 403
+        ? 'forbidden'
+        : status >= 500
+          ? 'server_error'
+          : 'invalid_request'
   const message =
     status === 413
       ? 'The request body is too large.'
       : status === 403
-        ? 'The token does not name a user (oid and tid).'
+        ? 'The per-user routes need a user’s token (oid and tid); an app token owns no list.'
         : status >= 500
           ? 'Something went wrong.'
           : 'The request body is not valid JSON.'

@@ -68,6 +68,14 @@ export class TodoStore {
     return true
   }
 
+  /**
+   * Every user's todos, for app-only callers: one entry per user with at least one todo, in the
+   * order their lists were started, each list oldest first.
+   */
+  all(): { owner: string; todos: Todo[] }[] {
+    return [...this.#lists].map(([owner, list]) => ({ owner, todos: [...list.values()] }))
+  }
+
   /** Number of users with at least one todo. */
   get owners(): number {
     return this.#lists.size

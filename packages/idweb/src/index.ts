@@ -45,6 +45,12 @@ export {
 export type { CredentialDescription, ResolvedCredential } from './credentials/descriptions.ts'
 export { resolveCredential } from './credentials/resolve-credential.ts'
 export { signedAssertionFromFile } from './credentials/signed-assertion.ts'
+export {
+  type AppTokenOptions,
+  createDaemon,
+  type Daemon,
+  type DaemonDependencies,
+} from './daemon/daemon.ts'
 export * from './downstream/index.ts'
 export * from './errors.ts'
 export { consoleLogger, type LogFields, type Logger, redactId, silentLogger } from './logger.ts'

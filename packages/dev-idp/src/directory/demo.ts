@@ -114,12 +114,20 @@ export const demo = {
       /** The registered redirect URI. */
       redirectUri: 'http://localhost',
     },
-    /** Single-tenant daemon: client credentials with `Todo.Read.All` and Graph `User.Read.All`. */
+    /**
+     * Single-tenant daemon: client credentials with `Todo.Read.All` and Graph `User.Read.All`, by
+     * its secret or by its certificate.
+     */
     daemon: {
       /** The Application (client) ID. */
       clientId: 'a0000000-0000-4000-c000-000000000004',
       /** The client secret (dev only). */
       clientSecret: 'daemon-secret-dev-only',
+      /**
+       * SHA-1 thumbprint (hex, as the Entra portal shows it) of its registered certificate (dev
+       * only), whose private key `examples/daemon/dev-only-daemon.pem` holds.
+       */
+      certificateThumbprint: '48983B1C7E163D029394E12B0B8ACEAC9A35CF04',
     },
   },
   /** The Microsoft Graph resource the dev provider imitates (its `/me` endpoint). */

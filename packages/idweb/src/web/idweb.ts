@@ -1,23 +1,12 @@
-import * as oauth from 'oauth4webapi'
-import {
-  type AcquiredToken,
-  TokenAcquirer,
-  type UserTokenOptions,
-} from '../acquisition/acquirer.ts'
-import { DiscoveryCache, type DiscoveryFetch } from '../authority/discovery.ts'
+import type { AcquiredToken, TokenAcquirer, UserTokenOptions } from '../acquisition/acquirer.ts'
+import { createAcquisition } from '../acquisition/setup.ts'
 import type { TokenCache } from '../cache/token-cache.ts'
 import type { IdwebOptions } from '../config/options.ts'
 import type { ResolveConfigOptions } from '../config/resolve-config.ts'
 import { missingSessionSecrets, resolveConfig } from '../config/resolve-config.ts'
 import type { ResolvedConfig } from '../config/resolved-config.ts'
-import { CredentialChain } from '../credentials/credential-chain.ts'
-import { createProviderFetch } from '../http/provider-fetch.ts'
 import { type Logger, silentLogger } from '../logger.ts'
-import {
-  createProtocolContext,
-  fixedClientAuth,
-  type ProtocolContext,
-} from '../protocol/context.ts'
+import type { ProtocolContext } from '../protocol/context.ts'
 import {
   createSessionManager,
   type SessionManager,
@@ -191,55 +180,12 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
     logger,
     clock,
   })
-  // The configured credentials in order, with fallback and reload on invalid_client.
-  const credentials =
-    config.credentials.length > 0 ? new CredentialChain(config.credentials, { logger }) : undefined
-  const authenticator = credentials ?? fixedClientAuth(oauth.None())
-  // Every provider call, oauth4webapi's included, goes through the same bounded fetch.
-  const providerFetch = createProviderFetch({ ...config.provider, fetch: deps.fetch, logger })
-  const http = {
-    timeoutMs: config.provider.timeoutMs,
-    fetch: providerFetch,
-    allowInsecureRequests: config.allowInsecureHttp,
-  }
-  const discovery = new DiscoveryCache({
-    allowInsecureHttp: config.allowInsecureHttp,
-    timeoutMs: http.timeoutMs,
-    logger,
-    fetch: providerFetch as DiscoveryFetch,
-  })
-  const isEntra = config.authority.kind !== 'oidc'
-  // One context per discovery document: rebuilt only when discovery fetches a new one.
-  const contexts = new WeakMap<object, ProtocolContext>()
-  const protocol = async (): Promise<ProtocolContext> => {
-    const as = await discovery.get(config.authority)
-    let ctx = contexts.get(as)
-    if (ctx === undefined) {
-      ctx = createProtocolContext({
-        as,
-        clientId: config.clientId,
-        authenticator,
-        http,
-        clockToleranceSeconds: config.clockToleranceSeconds,
-        isEntra,
-        allowedTenants: config.allowedTenants,
-        idTokenSigningAlgs: config.idTokenSigningAlgs,
-      })
-      contexts.set(as, ctx)
-    }
-    return ctx
-  }
-  const acquirer = new TokenAcquirer({
+  // Credentials, the bounded provider fetch, discovery and the acquirer: what a daemon has too.
+  const { acquirer, protocol, credentials } = createAcquisition(config, {
     cache,
-    protocol,
-    clientId: config.clientId,
-    environment: config.authority.environment,
-    authorityType: isEntra ? 'MSSTS' : 'Generic',
-    refreshWindowSeconds: config.tokenRefreshWindowSeconds,
-    lockTtlMs: config.provider.timeoutMs + 5000,
-    defaultTenant: config.authority.isMultiTenant ? undefined : config.authority.tenant,
     logger,
     clock,
+    fetch: deps.fetch,
   })
   const ctx: WebContext = {
     config,

@@ -14,6 +14,7 @@ const docs = [
   'docs/token-cache-stores.md',
   'docs/credentials.md',
   'docs/moving-from-express-openid-connect.md',
+  'examples/daemon/README.md',
 ]
 
 /** The ```ts blocks of a Markdown file. */

@@ -1,0 +1,96 @@
+import * as oauth from 'oauth4webapi'
+import { DiscoveryCache, type DiscoveryFetch } from '../authority/discovery.ts'
+import type { TokenCache } from '../cache/token-cache.ts'
+import type { ResolvedConfig } from '../config/resolved-config.ts'
+import { CredentialChain } from '../credentials/credential-chain.ts'
+import { createProviderFetch } from '../http/provider-fetch.ts'
+import type { Logger } from '../logger.ts'
+import {
+  createProtocolContext,
+  fixedClientAuth,
+  type ProtocolContext,
+} from '../protocol/context.ts'
+import { TokenAcquirer } from './acquirer.ts'
+
+/** What {@link createAcquisition} needs besides the configuration. */
+export interface AcquisitionDependencies {
+  /** Where tokens are cached. */
+  readonly cache: TokenCache
+  readonly logger: Logger
+  /** Epoch ms. */
+  readonly clock: () => number
+  /** Replaces `fetch` for provider calls; the configured bounds apply on top of it. */
+  readonly fetch?: typeof fetch | undefined
+}
+
+/** Token acquisition for one configuration, as `createIdweb` and `createDaemon` build it. */
+export interface Acquisition {
+  readonly acquirer: TokenAcquirer
+  /** The provider metadata (discovered once, cached; rebuilt when discovery fetches anew). */
+  readonly protocol: () => Promise<ProtocolContext>
+  /** The configured client credentials, `undefined` for a public client. */
+  readonly credentials: CredentialChain | undefined
+}
+
+/**
+ * Builds what every confidential or public client of the configuration shares, whether it signs
+ * users in or not: the client credentials (in order, with fallback and reload on
+ * `invalid_client`), one bounded `fetch` for every provider call, the discovery cache, and the
+ * {@link TokenAcquirer} over `cache`.
+ */
+export function createAcquisition(
+  config: ResolvedConfig,
+  deps: AcquisitionDependencies,
+): Acquisition {
+  const { logger } = deps
+  const credentials =
+    config.credentials.length > 0 ? new CredentialChain(config.credentials, { logger }) : undefined
+  const authenticator = credentials ?? fixedClientAuth(oauth.None())
+  // Every provider call, oauth4webapi's included, goes through the same bounded fetch.
+  const providerFetch = createProviderFetch({ ...config.provider, fetch: deps.fetch, logger })
+  const http = {
+    timeoutMs: config.provider.timeoutMs,
+    fetch: providerFetch,
+    allowInsecureRequests: config.allowInsecureHttp,
+  }
+  const discovery = new DiscoveryCache({
+    allowInsecureHttp: config.allowInsecureHttp,
+    timeoutMs: http.timeoutMs,
+    logger,
+    fetch: providerFetch as DiscoveryFetch,
+  })
+  const isEntra = config.authority.kind !== 'oidc'
+  // One context per discovery document: rebuilt only when discovery fetches a new one.
+  const contexts = new WeakMap<object, ProtocolContext>()
+  const protocol = async (): Promise<ProtocolContext> => {
+    const as = await discovery.get(config.authority)
+    let ctx = contexts.get(as)
+    if (ctx === undefined) {
+      ctx = createProtocolContext({
+        as,
+        clientId: config.clientId,
+        authenticator,
+        http,
+        clockToleranceSeconds: config.clockToleranceSeconds,
+        isEntra,
+        allowedTenants: config.allowedTenants,
+        idTokenSigningAlgs: config.idTokenSigningAlgs,
+      })
+      contexts.set(as, ctx)
+    }
+    return ctx
+  }
+  const acquirer = new TokenAcquirer({
+    cache: deps.cache,
+    protocol,
+    clientId: config.clientId,
+    environment: config.authority.environment,
+    authorityType: isEntra ? 'MSSTS' : 'Generic',
+    refreshWindowSeconds: config.tokenRefreshWindowSeconds,
+    lockTtlMs: config.provider.timeoutMs + 5000,
+    defaultTenant: config.authority.isMultiTenant ? undefined : config.authority.tenant,
+    logger,
+    clock: deps.clock,
+  })
+  return { acquirer, protocol, credentials }
+}
