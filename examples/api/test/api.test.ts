@@ -166,7 +166,8 @@ describe('todo API', () => {
 
 describe('todo API with short-lived tokens', () => {
   test('refuses an expired token with invalid_token', async () => {
-    const idp = await startDevIdp({ port: 0, ttl: { accessToken: 1 } })
+    // 3 s, not 1: exp is whole seconds, so a 1 s token can be expired a moment after it is issued.
+    const idp = await startDevIdp({ port: 0, ttl: { accessToken: 3 } })
     const api = await createTodoApi({
       port: 0,
       env: { AzureAd__Instance: `${idp.url}/` },
@@ -178,7 +179,10 @@ describe('todo API with short-lived tokens', () => {
         (await fetch(`${api.url}/todos`, { headers: { authorization: `Bearer ${token}` } })).status,
         200,
       )
-      await new Promise((resolve) => setTimeout(resolve, 2_100))
+      const exp = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).exp
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.max(0, exp * 1000 - Date.now()) + 1100),
+      )
       const res = await fetch(`${api.url}/todos`, { headers: { authorization: `Bearer ${token}` } })
       assert.equal(res.status, 401)
       assert.match(res.headers.get('www-authenticate') ?? '', /error="invalid_token"/)
