@@ -1,3 +1,5 @@
+import type { Logger } from '../logger.ts'
+
 /** Options of a {@link Breaker}. */
 export interface BreakerOptions {
   /** Consecutive failures that open it. Default 3. */
@@ -85,4 +87,16 @@ export class Breaker {
     this.#openUntil = this.#clock() + forMs
     this.#onChange?.(true, forMs)
   }
+}
+
+/** The token cache's breaker: opening and closing are logged for operators. */
+export function storeBreaker(logger: Logger, clock: () => number): Breaker {
+  return new Breaker({
+    clock,
+    onChange: (open, forMs) => {
+      if (open) {
+        logger.warn('token cache store keeps failing; not calling it for a while', { ms: forMs })
+      } else logger.info('token cache store answers again')
+    },
+  })
 }

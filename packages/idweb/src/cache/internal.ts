@@ -1,3 +1,5 @@
+import { Sealer } from './seal.ts'
+
 /**
  * State the {@link TokenCache} keeps on each partition it manages. Not exported from the package:
  * callers see partitions, not their bookkeeping.
@@ -57,6 +59,11 @@ export interface PartitionState {
   snapshot: Uint8Array | undefined
   /** When {@link snapshot} was sealed (epoch ms; 0 unknown): how old its store lifetime is. */
   sealedAt: number
+  /**
+   * When it was last used (epoch ms), in a cache without a store: sliding expiry then happens in
+   * memory, and a partition unused for the cache's lifetime is dropped.
+   */
+  usedAt: number
   /** Another instance may have changed it in the store: read it again before serving it. */
   stale: boolean
   /** Cache-wide sequence number when the partition was created (compared with tombstones). */
@@ -73,3 +80,9 @@ export interface PartitionState {
 
 /** The symbol under which a partition keeps its {@link PartitionState}. */
 export const state: unique symbol = Symbol('idweb.cache.partitionState')
+
+/** Records `blob` as what the store holds for a partition, and when it was sealed. */
+export function adopt(st: PartitionState, blob: Uint8Array | undefined): void {
+  st.snapshot = blob
+  st.sealedAt = blob === undefined ? 0 : (Sealer.sealedAtOf(blob) ?? 0)
+}

@@ -91,6 +91,7 @@ export class Partition {
       version: 0,
       snapshot: undefined,
       sealedAt: 0,
+      usedAt: 0,
       stale: false,
       seq: 0,
       deleted: undefined,

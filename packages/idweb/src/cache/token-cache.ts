@@ -1,14 +1,15 @@
 import { ConfigError } from '../errors.ts'
 import { type Logger, redactId, silentLogger } from '../logger.ts'
-import { Breaker } from './breaker.ts'
+import { type Breaker, storeBreaker } from './breaker.ts'
 import { coarseNow } from './coarse-clock.ts'
-import { type CacheStats, newStats, type PartitionState, state } from './internal.ts'
+import { adopt, type CacheStats, newStats, state } from './internal.ts'
 import { ByteLru } from './lru.ts'
 import { openEntry } from './open-entry.ts'
 import { Partition } from './partition.ts'
 import { Sealer } from './seal.ts'
 import type { CacheStore } from './store.ts'
 import { StoreKeys, type StoreResult, storeCall, storeKeyOf } from './store-call.ts'
+import { lockInStore } from './store-lock.ts'
 import { checkedOptions, type FlushResult, type TokenCacheOptions } from './token-cache-options.ts'
 import { Tombstones } from './tombstones.ts'
 import { watchStore } from './watch-store.ts'
@@ -81,16 +82,7 @@ export class TokenCache {
     }
     this.#noL1 = maxBytes === 0
     this.#l1 = new ByteLru<Partition>(maxBytes, (key, p) => this.#evicted(key, p))
-    this.#breaker = new Breaker({
-      clock: this.#clock,
-      onChange: (open, forMs) => {
-        if (open) {
-          this.#logger.warn('token cache store keeps failing; not calling it for a while', {
-            ms: forMs,
-          })
-        } else this.#logger.info('token cache store answers again')
-      },
-    })
+    this.#breaker = storeBreaker(this.#logger, this.#clock)
     this.#watching = watchStore(this.#store, this.#logger, {
       changed: (storeKey) => {
         const key = this.#byStoreKey.get(storeKey)
@@ -134,6 +126,7 @@ export class TokenCache {
       // Another instance changed it (a refresh, a sign-out): the store's copy, not ours.
       if (p[state].stale) await this.#revalidate(p)
       if (this.#store !== undefined) this.#slide(p)
+      else if (this.#idle(p)) return this.#load(key)
       return p
     }
     return this.#load(key)
@@ -191,27 +184,11 @@ export class TokenCache {
    * no locks (or there is no store: the in-process lock is then all there is), when the lock was
    * not had within `waitMs`, or when the store failed (logged): the caller then goes on unlocked.
    */
-  async lock(
-    key: string,
-    ttlMs: number,
-    waitMs: number,
-  ): Promise<(() => Promise<void>) | undefined> {
-    const lock = this.#store?.lock?.bind(this.#store)
-    if (lock === undefined) return undefined
+  lock(key: string, ttlMs: number, waitMs: number): Promise<(() => Promise<void>) | undefined> {
     const name = storeKeyOf(`${this.#prefix}lock:`, key)
-    let asked: Promise<(() => Promise<void>) | undefined> | undefined
-    const r = await this.#call('lock', key, () => (asked = lock(name, ttlMs, waitMs)), waitMs)
-    if (!r.ok) {
-      // Given up on, but a paused store may still grant it later: then give it straight back,
-      // or it would hold off every instance for its whole TTL.
-      void asked?.then((late) => late?.()).catch(() => {})
-      return undefined
-    }
-    const release = r.value
-    if (release === undefined) return undefined
-    return async () => {
-      await this.#call('unlock', key, release)
-    }
+    return lockInStore(this.#store, name, ttlMs, waitMs, (op, fn, wait) =>
+      this.#call(op, key, fn, wait),
+    )
   }
 
   /**
@@ -363,6 +340,7 @@ export class TokenCache {
     if (this.#noL1) return p
     const key = p.key
     p[state].onChange = (bytes) => this.#l1.resize(key, p, bytes)
+    p[state].usedAt = this.#roughClock()
     this.#l1.set(key, p, p.byteSize)
     if (this.#watching !== undefined) this.#byStoreKey.set(this.#storeKey(key), key)
     return p
@@ -381,6 +359,23 @@ export class TokenCache {
     void this.#enqueue(p, true).then((r) => {
       if (r === 'failed' && st.sealedAt === attempt) st.sealedAt = sealedAt
     })
+  }
+
+  /**
+   * Sliding expiry without a store: `p` unused for the cache's lifetime is dropped (the caller
+   * answers a miss); else its use is noted. One clock read.
+   */
+  #idle(p: Partition): boolean {
+    const now = this.#roughClock()
+    const st = p[state]
+    if (now - st.usedAt <= this.#ttl * 1000) {
+      st.usedAt = now
+      return false
+    }
+    this.#l1.delete(p.key)
+    st.onChange = undefined
+    this.stats.evictions++
+    return true
   }
 
   /** Reads a partition flagged stale again; it stays flagged if the store cannot answer. */
@@ -415,10 +410,4 @@ export class TokenCache {
       breaker: this.#breaker,
     })
   }
-}
-
-/** Records `blob` as what the store holds for a partition, and when it was sealed. */
-function adopt(st: PartitionState, blob: Uint8Array | undefined): void {
-  st.snapshot = blob
-  st.sealedAt = blob === undefined ? 0 : (Sealer.sealedAtOf(blob) ?? 0)
 }
