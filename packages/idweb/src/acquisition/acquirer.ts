@@ -59,6 +59,13 @@ export interface UserTokenOptions {
 export interface TokenAcquirerOptions {
   /** The token cache tokens are read from and written to. */
   cache: TokenCache
+  /**
+   * Where on-behalf-of tokens go, one partition per incoming token (by its SHA-256). Default
+   * `cache`. A web API receives a new incoming token for every caller and every hour, so give them
+   * a cache of their own, bounded apart from users' tokens: `createIdweb` and `createDaemon` do
+   * (`Idweb.TokenCache.OnBehalfOfMemoryBytes`, `Idweb.TokenCache.OnBehalfOfSlidingSeconds`).
+   */
+  onBehalfOfCache?: TokenCache | undefined
   /** The provider context, discovered lazily (once) by the caller. */
   protocol: () => Promise<ProtocolContext>
   /** The Application (client) ID tokens are requested for. */
@@ -101,7 +108,10 @@ export interface TokenAcquirerOptions {
  * ```
  */
 export class TokenAcquirer {
-  readonly #o: Required<Omit<TokenAcquirerOptions, 'defaultTenant'>> & { defaultTenant?: string }
+  readonly #o: Required<Omit<TokenAcquirerOptions, 'defaultTenant' | 'onBehalfOfCache'>> & {
+    defaultTenant?: string
+  }
+  readonly #oboCache: TokenCache
   readonly #mutex = new KeyedMutex()
 
   constructor(options: TokenAcquirerOptions) {
@@ -111,7 +121,10 @@ export class TokenAcquirer {
       logger: silentLogger,
       clock: Date.now,
       ...options,
-    } as Required<Omit<TokenAcquirerOptions, 'defaultTenant'>> & { defaultTenant?: string }
+    } as Required<Omit<TokenAcquirerOptions, 'defaultTenant' | 'onBehalfOfCache'>> & {
+      defaultTenant?: string
+    }
+    this.#oboCache = options.onBehalfOfCache ?? options.cache
   }
 
   /** A token for the signed-in `account` carrying `scopes`. */
@@ -122,7 +135,7 @@ export class TokenAcquirer {
   ): Promise<AcquiredToken> {
     const useCache = !options.claims && !options.forceRefresh
     const key = account.partitionKey ?? account.homeAccountId
-    return this.#acquire(key, account.realm, scopes, useCache, async (p) => {
+    return this.#acquire(key, account.realm, scopes, useCache, this.#o.cache, async (p) => {
       if (p.account() === undefined) {
         throw new InteractionRequiredError('no_account', scopes, {
           cause: new Error('the account has no cached tokens (restart, eviction or sign-out)'),
@@ -163,7 +176,7 @@ export class TokenAcquirer {
   ): Promise<AcquiredToken> {
     const realm = options.tenant ?? this.#o.defaultTenant ?? ''
     const key = `app:${this.#o.clientId}:${realm}`
-    return this.#acquire(key, realm, scopes, !options.forceRefresh, async () => {
+    return this.#acquire(key, realm, scopes, !options.forceRefresh, this.#o.cache, async () => {
       const result = await clientCredentialsGrant(await this.#o.protocol(), scopes)
       return { result, entry: this.#toCache(result, realm) }
     })
@@ -179,7 +192,7 @@ export class TokenAcquirer {
     realm = '',
   ): Promise<AcquiredToken> {
     const key = `obo:${createHash('sha256').update(userToken).digest('base64url')}`
-    return this.#acquire(key, realm, scopes, true, async (p) => {
+    return this.#acquire(key, realm, scopes, true, this.#oboCache, async (p) => {
       const ctx = await this.#o.protocol()
       const rt = p.findRefreshToken({
         clientId: this.#o.clientId,
@@ -209,14 +222,14 @@ export class TokenAcquirer {
     realm: string,
     scopes: readonly string[],
     useCache: boolean,
+    cache: TokenCache,
     obtain: (p: Partition) => Promise<{ result: TokenResult; entry: TokenResponseToCache }>,
   ): Promise<AcquiredToken> {
     if (useCache) {
-      const hit = this.#find(await this.#o.cache.partition(key), realm, scopes)
+      const hit = this.#find(await cache.partition(key), realm, scopes)
       if (hit) return hit
     }
     return this.#mutex.run(key, async () => {
-      const cache = this.#o.cache
       const p = await cache.partition(key)
       let hit = useCache ? this.#find(p, realm, scopes) : undefined
       if (hit) return hit

@@ -16,6 +16,8 @@ import { TokenAcquirer } from './acquirer.ts'
 export interface AcquisitionDependencies {
   /** Where tokens are cached. */
   readonly cache: TokenCache
+  /** Where on-behalf-of tokens are cached (bounded apart); default `cache`. */
+  readonly onBehalfOfCache?: TokenCache | undefined
   readonly logger: Logger
   /** Epoch ms. */
   readonly clock: () => number
@@ -82,6 +84,7 @@ export function createAcquisition(
   }
   const acquirer = new TokenAcquirer({
     cache: deps.cache,
+    onBehalfOfCache: deps.onBehalfOfCache,
     protocol,
     clientId: config.clientId,
     environment: config.authority.environment,

@@ -359,6 +359,8 @@ function tokenCacheSettings(tree: ConfigTree): TokenCacheSettings {
     ['EncryptionKeys', 'encryptionKeys', 'strings'],
     ['MemoryBytes', 'memoryBytes', 'number'],
     ['StoreTimeoutMs', 'storeTimeoutMs', 'number'],
+    ['OnBehalfOfMemoryBytes', 'onBehalfOfMemoryBytes', 'number'],
+    ['OnBehalfOfSlidingSeconds', 'onBehalfOfSlidingSeconds', 'number'],
   ] as const) {
     const v = get(key, kind)
     if (v !== undefined) settings[prop] = v

@@ -77,6 +77,17 @@ export interface TokenCacheSettings {
   memoryBytes?: number
   /** How long a store call may take before it counts as a miss, in ms. Default 250. */
   storeTimeoutMs?: number
+  /**
+   * Bytes of on-behalf-of tokens held in process memory, apart from users' tokens: a web API
+   * caches one partition per incoming token, so they are bounded on their own. Default
+   * 16,777,216 (16 MiB); the least recently used go first.
+   */
+  onBehalfOfMemoryBytes?: number
+  /**
+   * Sliding lifetime of an on-behalf-of partition, in seconds: unused this long, it expires (in
+   * memory and in the store). Default 3,600: an incoming token rarely outlives it.
+   */
+  onBehalfOfSlidingSeconds?: number
 }
 
 /**

@@ -171,6 +171,20 @@ export function resolveTokenCache(
       10,
       10_000,
     ),
+    onBehalfOfMemoryBytes: integer(
+      input?.onBehalfOfMemoryBytes,
+      name('tokenCache.onBehalfOfMemoryBytes'),
+      16 * 1024 * 1024,
+      0,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    onBehalfOfSlidingSeconds: integer(
+      input?.onBehalfOfSlidingSeconds,
+      name('tokenCache.onBehalfOfSlidingSeconds'),
+      3600,
+      60,
+      90 * 24 * 3600,
+    ),
   }
 }
 

@@ -44,6 +44,8 @@ export interface ResolvedTokenCacheSettings {
   readonly encryptionKeys: readonly string[] | undefined
   readonly memoryBytes: number
   readonly storeTimeoutMs: number
+  readonly onBehalfOfMemoryBytes: number
+  readonly onBehalfOfSlidingSeconds: number
 }
 
 /** Azure AD B2C user flows. */

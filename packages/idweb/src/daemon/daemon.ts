@@ -10,7 +10,7 @@ import { createDownstreamApis } from '../downstream/downstream-apis.ts'
 import type { CallApiOptions, DownstreamApis } from '../downstream/types.ts'
 import { ConfigError } from '../errors.ts'
 import { type Logger, silentLogger } from '../logger.ts'
-import { configuredCache } from '../web/cache-setup.ts'
+import { configuredCache, memoryOnBehalfOfCache } from '../web/cache-setup.ts'
 import type { ReadyOptions } from '../web/idweb.ts'
 import { checkPeers } from '../web/startup-checks.ts'
 
@@ -72,6 +72,11 @@ export interface Daemon {
   readonly acquirer: TokenAcquirer
   /** The token cache, shared by every call. */
   readonly cache: TokenCache
+  /**
+   * Where on-behalf-of tokens are cached, one partition per incoming token, bounded apart from
+   * users' tokens (`tokenCache.onBehalfOfMemoryBytes`, `tokenCache.onBehalfOfSlidingSeconds`).
+   */
+  readonly onBehalfOfCache: TokenCache
   /** The logger given to {@link createDaemon}. */
   readonly logger: Logger
   /** The configured downstream APIs; call them with `undefined` for the user. */
@@ -129,11 +134,16 @@ export function createDaemon(options: IdwebOptions, deps: DaemonDependencies = {
     )
   }
   const configured = deps.cache
-    ? { cache: deps.cache, ready: async () => {} }
+    ? {
+        cache: deps.cache,
+        onBehalfOf: memoryOnBehalfOfCache(config, logger, clock),
+        ready: async () => {},
+      }
     : configuredCache(config, logger, clock)
   const cache = configured.cache
   const { acquirer, protocol, credentials } = createAcquisition(config, {
     cache,
+    onBehalfOfCache: configured.onBehalfOf,
     logger,
     clock,
     fetch: deps.fetch,
@@ -159,6 +169,7 @@ export function createDaemon(options: IdwebOptions, deps: DaemonDependencies = {
     config,
     acquirer,
     cache,
+    onBehalfOfCache: configured.onBehalfOf,
     logger,
     downstream,
     getTokenForApp: (scopes, tokenOptions = {}) => acquirer.getTokenForApp(scopes, tokenOptions),
@@ -174,6 +185,9 @@ export function createDaemon(options: IdwebOptions, deps: DaemonDependencies = {
         await credentials?.ready()
       }
     },
-    close: () => cache.close(),
+    close: async () => {
+      await configured.onBehalfOf.close()
+      await cache.close()
+    },
   }
 }

@@ -11,6 +11,12 @@ import type { SessionStore } from '../session/types.ts'
 /** The token cache a configuration asks for, and how to wait until its store is open. */
 export interface ConfiguredCache {
   cache: TokenCache
+  /**
+   * Where on-behalf-of tokens go: one partition per incoming token, bounded on its own
+   * (`onBehalfOfMemoryBytes`) and sliding (`onBehalfOfSlidingSeconds`), in memory and in the
+   * store (`idweb:obo:` keys) when there is a shared one.
+   */
+  onBehalfOf: TokenCache
   /** Resolves once the store is open; rejects naming the setting when it cannot be. */
   ready(): Promise<void>
   /** Whether each session has its own partition (the session token cache). */
@@ -35,6 +41,31 @@ export async function whenOpen(store: SessionStoreLike | undefined): Promise<voi
   if (store instanceof LazyStore) await store.ready()
 }
 
+function onBehalfOfBounds(config: ResolvedConfig, logger: Logger, clock: () => number) {
+  const settings = config.tokenCache
+  return {
+    maxBytes: settings.onBehalfOfMemoryBytes,
+    storeTtlSeconds: settings.onBehalfOfSlidingSeconds,
+    logger,
+    clock,
+  }
+}
+
+/**
+ * An on-behalf-of cache in process memory, bounded by `tokenCache.onBehalfOfMemoryBytes` and
+ * sliding by `tokenCache.onBehalfOfSlidingSeconds` (for a token cache given in code, whose bounds
+ * are its own).
+ */
+export function memoryOnBehalfOfCache(
+  config: ResolvedConfig,
+  logger: Logger,
+  clock: () => number,
+): TokenCache {
+  const obo = onBehalfOfBounds(config, logger, clock)
+  // In memory only, 0 bytes would be no cache at all: keep the one entry in use.
+  return new TokenCache({ ...obo, maxBytes: Math.max(1, obo.maxBytes) })
+}
+
 /**
  * Builds the token cache of `config.tokenCache`: in process memory only for `memory`, else over
  * the store its URL names, opened in the background (calls before it is open are misses) and
@@ -47,9 +78,12 @@ export function configuredCache(
   sessionStore?: SessionStoreLike,
 ): ConfiguredCache {
   const settings = config.tokenCache
+  const obo = onBehalfOfBounds(config, logger, clock)
+  const memoryOnly = () => memoryOnBehalfOfCache(config, logger, clock)
   if (settings.store === 'memory') {
     return {
       cache: new TokenCache({ maxBytes: settings.memoryBytes, logger, clock }),
+      onBehalfOf: memoryOnly(),
       ready: async () => {},
       perSession: false,
     }
@@ -83,9 +117,21 @@ export function configuredCache(
       storeKeyPrefix: 'idweb:session:tokens:',
       storeTtlSeconds: config.session?.rollingSeconds ?? DEFAULT_ROLLING_SECONDS,
     })
-    return { cache, ready: async () => {}, perSession: true }
+    // An API's callers have no session: their on-behalf-of tokens stay in this process.
+    return { cache, onBehalfOf: memoryOnly(), ready: async () => {}, perSession: true }
   }
   const store = new LazyStore(() => openStore(settings.store))
   const cache = new TokenCache({ ...common, store })
-  return { cache, ready: async () => void (await store.ready()), perSession: false }
+  const onBehalfOf = new TokenCache({
+    ...common,
+    ...obo,
+    store,
+    storeKeyPrefix: 'idweb:obo:',
+  })
+  return {
+    cache,
+    onBehalfOf,
+    ready: async () => void (await store.ready()),
+    perSession: false,
+  }
 }

@@ -17,6 +17,7 @@ import { signInFromCache } from './adopt.ts'
 import {
   configuredCache,
   configuredSessionStore,
+  memoryOnBehalfOfCache,
   type SessionStoreLike,
   sessionPartition,
   whenOpen,
@@ -84,6 +85,11 @@ export interface Idweb {
   readonly sessions: SessionManager
   /** The token cache, shared by every request. */
   readonly cache: TokenCache
+  /**
+   * Where on-behalf-of tokens are cached, one partition per incoming token, bounded apart from
+   * users' tokens (`tokenCache.onBehalfOfMemoryBytes`, `tokenCache.onBehalfOfSlidingSeconds`).
+   */
+  readonly onBehalfOfCache: TokenCache
   /** The logger given to {@link createIdweb}; adapters hand it to what they build. */
   readonly logger: Logger
   /**
@@ -164,7 +170,12 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
   if (!session) throw missingSessionSecrets(options) // refused above already; narrows the type
   const sessionStore = deps.sessionStore ?? configuredSessionStore(config)
   const configured = deps.cache
-    ? { cache: deps.cache, ready: async () => {}, perSession: false }
+    ? {
+        cache: deps.cache,
+        onBehalfOf: memoryOnBehalfOfCache(config, logger, clock),
+        ready: async () => {},
+        perSession: false,
+      }
     : configuredCache(config, logger, clock, sessionStore)
   const cache = configured.cache
   // Sign-outs are recorded where the tokens are: with a shared store, every instance sees them.
@@ -183,6 +194,7 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
   // Credentials, the bounded provider fetch, discovery and the acquirer: what a daemon has too.
   const { acquirer, protocol, credentials } = createAcquisition(config, {
     cache,
+    onBehalfOfCache: configured.onBehalfOf,
     logger,
     clock,
     fetch: deps.fetch,
@@ -210,6 +222,7 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
     acquirer,
     sessions,
     cache,
+    onBehalfOfCache: configured.onBehalfOf,
     logger,
     async handle(request) {
       const route = routes.get(new URL(request.url).pathname)
@@ -243,6 +256,7 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
       }
     },
     close: async () => {
+      await configured.onBehalfOf.close()
       await cache.close()
       if (sessionStore !== cache.store) await sessionStore?.close?.()
     },

@@ -104,6 +104,7 @@ export class LazyStore implements CacheStore {
   #store: Promise<CacheStore> | undefined
   #failedAt = Number.NEGATIVE_INFINITY
   #closed = false
+  #closing: Promise<void> | undefined
 
   constructor(open: () => Promise<CacheStore>, options: { retryMs?: number } = {}) {
     this.#open = open
@@ -159,10 +160,14 @@ export class LazyStore implements CacheStore {
     }
   }
 
-  async close(): Promise<void> {
+  /** Closes the store once; later calls (from every cache sharing it) wait for that one. */
+  close(): Promise<void> {
     this.#closed = true
-    const store = await this.#store?.catch(() => undefined)
-    await store?.close?.()
+    this.#closing ??= (async () => {
+      const store = await this.#store?.catch(() => undefined)
+      await store?.close?.()
+    })()
+    return this.#closing
   }
 
   #current(): Promise<CacheStore> {
