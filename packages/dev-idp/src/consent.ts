@@ -62,6 +62,40 @@ export class ConsentStore {
     return requested.filter((n) => !have.has(n))
   }
 
+  /**
+   * Entra's combined consent: when `subject.clientId` is a known client of the API `resource`,
+   * the API's own downstream permissions (its `requiredScopes`) the user has not consented to
+   * for the API yet, by downstream resource. Empty for any other client or resource.
+   */
+  middleTierNeeds(
+    subject: ConsentSubject,
+    resource: Resource,
+  ): Array<{ api: string; apiName: string; resource: Resource; names: string[] }> {
+    const api = this.#index.app(resource.appId)
+    const known = (api?.knownClientApplications ?? []).map((id) => id.toLowerCase())
+    if (!api || !known.includes(subject.clientId.toLowerCase())) return []
+    const asApi = { ...subject, clientId: api.appId }
+    const byResource = new Map<Resource, string[]>()
+    for (const scope of api.requiredScopes ?? []) {
+      let parsed: ReturnType<typeof parseScopes>
+      try {
+        parsed = parseScopes(this.#index, scope)
+      } catch {
+        continue // a required scope naming an unknown resource asks for nothing
+      }
+      if (!parsed.resource) continue
+      const missing = this.missing(asApi, parsed.resource, parsed.names)
+      if (missing.length === 0) continue
+      byResource.set(parsed.resource, [...(byResource.get(parsed.resource) ?? []), ...missing])
+    }
+    return [...byResource].map(([downstream, names]) => ({
+      api: api.appId,
+      apiName: api.displayName,
+      resource: downstream,
+      names: [...new Set(names)],
+    }))
+  }
+
   /** What `scp` says: the requested names, `.default` expanded to everything consented. */
   granted(subject: ConsentSubject, resource: Resource, requested: string[]): string[] {
     if (!requested.includes('.default')) return requested

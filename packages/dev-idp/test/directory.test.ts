@@ -250,6 +250,14 @@ describe('directory', () => {
           /at most one identity can be "SystemAssigned"/,
         ],
         [{ managedIdentities: {} }, /managedIdentities: must be an array/],
+        [
+          { apps: [app({ secrets: ['s'], knownClientApplications: ['web'] })] },
+          /knownClientApplications\[0\]: "web" is not a GUID/,
+        ],
+        [
+          { apps: [app({ secrets: ['s'], requiredScopes: 'User.Read' })] },
+          /requiredScopes: must be an array/,
+        ],
       ]
       for (const [extra, message] of cases) {
         assert.throws(

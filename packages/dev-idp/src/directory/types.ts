@@ -201,6 +201,19 @@ export interface AppRegistration {
    * (`https://graph.microsoft.com/User.Read`, `api://…/access_as_user`).
    */
   adminConsentedScopes?: string[]
+  /**
+   * Delegated permissions this app needs downstream, as a middle tier (on-behalf-of), as full
+   * scope strings (`https://graph.microsoft.com/User.Read`): the delegated part of Entra's
+   * `requiredResourceAccess`. With {@link AppRegistration.knownClientApplications}, users consent
+   * to them when they consent to a known client.
+   */
+  requiredScopes?: string[]
+  /**
+   * Client apps whose users' consent also covers this API's {@link AppRegistration.requiredScopes}
+   * (Entra's combined consent): when such a client asks for this API's scopes and the user
+   * consents, the API's own downstream permissions are consented too, on one page.
+   */
+  knownClientApplications?: string[]
   /** Optional claims (off by default, as in Entra): `given_name`, `family_name`, `groups`, `idtyp`. */
   optionalClaims?: OptionalClaims
   /** Whether tokens carry the user's `groups`; `None` (or absent, or `null`) by default. */

@@ -134,8 +134,17 @@ function checkApp(value: unknown, path: string): AppRegistration {
       absoluteUrl(uri, `${path}.${key}[${i}]`)
     }
   }
-  for (const key of ['secrets', 'certificates', 'scopes', 'adminConsentedScopes'] as const) {
+  for (const key of [
+    'secrets',
+    'certificates',
+    'scopes',
+    'adminConsentedScopes',
+    'requiredScopes',
+  ] as const) {
     strings(value, key, path)
+  }
+  for (const [i, id] of (strings(value, 'knownClientApplications', path) ?? []).entries()) {
+    if (!GUID.test(id)) fail(`${path}.knownClientApplications[${i}]`, `"${id}" is not a GUID`)
   }
   const app = value as unknown as AppRegistration
   for (const [i, cert] of (app.certificates ?? []).entries()) {

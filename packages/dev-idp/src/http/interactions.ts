@@ -6,7 +6,7 @@ import { graphResource } from '../directory/graph.ts'
 import type { Resource } from '../directory/index.ts'
 import { type ConsentItem, consentPage } from '../pages/consent.ts'
 import { loginPage } from '../pages/login.ts'
-import { canonicalScope } from '../scopes.ts'
+import { canonicalScope, parseScopes } from '../scopes.ts'
 import { readForm } from './body.ts'
 import { sendEntraError, sendHtml } from './respond.ts'
 
@@ -23,9 +23,11 @@ interface ConsentNeeds {
   oidc: string[]
   /** resource identifier → scope names (`.default` expanded) */
   resources: Array<{ resource: Resource; names: string[] }>
+  /** What the requested APIs need downstream, consented with them (combined consent). */
+  middleTier: Array<{ api: string; apiName: string; resource: Resource; names: string[] }>
 }
 
-function consentNeeds(ctx: IdpContext, details: Details): ConsentNeeds {
+function consentNeeds(ctx: IdpContext, tenantId: string, details: Details): ConsentNeeds {
   const d = details.prompt.details as {
     missingOIDCScope?: string[]
     missingResourceScopes?: Record<string, string[]>
@@ -40,7 +42,20 @@ function consentNeeds(ctx: IdpContext, details: Details): ConsentNeeds {
       names: names.includes('.default') ? defaultExpansion(resource) : names,
     })
   }
-  return { oidc: d.missingOIDCScope ?? [], resources }
+  const subject = {
+    tenantId,
+    oid: String(details.session?.accountId ?? ''),
+    clientId: String(details.params.client_id),
+  }
+  let requested: Resource | undefined
+  try {
+    requested = parseScopes(ctx.index, String(details.params.scope ?? '')).resource
+  } catch {
+    requested = undefined
+  }
+  const apis = new Set([...resources.map((r) => r.resource), ...(requested ? [requested] : [])])
+  const middleTier = [...apis].flatMap((api) => ctx.consents.middleTierNeeds(subject, api))
+  return { oidc: d.missingOIDCScope ?? [], resources, middleTier }
 }
 
 function describe(resource: Resource, name: string): string {
@@ -53,6 +68,14 @@ function consentItems(needs: ConsentNeeds): ConsentItem[] {
   for (const { resource, names } of needs.resources) {
     for (const name of names)
       items.push({ scope: canonicalScope(resource, name), description: describe(resource, name) })
+  }
+  for (const { apiName, resource, names } of needs.middleTier) {
+    for (const name of names) {
+      items.push({
+        scope: canonicalScope(resource, name),
+        description: `${describe(resource, name)}, for ${apiName}`,
+      })
+    }
   }
   return items
 }
@@ -112,7 +135,7 @@ async function showInteraction(
       appName,
       username: user?.preferredUsername ?? '',
       tenantName: tenant?.displayName ?? tenantId,
-      items: consentItems(consentNeeds(ctx, details)),
+      items: consentItems(consentNeeds(ctx, tenantId, details)),
     }),
   )
 }
@@ -178,7 +201,7 @@ async function submitConsent(
   const clientId = String(details.params.client_id)
   const grant = details.grantId ? await provider.Grant.find(details.grantId) : undefined
   const target = grant ?? new provider.Grant({ accountId, clientId })
-  const needs = consentNeeds(ctx, details)
+  const needs = consentNeeds(ctx, tenantId, details)
   const subject = { tenantId, oid: accountId, clientId }
   if (needs.oidc.length > 0) target.addOIDCScope(needs.oidc.join(' '))
   ctx.consents.grant(subject, needs.oidc, undefined, [])
@@ -190,6 +213,9 @@ async function submitConsent(
       [...new Set([...asked, ...names.map((n) => canonicalScope(resource, n))])].join(' '),
     )
     ctx.consents.grant(subject, [], resource, names)
+  }
+  for (const { api, resource, names } of needs.middleTier) {
+    ctx.consents.grant({ tenantId, oid: accountId, clientId: api }, [], resource, names)
   }
   const grantId = await target.save()
   await provider.interactionFinished(
