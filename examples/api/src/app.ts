@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url'
 import express, { type ErrorRequestHandler, type Express, type Request } from 'express'
-import { type Logger, loadAppSettings, silentLogger } from 'idweb'
+import { createDaemon, type Daemon, type Logger, loadAppSettings, silentLogger } from 'idweb'
 import { createBearerValidator } from 'idweb/api'
 import { requireBearer } from 'idweb/express'
+import { profileRoute } from './profile.ts'
 import { type Listening, listenOnLoopback, portFrom } from './server.ts'
 import {
   type AddRefusal,
@@ -41,6 +42,8 @@ export interface TodoApiOptions {
 export interface TodoApi extends Listening {
   readonly app: Express
   readonly todos: TodoStore
+  /** The API's own identity: on-behalf-of calls to Graph (`GET /me`), and their token cache. */
+  readonly identity: Daemon
 }
 
 const DEFAULT_SETTINGS = fileURLToPath(new URL('../appsettings.json', import.meta.url))
@@ -61,7 +64,8 @@ const REFUSALS: Readonly<Record<AddRefusal, { status: number; message: string }>
  * The downstream todo API of the reference web app: `GET /todos`, `POST /todos` `{ "title" }`,
  * `DELETE /todos/:id`, per user (`oid` + `tid` of the access token), protected by idweb's API side
  * with the delegated scope `access_as_user`; and, for daemons, `GET /todos/all` ({@link AllTodos}:
- * every user's todos), which needs the app role `Todo.Read.All` instead. Each kind of token is
+ * every user's todos), which needs the app role `Todo.Read.All` instead; and `GET /me`, the caller
+ * as Graph knows them, fetched on their behalf (on-behalf-of; see `profileRoute`). Each kind of token is
  * refused on the other's routes (403, `WWW-Authenticate: Bearer error="insufficient_scope"`). Bad
  * input answers 4xx JSON `{ error, message }`.
  *
@@ -90,6 +94,8 @@ export async function createTodoApi(options: TodoApiOptions = {}): Promise<TodoA
       : {}),
     logger: options.logger ?? silentLogger,
   })
+  // The API's own identity (its secret in appsettings.json): it calls Graph on its callers' behalf.
+  const identity = createDaemon(settings, { logger: options.logger ?? silentLogger, env })
   const todos = new TodoStore()
   const app = express()
   app.disable('x-powered-by')
@@ -105,6 +111,11 @@ export async function createTodoApi(options: TodoApiOptions = {}): Promise<TodoA
       res.set('allow', 'GET, HEAD')
       res.status(405).json({ error: 'method_not_allowed', message: 'GET /todos/all only.' })
     })
+  app.get(
+    '/me',
+    requireBearer(validator, { scopes: [REQUIRED_SCOPE], realm }),
+    profileRoute(identity, realm),
+  )
   app.use('/todos', requireBearer(validator, { scopes: [REQUIRED_SCOPE], realm }))
   app.use(express.json({ limit: '4kb', strict: true }))
 
@@ -148,7 +159,16 @@ export async function createTodoApi(options: TodoApiOptions = {}): Promise<TodoA
 
   const port = options.port ?? portFrom(env.API_PORT, 'API_PORT', 5000)
   const listening = await listenOnLoopback(app, port)
-  return { ...listening, app, todos }
+  return {
+    ...listening,
+    app,
+    todos,
+    identity,
+    close: async () => {
+      await listening.close()
+      await identity.close()
+    },
+  }
 }
 
 /**

@@ -232,6 +232,11 @@ export class InteractionRequiredError extends IdwebError {
   readonly reason: InteractionReason
   /** The provider's error, when the provider is the one that asked for interaction. */
   readonly protocolError: ProtocolError | undefined
+  /**
+   * The `prompt` the new authorization request should carry, e.g. `consent` when a downstream
+   * API needs the user's consent for its own calls (a middle tier's combined consent).
+   */
+  readonly prompt: string | undefined
 
   constructor(
     reason: InteractionReason,
@@ -239,6 +244,7 @@ export class InteractionRequiredError extends IdwebError {
     options: IdwebErrorOptions & {
       claims?: string | undefined
       protocolError?: ProtocolError
+      prompt?: string | undefined
     } = {},
   ) {
     super(
@@ -250,6 +256,7 @@ export class InteractionRequiredError extends IdwebError {
     this.claims = options.claims
     this.reason = reason
     this.protocolError = options.protocolError
+    this.prompt = options.prompt
   }
 }
 

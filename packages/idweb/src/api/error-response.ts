@@ -1,5 +1,6 @@
-import { IdwebError } from '../errors.ts'
+import { IdwebError, InteractionRequiredError } from '../errors.ts'
 import { BearerError } from './bearer-error.ts'
+import { interactionAnswer } from './interaction-answer.ts'
 import { bearerCodeOf, type ChallengeOptions, wwwAuthenticate } from './www-authenticate.ts'
 
 /**
@@ -11,6 +12,8 @@ import { bearerCodeOf, type ChallengeOptions, wwwAuthenticate } from './www-auth
  *   scope or role;
  * - 503 when the identity provider's metadata or keys cannot be fetched: the token may well be
  *   valid, so the caller is told to retry rather than to get a new token;
+ * - for an on-behalf-of call that needs the user (`InteractionRequiredError`), the challenge
+ *   {@link interactionAnswer} builds (403, or 401 when the incoming token was refused);
  * - 500 only for an error that is not an idweb error (a bug, never a bad input).
  *
  * The body is `{ "error": ..., "error_description": ... }` as JSON, never cached.
@@ -31,6 +34,7 @@ export function toErrorResponse(error: unknown, options: ChallengeOptions = {}):
   if (!(error instanceof IdwebError)) {
     return json(500, headers, 'server_error', 'An unexpected error occurred.')
   }
+  if (error instanceof InteractionRequiredError) return interactionAnswer(error, options)
   const isChallenge = error.status === 401 || error.status === 403
   if (isChallenge) headers.set('www-authenticate', wwwAuthenticate(error, options))
   if (error instanceof BearerError && error.reason === 'keys_unavailable') {

@@ -38,6 +38,7 @@ export {
   type BearerFailureReason,
 } from './bearer-error.ts'
 export { toErrorResponse } from './error-response.ts'
+export { interactionAnswer } from './interaction-answer.ts'
 export type { FetchLike } from './limited-fetch.ts'
 export {
   type AsymmetricAlgorithm,

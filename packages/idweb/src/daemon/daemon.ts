@@ -54,9 +54,9 @@ export interface AppTokenOptions {
 }
 
 /**
- * An app that acts only as itself, with no signed-in user (a daemon, a scheduled job, a queue
- * worker): app tokens by client credentials, cached per (client, tenant), and the configured
- * downstream APIs called with them. Microsoft.Identity.Web's `TokenAcquirerFactory` plus
+ * An app with no signed-in user and no session (a daemon, a scheduled job, a queue worker, or a
+ * web API calling others): app tokens by client credentials, cached per (client, tenant), the
+ * configured downstream APIs called with them, or on behalf of a web API's caller. Microsoft.Identity.Web's `TokenAcquirerFactory` plus
  * `IDownstreamApi.CallApiForAppAsync`, without a web host.
  *
  * @example
@@ -93,6 +93,18 @@ export interface Daemon {
    *   (`invalid_client`), `IDW_DOWNSTREAM_API_ERROR` for an error status, `IDW_TIMEOUT`.
    */
   callApi<T = unknown>(name: string, options?: CallApiOptions): Promise<T>
+  /**
+   * Calls the downstream API `name` on behalf of the caller whose access token (`incomingToken`,
+   * e.g. `req.auth.token`) this web API received: the on-behalf-of exchange, cached per incoming
+   * token in {@link Daemon.onBehalfOfCache}. When the user must consent or satisfy a claims
+   * challenge, it raises `IDW_INTERACTION_REQUIRED`; answer it with `toErrorResponse` (idweb/api),
+   * a 403 whose `WWW-Authenticate` tells the calling app what to do.
+   */
+  callApiOnBehalfOf<T = unknown>(
+    name: string,
+    incomingToken: string,
+    options?: CallApiOptions,
+  ): Promise<T>
   /** {@link Daemon.callApi}, answering the `Response` of any 2xx, body unread. */
   callApiRaw(name: string, options?: CallApiOptions): Promise<Response>
   /**
@@ -176,6 +188,8 @@ export function createDaemon(options: IdwebOptions, deps: DaemonDependencies = {
     callApi: async <T>(api: string, call?: CallApiOptions) =>
       downstream.call<T>(api, undefined, asApp(api, call)),
     callApiRaw: async (api, call) => downstream.callRaw(api, undefined, asApp(api, call)),
+    callApiOnBehalfOf: async <T>(api: string, incomingToken: string, call: CallApiOptions = {}) =>
+      downstream.call<T>(api, undefined, { ...call, onBehalfOf: incomingToken }),
     ready: async (readyOptions = {}) => {
       const needs = { configuredCache: !deps.cache, configuredSessionStore: false }
       await checkPeers(config, needs, deps.importPeer)

@@ -6,13 +6,18 @@ export type ChallengeKind =
   | { kind: 'claims'; claims: string }
   /** The token was refused (`invalid_token`: revoked, expired early, signing key rolled). */
   | { kind: 'invalid_token' }
+  /**
+   * The API's own on-behalf-of call needs the user (`error="interaction_required"`, 403):
+   * `consent` when it asks for consent (`proposed_action="consent"`), for its downstream calls.
+   */
+  | { kind: 'interaction'; consent: boolean }
   | { kind: 'other' }
 
 /** Claims challenges larger than this are not believed. */
 const MAX_CLAIMS_CHARS = 16 * 1024
 
 /**
- * Reads the bearer challenges of a 401 answer. An `error="insufficient_claims"` challenge whose
+ * Reads the bearer challenges of a 401 or 403 answer. An `error="insufficient_claims"` challenge whose
  * `claims` is base64 (or base64url) of a JSON object is a claims challenge, e.g. Entra's
  *
  * ```http
@@ -37,6 +42,10 @@ export function classifyChallenges(challenges: readonly ResourceChallenge[]): Ch
     if (claims !== undefined) return { kind: 'claims', claims }
   }
   if (bearer.some((c) => c.parameters.error === 'invalid_token')) return { kind: 'invalid_token' }
+  const interaction = bearer.find((c) => c.parameters.error === 'interaction_required')
+  if (interaction) {
+    return { kind: 'interaction', consent: interaction.parameters.proposed_action === 'consent' }
+  }
   return { kind: 'other' }
 }
 

@@ -8,7 +8,7 @@ import type { SignedInUser } from '../web/context.ts'
 import { encodeBody, readJson } from './body.ts'
 import { classifyChallenges } from './challenge.ts'
 import { bodyExcerpt, DownstreamApiError } from './errors.ts'
-import { tokenGetter } from './token-getter.ts'
+import { type TokenGetter, tokenGetter } from './token-getter.ts'
 import type { CallApiOptions, CreateDownstreamApisOptions, DownstreamApis } from './types.ts'
 import { apiUrl } from './url.ts'
 
@@ -43,17 +43,21 @@ export function createDownstreamApis(options: CreateDownstreamApisOptions): Down
     call: CallApiOptions,
   ): Promise<{ response: Response; guard: <T>(work: Promise<T>) => Promise<T> }> {
     const api = lookup(options.apis, name)
-    const appToken = call.requestAppToken ?? api.requestAppToken
-    if (!appToken && !user) {
+    const incoming = call.onBehalfOf
+    const appToken = incoming === undefined && (call.requestAppToken ?? api.requestAppToken)
+    if (!appToken && !user && incoming === undefined) {
       throw new IdwebError(
         'IDW_NOT_SIGNED_IN',
         `DownstreamApis.${name} is called for the signed-in user, and no user is signed in: require a user first, or set RequestAppToken.`,
       )
     }
-    const getToken = tokenGetter(options.acquirer, user, {
-      requestAppToken: appToken,
-      ...(call.tenant !== undefined ? { tenant: call.tenant } : {}),
-    })
+    const getToken: TokenGetter =
+      incoming !== undefined
+        ? (wanted) => options.acquirer.getTokenOnBehalfOf(incoming, wanted)
+        : tokenGetter(options.acquirer, user, {
+            requestAppToken: appToken,
+            ...(call.tenant !== undefined ? { tenant: call.tenant } : {}),
+          })
     const scopes = scopesOf(call.scopes ?? api.scopes, name)
     const method = methodOf(call.method ?? api.httpMethod)
     const url = apiUrl(api.baseUrl, call.relativePath ?? api.relativePath, call.query)
@@ -142,7 +146,8 @@ export function createDownstreamApis(options: CreateDownstreamApisOptions): Down
     logger.info('downstream API call', { ...fields(), status: response.status, retried })
     if (response.ok) return { response, guard }
 
-    const challenge = response.status === 401 ? classifyChallenges(answer.challenges) : undefined
+    const challenged = response.status === 401 || response.status === 403
+    const challenge = challenged ? classifyChallenges(answer.challenges) : undefined
     const excerpt = await bodyExcerpt(response, sent)
     if (challenge?.kind === 'claims') {
       const cause = new DownstreamApiError(name, response.status, excerpt, {
@@ -155,6 +160,18 @@ export function createDownstreamApis(options: CreateDownstreamApisOptions): Down
         })
       }
       throw cause
+    }
+    // A middle tier whose on-behalf-of call needs the user: sign in again for this API, with
+    // prompt=consent when it lacks consent for its own downstream calls (combined consent).
+    if (challenge?.kind === 'interaction' && response.status === 403 && !appToken) {
+      const cause = new DownstreamApiError(name, response.status, excerpt, {
+        detail: 'the API needs the user to interact',
+      })
+      throw new InteractionRequiredError(
+        challenge.consent ? 'consent_required' : 'interaction_required',
+        scopes,
+        { cause, ...(challenge.consent ? { prompt: 'consent' } : {}) },
+      )
     }
     throw new DownstreamApiError(name, response.status, excerpt, {
       ...(challenge?.kind === 'invalid_token' ? { detail: 'token refused' } : {}),

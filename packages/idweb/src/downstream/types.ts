@@ -43,6 +43,13 @@ export interface CallApiOptions {
   /** Tenant of the app token (app tokens only). Default: the configured tenant. */
   tenant?: string
   /**
+   * The access token a web API received from its caller: the call goes on the caller's behalf,
+   * with a token from the on-behalf-of exchange (cached per incoming token), and needs no
+   * signed-in user. A consent or claims challenge raises `IDW_INTERACTION_REQUIRED`, which
+   * `toErrorResponse` turns into the 403 the caller can act on.
+   */
+  onBehalfOf?: string
+  /**
    * Milliseconds the HTTP call may take, body included; replaces the configured `TimeoutMs`.
    * Exceeding it raises `IDW_TIMEOUT`.
    */

@@ -28,6 +28,7 @@ export async function interactionResponse(
     return state.idweb.challenge(request, {
       scopes: wanted,
       claims,
+      prompt: err instanceof InteractionRequiredError ? err.prompt : undefined,
       returnTo: safeReturnTo(req.originalUrl),
     })
   }
