@@ -15,6 +15,7 @@ import { sameOriginWrites } from './csrf.ts'
 import { notFound, showErrors } from './errors.ts'
 import type { LayoutContext } from './layout.ts'
 import {
+  type ApiProfile,
   colleaguesPage,
   type GraphUser,
   homePage,
@@ -113,8 +114,13 @@ export async function createWebApp(options: WebAppOptions = {}): Promise<WebApp>
     '/todos',
     requireUser(),
     authorizeForScopes([], async (req, res) => {
-      const todos = await req.identity.callApi<Todo[]>('TodoApi', { relativePath: 'todos' })
-      res.type('html').send(todosPage(layoutOf(req), todos))
+      const [todos, apiSees] = await Promise.all([
+        req.identity.callApi<Todo[]>('TodoApi', { relativePath: 'todos' }),
+        // The API calls Graph for the user; if it needs their consent for that, this page
+        // re-challenges (prompt=consent) and comes back here.
+        req.identity.callApi<ApiProfile>('TodoApi', { relativePath: 'me' }),
+      ])
+      res.type('html').send(todosPage(layoutOf(req), todos, { apiSees }))
     }),
   )
   app.post('/todos', requireUser(), authorizeForScopes([], addTodo(layoutOf)))

@@ -89,10 +89,20 @@ ${row('Object id', me.id)}
   )
 }
 
+/** The caller as the todo API sees them: its `GET /me`, from Graph on the user's behalf. */
+export interface ApiProfile {
+  displayName: string | null
+  userPrincipalName: string | null
+}
+
 export function todosPage(
   ctx: LayoutContext,
   todos: readonly Todo[],
-  options: { error?: string | undefined; title?: string | undefined } = {},
+  options: {
+    error?: string | undefined
+    title?: string | undefined
+    apiSees?: ApiProfile | undefined
+  } = {},
 ): string {
   const list =
     todos.length === 0
@@ -115,6 +125,13 @@ ${options.error ? html`<p class="error" role="alert">${options.error}</p>` : ''}
 </form>
 <p class="muted">Stored by the todo API, called with a delegated token for
 <code>access_as_user</code>.</p>
+${
+  options.apiSees
+    ? html`<p class="muted" id="api-sees">The todo API knows you as
+<strong>${options.apiSees.displayName ?? ''}</strong> (${options.apiSees.userPrincipalName ?? ''}):
+it asked Microsoft Graph <code>/me</code> on your behalf (on-behalf-of).</p>`
+    : ''
+}
 </div>`,
   )
 }
