@@ -24,7 +24,8 @@ export interface CredentialSourceOptions extends ResolveCredentialOptions {
  * can be loaded now (files, secrets, PEM text) is loaded now, so that startup reports it. A Key
  * Vault certificate is read on first use, and every entry again when the provider refuses it.
  *
- * @throws ConfigError for a malformed description; with `preload`, for one that cannot be loaded.
+ * @throws ConfigError for a malformed description. One that cannot be loaded now is returned
+ *   with its `loadError`, for the chain to skip (or to refuse startup when none loads).
  */
 export function credentialSource(
   description: CredentialDescription,

@@ -134,7 +134,8 @@ export interface Idweb {
   /**
    * Resolves once what the app needs at startup is there: the optional packages the
    * configuration names are installed, the token cache's and session's stores are open, and
-   * (unless `verify` is `false`) the provider's discovery document is fetched. Rejects with a
+   * (unless `verify` is `false`) the provider's discovery document is fetched and the client
+   * credentials are loaded (a Key Vault certificate is read). Rejects with a
    * ConfigError naming the setting (a driver or the Graph SDK not installed, with its
    * `npm install` line; a store that cannot be reached), or with `IDW_DISCOVERY_FAILED` (the
    * provider cannot be reached, or refused the tenant with its own error). Call it before
