@@ -90,6 +90,41 @@ describe('app-only tokens and on-behalf-of against the dev IdP', () => {
     assert.equal(idp.grantCount('urn:ietf:params:oauth:grant-type:jwt-bearer'), obo)
   })
 
+  it('on-behalf-of stays within its memory bound over many real incoming tokens', async () => {
+    const bound = 24 * 1024
+    const bounded = createIdweb(
+      {
+        ...base(),
+        clientId: demo.apps.todoApi.clientId,
+        clientSecret: demo.apps.todoApi.clientSecret,
+        tokenCache: { onBehalfOfMemoryBytes: bound },
+      },
+      { env: {} },
+    )
+    try {
+      const { user } = await web.idweb.authenticate(browserRequest(web))
+      assert.ok(user)
+      const exchanges = idp.grantCount('urn:ietf:params:oauth:grant-type:jwt-bearer')
+      let last = ''
+      for (let i = 0; i < 40; i++) {
+        // A new access token for the API each time, as callers bring every hour.
+        last = (
+          await web.idweb.getTokenForUser(user, [demo.apps.todoApi.scope], { forceRefresh: true })
+        ).accessToken
+        const graph = await bounded.acquirer.getTokenOnBehalfOf(last, ['User.Read'])
+        assert.equal(graph.fromCache, false)
+        assert.ok(bounded.onBehalfOfCache.bytes <= bound, `${bounded.onBehalfOfCache.bytes} bytes`)
+      }
+      assert.equal(idp.grantCount('urn:ietf:params:oauth:grant-type:jwt-bearer'), exchanges + 40)
+      const held = bounded.onBehalfOfCache.size
+      assert.ok(held > 1 && held < 40, `${held} held`)
+      assert.equal(bounded.onBehalfOfCache.stats.evictions, 40 - held)
+      assert.equal((await bounded.acquirer.getTokenOnBehalfOf(last, ['User.Read'])).fromCache, true)
+    } finally {
+      await bounded.close()
+    }
+  })
+
   it('on-behalf-of with a token issued for another app is refused (AADSTS50013), nothing cached', async () => {
     const { user } = await web.idweb.authenticate(browserRequest(web))
     assert.ok(user)

@@ -3,10 +3,11 @@
 // without end (what Microsoft.Identity.Web's users report). Everything here is idweb's own, from
 // the configuration to the cache, except the provider: 10,000 exchanges at the dev IdP would take
 // about 30 s of the suite, so a function standing in for the provider's HTTP answers discovery
-// and the token endpoint in process. The same bound is shown against the real dev IdP in
-// app-and-obo.test.ts.
+// and the token endpoint in process (the store, Redis, is the real one). The same bound, with
+// fewer tokens, is shown against the real dev IdP in app-and-obo.test.ts.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { Redis } from 'ioredis'
 import { createIdweb } from '../../src/web/idweb.ts'
 
 const TENANT = '7d1c6a51-3b2e-4f9a-9c8d-1e2f3a4b5c6d'
@@ -145,3 +146,62 @@ describe('the on-behalf-of cache is bounded', () => {
 function obo(idweb: ReturnType<typeof api>) {
   return idweb.onBehalfOfCache
 }
+
+describe('the on-behalf-of cache over a shared store', () => {
+  it("Redis: entries under idweb:obo:, living their sliding lifetime, apart from users' tokens", async () => {
+    const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true })
+    await redis.connect()
+    const provider = providerInProcess()
+    const idweb = createIdweb(
+      {
+        instance: 'https://login.microsoftonline.com/',
+        tenantId: TENANT,
+        clientId: 'a0000000-0000-4000-c000-0000000000b0',
+        clientSecret: 'obo-bound-test-secret-dev-only-000001',
+        session: { secrets: ['a-session-secret-for-the-obo-bound-test-1'] },
+        tokenCache: {
+          store: 'redis://127.0.0.1:6379',
+          storeTimeoutMs: 5000,
+          onBehalfOfSlidingSeconds: 900,
+        },
+      },
+      { env: {}, fetch: provider.fetch },
+    )
+    const incoming = `incoming-${Math.random().toString(36).slice(2)}`
+    try {
+      await idweb.ready({ verify: false })
+      const before = new Set(await redis.keys('idweb:obo:*'))
+      await idweb.acquirer.getTokenOnBehalfOf(incoming, ['User.Read'])
+      const added = (await redis.keys('idweb:obo:*')).filter(
+        (k) => !before.has(k) && !k.includes('lock'),
+      )
+      assert.equal(added.length, 1, `${added}`)
+      const ttl = await redis.ttl(added[0]!)
+      assert.ok(ttl > 890 && ttl <= 900, `ttl ${ttl}`)
+      // Another instance on the same store: served from Redis, no exchange.
+      const other = createIdweb(
+        {
+          instance: 'https://login.microsoftonline.com/',
+          tenantId: TENANT,
+          clientId: 'a0000000-0000-4000-c000-0000000000b0',
+          clientSecret: 'obo-bound-test-secret-dev-only-000001',
+          session: { secrets: ['a-session-secret-for-the-obo-bound-test-1'] },
+          tokenCache: { store: 'redis://127.0.0.1:6379', storeTimeoutMs: 5000 },
+        },
+        { env: {}, fetch: provider.fetch },
+      )
+      try {
+        await other.ready({ verify: false })
+        const shared = await other.acquirer.getTokenOnBehalfOf(incoming, ['User.Read'])
+        assert.equal(shared.fromCache, true)
+        assert.equal(provider.seen.exchanges, 1)
+      } finally {
+        await other.close()
+      }
+      await redis.del(...added)
+    } finally {
+      await idweb.close()
+      redis.disconnect()
+    }
+  })
+})
