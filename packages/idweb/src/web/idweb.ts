@@ -180,7 +180,12 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
     : configuredCache(config, logger, clock, sessionStore)
   const cache = configured.cache
   // Sign-outs are recorded where the tokens are: with a shared store, every instance sees them.
-  const revocations = new SessionRevocations({ store: cache.store, logger, clock })
+  const revocations = new SessionRevocations({
+    store: cache.store,
+    storeTimeoutMs: config.tokenCache.storeTimeoutMs,
+    logger,
+    clock,
+  })
   const sessions = createSessionManager({
     secrets: session.secrets,
     ...(session.cookieName ? { cookieName: session.cookieName } : {}),

@@ -108,4 +108,36 @@ describe('sign-out ends the session, for every copy of its cookie', () => {
       await a.close()
     }
   })
+
+  it('the other instance waits for a slow revocation read up to tokenCache.storeTimeoutMs (regression: it gave up after 250 ms)', async () => {
+    /** A shared store whose revocation reads take 400 ms: over the 250 ms default. */
+    class SlowRevocationReads extends MemoryStore {
+      override async get(key: string): Promise<Uint8Array | undefined> {
+        if (key.startsWith('idweb:revoked:')) await new Promise((r) => setTimeout(r, 400))
+        return super.get(key)
+      }
+    }
+    const store = new SlowRevocationReads()
+    const keys = [{ id: 'k1', key: randomBytes(32) }]
+    const a = await startHarness({
+      sharedIdp: idp,
+      app: { tokenCache: { storeTimeoutMs: 5000 } },
+      deps: { cache: new TokenCache({ store, keys }) },
+    })
+    const b = a.restart({ cache: new TokenCache({ store, keys }) })
+    const first = a.restart({ cache: new TokenCache({ store, keys }) })
+    try {
+      a.idweb = first
+      const copy = await signedInCopy(a)
+      await a.app('/signout', { method: 'POST' })
+      assert.equal(
+        (await b.authenticate(withCookie(copy))).user,
+        undefined,
+        'instance B waited for the record and refuses the copy',
+      )
+    } finally {
+      await b.close()
+      await a.close()
+    }
+  })
 })
