@@ -87,7 +87,9 @@ export async function startRedis(
   }
   const kill = async () => {
     const c = child
-    if (!c || c.exitCode !== null) return
+    // Killed by a signal, `exitCode` stays null: without `signalCode` a second kill (a test's
+    // cleanup after a failure) would wait for an exit that came already.
+    if (!c || c.exitCode !== null || c.signalCode !== null) return
     const exited = new Promise((resolve) => c.once('exit', resolve))
     c.kill('SIGKILL')
     await exited

@@ -62,10 +62,13 @@ function serverProcess(
   dir: string,
 ): Promise<SqlServer> {
   let child: ChildProcess | undefined
+  // A server killed by a signal keeps `exitCode` null (its `signalCode` is set): both mean gone,
+  // or a second kill (a test's cleanup after a failure) would wait for an exit that came already.
+  const gone = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null
   // PostgreSQL's backends each start a session of their own (setsid), so signalling the server's
   // process group would stop the postmaster alone: its children are signalled one by one too.
   const signal = (sig: NodeJS.Signals) => {
-    if (child?.pid === undefined || child.exitCode !== null) return
+    if (child?.pid === undefined || gone(child)) return
     const children = spawnSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' })
     const pids = [-child.pid, ...(children.stdout ?? '').split('\n').filter(Boolean).map(Number)]
     for (const pid of pids) {
@@ -76,7 +79,7 @@ function serverProcess(
   }
   const kill = async () => {
     const c = child
-    if (!c || c.exitCode !== null) return
+    if (!c || gone(c)) return
     const exited = new Promise((resolve) => c.once('exit', resolve))
     signal('SIGCONT')
     signal('SIGKILL')
