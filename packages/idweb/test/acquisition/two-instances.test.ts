@@ -68,7 +68,9 @@ describe('two processes on one store, strict refresh-token rotation', () => {
       let offset = 0
       const h = await startHarness({
         sharedIdp: idp,
-        app: { tokenCache: { store } },
+        // A timed-out reload or flush under 2×50 concurrent refreshes would replay a rotated
+        // refresh token: give the real stores room on a loaded machine.
+        app: { tokenCache: { store, storeTimeoutMs: 5000 } },
         deps: { clock: () => Date.now() + offset },
       })
       try {
@@ -83,7 +85,7 @@ describe('two processes on one store, strict refresh-token rotation', () => {
           clientSecret: demo.apps.webApp.clientSecret,
           allowInsecureHttp: true,
           session: { secrets: SECRETS },
-          tokenCache: { store },
+          tokenCache: { store, storeTimeoutMs: 5000 },
         }
         const go = await otherInstance({
           options,

@@ -81,14 +81,15 @@ describe('bearer validation through discovery', () => {
     const validator = createBearerValidator({
       discoveryUrl: `${issuer.origin}/flaky-discovery`,
       clientId: CLIENT_ID,
-      jwksCooldownMs: 200,
+      // Long enough that the second attempt falls inside it on a loaded machine.
+      jwksCooldownMs: 1500,
     })
     const token = await issuer.sign()
     await assertRefused(validator.authenticate(bearer(token)), 'keys_unavailable', 503)
     await assertRefused(validator.authenticate(bearer(token)), 'keys_unavailable', 503)
     assert.equal(issuer.hitsOf('/flaky-discovery'), 1)
     fail = false
-    await sleep(250)
+    await sleep(1600)
     await validator.authenticate(bearer(token))
     assert.equal(issuer.hitsOf('/flaky-discovery'), 2)
   })

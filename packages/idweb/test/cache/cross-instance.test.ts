@@ -44,8 +44,11 @@ async function instance(
   return cache
 }
 
-/** Polls `read` until it satisfies `ok`, for at most `ms`; resolves the last value read. */
-async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 2000): Promise<T> {
+/**
+ * Polls `read` until it satisfies `ok`, for at most `ms` (a change notice can be slow on a loaded
+ * machine); resolves the last value read.
+ */
+async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 5000): Promise<T> {
   const end = Date.now() + ms
   let value = await read()
   while (!ok(value) && Date.now() < end) {
@@ -89,7 +92,7 @@ for (const url of STORES) {
       const user = `signout-${run}-${kind}`
       const pa = await a.partition(home(user))
       pa.saveTokenResponse(userResponse(user))
-      await a.flush(pa)
+      assert.equal(await a.flush(pa), 'written')
       assert.equal(await secretOf(b, user), `at-${user}`)
       assert.equal(await a.remove(home(user)), true)
       const after = await eventually(
@@ -141,8 +144,20 @@ describe('a lost change channel: every partition in memory is read again', () =>
       const user = `gap-${run}`
       const pa = await a.partition(home(user))
       pa.saveTokenResponse(userResponse(user, { accessToken: 'at-before' }))
-      await a.flush(pa)
+      assert.equal(await a.flush(pa), 'written')
       assert.equal(await secretOf(b, user), 'at-before')
+      // b's change channel is up before the store goes: b hears a change it holds in memory. (On
+      // a loaded machine its subscription may still be starting; a kill then fails it for good.)
+      pa.saveTokenResponse(userResponse(user, { accessToken: 'at-heard' }))
+      assert.equal(await a.flush(pa), 'written')
+      assert.equal(
+        await eventually(
+          () => secretOf(b, user),
+          (s) => s === 'at-heard',
+        ),
+        'at-heard',
+        'b listens to the change channel',
+      )
       await server.kill()
       await server.restart()
       // Written by a third instance while b's subscription was down: no notice reaches b.
@@ -153,7 +168,7 @@ describe('a lost change channel: every partition in memory is read again', () =>
       const seen = await eventually(
         () => secretOf(b, user),
         (s) => s === 'at-after',
-        5000,
+        10_000, // b's client reconnects with backoff (up to 2 s a try) before it reads again
       )
       assert.equal(seen, 'at-after')
     } finally {

@@ -270,7 +270,7 @@ describe('sliding expiry on the real stores', () => {
         await new Promise((resolve) =>
           setTimeout(resolve, Math.max(0, written + 2300 - Date.now())),
         )
-        const other = new TokenCache({ store: await openStore(url), keys })
+        const other = new TokenCache({ store: await openStore(url), keys, storeTimeoutMs: 5000 })
         const q = {
           clientId: userResponse(user).clientId,
           environment: userResponse(user).environment,

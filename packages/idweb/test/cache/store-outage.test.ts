@@ -36,6 +36,7 @@ function acquirerOn(cache: TokenCache) {
   })
 }
 const account = (u: string) => ({ homeAccountId: home(u), realm: TENANT, iss: 'x', sub: u })
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** One silent call per user: how long each took, and what came back. */
 async function callAll(acquirer: TokenAcquirer, users: string[]) {
@@ -59,11 +60,16 @@ for (const { name, start } of servers) {
         const server = await start()
         try {
           const users = Array.from({ length: 40 }, (_, i) => `${fault}-${i}`)
-          const seeder = new TokenCache({ store: await openStore(server.url), keys })
+          // Setup, not under test: generous, and every seeded entry must really be in the store.
+          const seeder = new TokenCache({
+            store: await openStore(server.url),
+            keys,
+            storeTimeoutMs: 5000,
+          })
           for (const u of users) {
             const p = await seeder.partition(home(u))
             p.saveTokenResponse(userResponse(u))
-            await seeder.flush(p)
+            assert.equal(await seeder.flush(p), 'written', `seeded ${u}`)
           }
           await seeder.close()
           const cache = new TokenCache({
@@ -73,7 +79,15 @@ for (const { name, start } of servers) {
           })
           const acquirer = acquirerOn(cache)
           const warm = users.slice(0, 20)
-          assert.ok((await callAll(acquirer, warm)).every((r) => r.outcome === 'served'))
+          // A freshly started server can miss the 250 ms on its first reads on a loaded machine:
+          // read again those not served yet (a failed read is not kept in memory) until all are.
+          let cold = warm
+          for (const deadline = Date.now() + 10_000; cold.length > 0 && Date.now() < deadline; ) {
+            const results = await callAll(acquirer, cold)
+            cold = cold.filter((_, i) => results[i]?.outcome !== 'served')
+            if (cold.length > 0) await sleep(100)
+          }
+          assert.deepEqual(cold, [], 'every warm-up read is served from the store')
 
           if (fault === 'kill') await server.kill()
           else server.pause()
@@ -86,8 +100,15 @@ for (const { name, start } of servers) {
           )
           for (const o of outcomes) assert.ok(o === 'served' || o === 're-challenge', o)
           assert.ok(Math.max(...during.map((r) => r.ms)) < 3000, 'every call bounded')
+          // The breaker stops waiting on it: no store call is made (none fails or times out),
+          // each one is skipped.
+          const { storeErrors, storeSkipped } = cache.stats
           const again = await callAll(acquirer, users.slice(20))
-          assert.ok(Math.max(...again.map((r) => r.ms)) < 50, 'the breaker stops waiting on it')
+          assert.equal(cache.stats.storeErrors - storeErrors, 0, 'no store call waited out')
+          assert.ok(
+            cache.stats.storeSkipped - storeSkipped >= again.length,
+            `the breaker skipped the store (${cache.stats.storeSkipped - storeSkipped} skips)`,
+          )
 
           if (fault === 'kill') await server.restart()
           else server.resume()
@@ -102,7 +123,11 @@ for (const { name, start } of servers) {
             if (written !== 'written') await new Promise((resolve) => setTimeout(resolve, 200))
           }
           assert.equal(written, 'written', 'the store takes writes again')
-          const reader = new TokenCache({ store: await openStore(server.url), keys })
+          const reader = new TokenCache({
+            store: await openStore(server.url),
+            keys,
+            storeTimeoutMs: 5000,
+          })
           assert.equal(
             (await reader.partition(home(later))).findAccessToken({
               clientId: CLIENT,
@@ -146,7 +171,9 @@ for (const { name, start } of servers) {
         const release = await other.lock('p', 10_000, 5000)
         const waited = performance.now() - t0
         assert.ok(release, 'the lock is free')
-        assert.ok(waited < 1500, `taken in ${waited.toFixed(0)} ms, not after the orphan's 10 s`)
+        // Orphan releases go out 1, 2 and 4 s after the driver failed the request: well inside
+        // the 10 s TTL that an orphan left held would make this wait out.
+        assert.ok(waited < 4500, `taken in ${waited.toFixed(0)} ms, not after the orphan's 10 s`)
         await release()
       } finally {
         server.resume()

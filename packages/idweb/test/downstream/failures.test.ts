@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import type { ServerResponse } from 'node:http'
 import { after, before, describe, it } from 'node:test'
 import { createDownstreamApis } from '../../src/downstream/downstream-apis.ts'
 import { DownstreamApiError } from '../../src/downstream/errors.ts'
@@ -23,6 +24,17 @@ const OTHER_JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJib2IifQ.c2lnbmF0dXJlLXNlY3Jld
 const CLAIMS = { access_token: { nbf: { essential: true, value: '1604106651' } } }
 const CLAIMS_B64 = Buffer.from(JSON.stringify(CLAIMS)).toString('base64')
 
+/** Waits `ms`, or less if the caller goes away first: an abandoned call holds nothing up. */
+function pause(ms: number, res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms)
+    res.once('close', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+  })
+}
+
 describe('downstream API failures (local API, cached tokens, no provider)', () => {
   let api: LocalServer
   let other: LocalServer
@@ -37,6 +49,10 @@ describe('downstream API failures (local API, cached tokens, no provider)', () =
         case '/slow':
           await new Promise((r) => setTimeout(r, 1_000))
           return json(res, 200, {})
+        case '/slower':
+          // Far beyond the 100 ms timeout and its wall-clock bound below.
+          await pause(3_000, res)
+          return res.destroyed ? undefined : json(res, 200, {})
         case '/slow-body':
           res.writeHead(200, { 'content-type': 'application/json' })
           res.write('[')
@@ -70,7 +86,12 @@ describe('downstream API failures (local API, cached tokens, no provider)', () =
     downstream = createDownstreamApis({
       acquirer,
       logger,
-      apis: { TodoApi: apiConfig('TodoApi', `${api.origin}/`, { timeoutMs: 100 }) },
+      apis: {
+        // Generous: a loaded machine must not time out the calls that test something else.
+        TodoApi: apiConfig('TodoApi', `${api.origin}/`, { timeoutMs: 5_000 }),
+        // The same API with a short timeout, for the tests of the timeout itself.
+        TightApi: apiConfig('TightApi', `${api.origin}/`, { timeoutMs: 100 }),
+      },
     })
   })
   after(async () => {
@@ -80,21 +101,21 @@ describe('downstream API failures (local API, cached tokens, no provider)', () =
 
   it('turns a slow answer into IDW_TIMEOUT', async () => {
     const started = Date.now()
-    await assert.rejects(downstream.call('TodoApi', user, { relativePath: 'slow' }), (err) =>
+    await assert.rejects(downstream.call('TightApi', user, { relativePath: 'slower' }), (err) =>
       isIdwebError(err, 'IDW_TIMEOUT'),
     )
-    assert.ok(Date.now() - started < 900, 'the timeout did not cut the call short')
+    assert.ok(Date.now() - started < 1_800, 'the timeout did not cut the call short')
   })
 
   it('keeps the timeout running while the body is read', async () => {
-    await assert.rejects(downstream.call('TodoApi', user, { relativePath: 'slow-body' }), (err) =>
+    await assert.rejects(downstream.call('TightApi', user, { relativePath: 'slow-body' }), (err) =>
       isIdwebError(err, 'IDW_TIMEOUT'),
     )
   })
 
   it('lets a per-call timeout lengthen the configured one', async () => {
     assert.deepEqual(
-      await downstream.call('TodoApi', user, { relativePath: 'slow', timeoutMs: 3_000 }),
+      await downstream.call('TightApi', user, { relativePath: 'slow', timeoutMs: 3_000 }),
       {},
     )
   })

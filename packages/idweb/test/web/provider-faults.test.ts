@@ -11,7 +11,9 @@ import { listen } from '../adapters/express/support.ts'
 import { APP, type OpHarness, opHarness, startedSession } from './support/op-harness.ts'
 import { startTestOp, type TestOp } from './support/test-op.ts'
 
-const TIMEOUT_MS = 400
+// The bound of every provider call, the healthy ones too (discovery, keys, tokens): long enough
+// for those on a loaded machine, and for the 50 MB fault to hit the size bound (502) first.
+const TIMEOUT_MS = 1500
 /** What a faulty answer carries that must never reach a log line. */
 const MARKER = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.SECRET-TOKEN-MARKER'
 
@@ -19,9 +21,11 @@ type Fault = (res: ServerResponse, sent: { bytes: number }) => void
 
 const faults: Readonly<Record<string, Fault>> = {
   slow: (res) => {
-    setTimeout(() => {
+    // Answers well after the timeout, unless the caller gave up first (as it must).
+    const timer = setTimeout(() => {
       if (!res.destroyed) res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
-    }, TIMEOUT_MS * 4)
+    }, TIMEOUT_MS * 2)
+    res.once('close', () => clearTimeout(timer))
   },
   hangs: () => {},
   '500': (res) => {

@@ -75,9 +75,11 @@ describe('session token cache on Redis, two instances', () => {
   before(async () => {
     await redis.connect()
     idp = await startDevIdp({ port: 0, host: '127.0.0.1' })
+    // A generous store timeout for the token cache and the revocation records it shares: a
+    // loaded machine can make a real Redis call slower than the 250 ms default.
     const app = {
       session: { secrets: SECRETS, store: REDIS, rollingSeconds: ROLLING },
-      tokenCache: { store: 'session' },
+      tokenCache: { store: 'session', storeTimeoutMs: 5000 },
     }
     a = await startHarness({ sharedIdp: idp, app })
     b = await startHarness({ sharedIdp: idp, app })

@@ -75,6 +75,12 @@ describe('FileStore across processes', () => {
     const size = 512 * 1024
     for (let i = 0; i < 8; i++) {
       const writer = await child(['write', dir, 'entry', String(size)], 'writing')
+      // "writing" comes before its first write: on a slow machine that may not be done within the
+      // pause below, so round 0 first waits for an entry to exist; kills still land mid-write.
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+        if ((await store.get('entry')) !== undefined) break
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
       await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 150))
       await killed(writer)
       const value = await store.get('entry')
