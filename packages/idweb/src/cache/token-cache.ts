@@ -7,7 +7,7 @@ import { ByteLru } from './lru.ts'
 import { openEntry } from './open-entry.ts'
 import { Partition } from './partition.ts'
 import { Sealer } from './seal.ts'
-import type { CacheStore } from './store.ts'
+import type { CacheStore, StoreWatcher } from './store.ts'
 import { StoreKeys, type StoreResult, storeCall, storeKeyOf } from './store-call.ts'
 import { lockInStore } from './store-lock.ts'
 import { checkedOptions, type FlushResult, type TokenCacheOptions } from './token-cache-options.ts'
@@ -61,6 +61,7 @@ export class TokenCache {
   readonly #breaker: Breaker
   readonly #noL1: boolean
   #seq = 0
+  #closed = false
 
   constructor(options: TokenCacheOptions = {}) {
     this.#store = options.store
@@ -83,7 +84,7 @@ export class TokenCache {
     this.#noL1 = maxBytes === 0
     this.#l1 = new ByteLru<Partition>(maxBytes, (key, p) => this.#evicted(key, p))
     this.#breaker = storeBreaker(this.#logger, this.#clock)
-    this.#watching = watchStore(this.#store, this.#logger, {
+    const watcher: StoreWatcher = {
       changed: (storeKey) => {
         const key = this.#byStoreKey.get(storeKey)
         const p = key === undefined ? undefined : this.#l1.peek(key)
@@ -94,6 +95,9 @@ export class TokenCache {
         // The store is back: read it now, not when a breaker opened by the outage times out.
         if (reconnected) this.#breaker.success()
       },
+    }
+    this.#watching = watchStore(this.#store, this.#logger, watcher, {
+      closed: () => this.#closed,
     })
   }
 
@@ -226,6 +230,7 @@ export class TokenCache {
 
   /** Releases the store's connections. */
   async close(): Promise<void> {
+    this.#closed = true
     // A watch still starting (its store not open yet) is stopped whenever it starts.
     const watching = this.#watching
     if (watching !== undefined) {
