@@ -36,7 +36,12 @@ export interface DevIdp {
    * `IDENTITY_ENDPOINT` and `IDENTITY_HEADER`. `ManagedIdentityCredential` and the
    * `SignedAssertionFromManagedIdentity` credential find it there.
    */
-  readonly managedIdentityEnv: { IDENTITY_ENDPOINT: string; IDENTITY_HEADER: string }
+  readonly managedIdentityEnv: {
+    /** The identity endpoint's URL, `${url}/msi/token`. */
+    IDENTITY_ENDPOINT: string
+    /** The secret a request sends back as `X-IDENTITY-HEADER` (stable for a seed). */
+    IDENTITY_HEADER: string
+  }
   /** The local CA certificate (PEM) when serving https. */
   readonly caCert: string | undefined
   /** Stops the server and forgets every session, code and token. */
