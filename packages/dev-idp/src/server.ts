@@ -39,7 +39,7 @@ export interface DevIdp {
   readonly managedIdentityEnv: {
     /** The identity endpoint's URL, `${url}/msi/token`. */
     IDENTITY_ENDPOINT: string
-    /** The secret a request sends back as `X-IDENTITY-HEADER` (stable for a seed). */
+    /** The secret a request sends back as `X-IDENTITY-HEADER`: random per start, stable for an explicit `seed`. */
     IDENTITY_HEADER: string
   }
   /** The local CA certificate (PEM) when serving https. */
@@ -137,9 +137,12 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
     grants: new GrantLog(),
     origin: '',
     federationSecret: randomBytes(32).toString('base64url'),
-    identityHeader: createHash('sha256')
-      .update(`identity-header|${resolved.seed}`)
-      .digest('base64url'),
+    // Random per start unless a seed is given: the default seed is public, and the header is
+    // all that stands between a local page and the identities' tokens.
+    identityHeader:
+      options.seed === undefined
+        ? randomBytes(32).toString('base64url')
+        : createHash('sha256').update(`identity-header|${resolved.seed}`).digest('base64url'),
     providers: new Map(),
   }
   const router = createRouter(ctx)

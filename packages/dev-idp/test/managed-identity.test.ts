@@ -197,6 +197,22 @@ describe('managed identities and federated identity credentials', () => {
     }
   })
 
+  it('the identity header is random per start, and stable only for an explicit seed', async () => {
+    const others = await Promise.all([
+      startIdp(),
+      startIdp({ seed: 'mi-test-seed' }),
+      startIdp({ seed: 'mi-test-seed' }),
+    ])
+    try {
+      const [unseeded, seeded, again] = others.map((o) => o.managedIdentityEnv.IDENTITY_HEADER)
+      assert.notEqual(unseeded, idp.managedIdentityEnv.IDENTITY_HEADER)
+      assert.equal(seeded, again)
+      assert.match(String(unseeded), /^[A-Za-z0-9_-]{43}$/)
+    } finally {
+      await Promise.all(others.map((o) => o.close()))
+    }
+  })
+
   it('a trusted identity token authenticates the app: an app token with its roles', async () => {
     const response = await appToken(await exchangeToken())
     assert.equal(response.status, 200)

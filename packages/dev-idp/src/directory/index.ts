@@ -190,7 +190,7 @@ export class DirectoryIndex {
 
   /** The resource an identifier URI or app id names. */
   resource(alias: string): Resource | undefined {
-    return this.#resourceByAlias.get(alias.replace(/\/+$/, '').toLowerCase())
+    return this.#resourceByAlias.get(trimSlashes(alias).toLowerCase())
   }
 
   /** Roles assigned to an app (app-only) on a resource. */
@@ -236,10 +236,10 @@ function appAsResource(app: App): Resource | undefined {
   const exposes = (app.scopes?.length ?? 0) > 0 || (app.appRoles?.length ?? 0) > 0
   if (!exposes && !app.identifierUris?.length) return undefined
   const identifierUris = app.identifierUris?.length ? app.identifierUris : [`api://${app.appId}`]
-  const identifier = (identifierUris[0] ?? `api://${app.appId}`).replace(/\/+$/, '')
+  const identifier = trimSlashes(identifierUris[0] ?? `api://${app.appId}`)
   return {
     identifier,
-    aliases: [...identifierUris.map((u) => u.replace(/\/+$/, '')), app.appId],
+    aliases: [...identifierUris.map(trimSlashes), app.appId],
     appId: app.appId,
     displayName: app.displayName,
     scopes: new Set(app.scopes ?? []),
@@ -249,4 +249,11 @@ function appAsResource(app: App): Resource | undefined {
       (app.preAuthorizedApplications ?? []).map((p) => [p.appId.toLowerCase(), new Set(p.scopes)]),
     ),
   }
+}
+
+/** `value` without its trailing slashes; a loop, where `/\/+$/` takes quadratic time. */
+function trimSlashes(value: string): string {
+  let end = value.length
+  while (end > 0 && value.charCodeAt(end - 1) === 47) end--
+  return value.slice(0, end)
 }

@@ -12,6 +12,7 @@ import type { IdpContext } from '../context.ts'
 import type { App } from '../directory/index.ts'
 import type { FederatedIdentityCredential } from '../directory/types.ts'
 import type { EntraErrorFields } from '../protocol-error.ts'
+import { federatedRequests } from '../provider/request-context.ts'
 import { replayRequest } from './replay.ts'
 import { sendEntraError } from './respond.ts'
 import type { PreparedBody } from './token-request.ts'
@@ -72,6 +73,7 @@ export async function checkFederatedAssertion(
       subject: credential.subject,
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
       requiredClaims: ['exp'],
+      algorithms: ['RS256', 'PS256', 'ES256'],
     })
   } catch (err) {
     if (err instanceof errors.JWTExpired || err instanceof errors.JWTClaimValidationFailed) {
@@ -107,7 +109,9 @@ export async function forwardTokenRequest(
   const outcome = await checkFederatedAssertion(ctx, prepared.params)
   if (outcome.kind === 'none') return prepared.req(target)
   if (outcome.kind === 'accepted') {
-    return replayRequest(req, Buffer.from(outcome.params.toString()), target)
+    const replayed = replayRequest(req, Buffer.from(outcome.params.toString()), target)
+    federatedRequests.add(replayed)
+    return replayed
   }
   sendEntraError(res, outcome.error, 'json', req.headers['client-request-id'])
   return undefined
@@ -155,8 +159,12 @@ function keysOf(ctx: IdpContext, issuer: string): JWTVerifyGetKey {
       return createRemoteJWKSet(new URL(jwksUri))
     }
     keys = async (header, token) => {
+      // A failed discovery is remembered for 30 s: unsigned tokens naming the issuer cannot turn
+      // into one outbound request each.
       resolved ??= discover().catch((err) => {
-        resolved = undefined
+        setTimeout(() => {
+          resolved = undefined
+        }, 30_000).unref()
         throw err
       })
       return (await resolved)(header, token)

@@ -10,7 +10,7 @@ import type { ClientMetadata, JWK } from 'oidc-provider'
 import type { App, DirectoryIndex } from '../directory/index.ts'
 import { DevIdpError } from '../errors.ts'
 import { redirectUriMatches } from './redirect-uri.ts'
-import { currentRequestContext } from './request-context.ts'
+import { currentRequestContext, federatedRequests } from './request-context.ts'
 
 export const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
 export const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code'
@@ -106,8 +106,16 @@ export function adaptClientModel(
   })
   proto.compareClientSecret = async function compare(this: { clientId: string }, actual: string) {
     const given = Buffer.from(String(actual))
-    // A federated assertion the router checked (http/federated.ts) arrives as this secret.
-    return [...(index.app(this.clientId)?.secrets ?? []), federationSecret].some((secret) => {
+    // A federated assertion the router checked (http/federated.ts) arrives as this secret, on
+    // the request it replayed and for an app with federated credentials only.
+    const app = index.app(this.clientId)
+    const req = currentRequestContext()?.req
+    const federated =
+      req !== undefined &&
+      federatedRequests.has(req) &&
+      (app?.federatedIdentityCredentials?.length ?? 0) > 0
+    const secrets = [...(app?.secrets ?? []), ...(federated ? [federationSecret] : [])]
+    return secrets.some((secret) => {
       const expected = Buffer.from(secret)
       return expected.length === given.length && timingSafeEqual(expected, given)
     })

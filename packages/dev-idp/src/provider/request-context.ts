@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
+import type { IncomingMessage } from 'node:http'
 import type { KoaContextWithOIDC } from 'oidc-provider'
 
 const storage = new AsyncLocalStorage<KoaContextWithOIDC>()
@@ -12,3 +13,9 @@ export function withRequestContext<T>(ctx: KoaContextWithOIDC, fn: () => Promise
 export function currentRequestContext(): KoaContextWithOIDC | undefined {
   return storage.getStore()
 }
+
+/**
+ * The token requests whose federated assertion the router checked and replaced by the federation
+ * secret: the only requests on which that secret authenticates a client.
+ */
+export const federatedRequests = new WeakSet<IncomingMessage>()
