@@ -190,9 +190,11 @@ export class TokenAcquirer {
     userToken: string,
     scopes: readonly string[],
     realm = '',
+    options: { forceRefresh?: boolean | undefined } = {},
   ): Promise<AcquiredToken> {
     const key = `obo:${createHash('sha256').update(userToken).digest('base64url')}`
-    return this.#acquire(key, realm, scopes, true, this.#oboCache, async (p) => {
+    const useCache = !options.forceRefresh
+    return this.#acquire(key, realm, scopes, useCache, this.#oboCache, async (p) => {
       const ctx = await this.#o.protocol()
       const rt = p.findRefreshToken({
         clientId: this.#o.clientId,

@@ -15,7 +15,8 @@ import type { ChallengeOptions } from './www-authenticate.ts'
  * - the incoming token itself refused by the provider (`invalid_grant`): 401
  *   `error="invalid_token"`, so the client gets a new token and retries once.
  *
- * The JSON body is `{ error, error_description, reason, scope, claims? }`, never cached.
+ * The JSON body is `{ error, error_description, reason, claims? }`, never cached. The downstream
+ * scopes are not named: they are the API's own business, and not what its caller should ask for.
  *
  * @example
  * ```ts
@@ -44,14 +45,13 @@ export function interactionAnswer(
   if (options.realm !== undefined) params.push(`realm="${quoted(options.realm)}"`)
   params.push(`error="${error}"`, `error_description="${quoted(description)}"`)
   if (err.reason === 'consent_required' && !err.claims) params.push('proposed_action="consent"')
-  const scope = err.scopes.filter((s) => /^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s)).join(' ')
-  if (scope && !invalidToken) params.push(`scope="${scope}"`)
+  // No `scope`: the scopes of the failed exchange are the API's downstream ones (Graph's), which
+  // RFC 6750 would read as what to ask this API's token for, and which are the API's business.
   if (err.claims) params.push(`claims="${Buffer.from(err.claims).toString('base64')}"`)
   const body = {
     error,
     error_description: description,
     reason: err.reason,
-    scope: err.scopes,
     ...(err.claims ? { claims: err.claims } : {}),
   }
   return new Response(JSON.stringify(body), {

@@ -53,7 +53,10 @@ export function createDownstreamApis(options: CreateDownstreamApisOptions): Down
     }
     const getToken: TokenGetter =
       incoming !== undefined
-        ? (wanted) => options.acquirer.getTokenOnBehalfOf(incoming, wanted)
+        ? (wanted, request = {}) =>
+            options.acquirer.getTokenOnBehalfOf(incoming, wanted, '', {
+              forceRefresh: Boolean(request.forceRefresh),
+            })
         : tokenGetter(options.acquirer, user, {
             requestAppToken: appToken,
             ...(call.tenant !== undefined ? { tenant: call.tenant } : {}),

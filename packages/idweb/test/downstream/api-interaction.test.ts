@@ -13,6 +13,7 @@ import {
   apiConfig,
   json,
   type LocalServer,
+  localTokenEndpoint,
   seedUser,
   signedInUser,
   startServer,
@@ -29,14 +30,13 @@ describe('an API whose on-behalf-of call needs the user answers so its caller ca
     assert.equal(res.status, 403)
     assert.equal(
       res.headers.get('www-authenticate'),
-      'Bearer realm="todo-api", error="interaction_required", error_description="The user must sign in again (consent_required) for this API to act on their behalf.", proposed_action="consent", scope="https://graph.microsoft.com/User.Read"',
+      'Bearer realm="todo-api", error="interaction_required", error_description="The user must sign in again (consent_required) for this API to act on their behalf.", proposed_action="consent"',
     )
     assert.deepEqual(await res.json(), {
       error: 'interaction_required',
       error_description:
         'The user must sign in again (consent_required) for this API to act on their behalf.',
       reason: 'consent_required',
-      scope: GRAPH,
     })
   })
 
@@ -58,11 +58,10 @@ describe('an API whose on-behalf-of call needs the user answers so its caller ca
     assert.doesNotMatch(header, /scope=/)
   })
 
-  it('scopes that could break the header are dropped, not echoed', () => {
-    const res = toErrorResponse(
-      new InteractionRequiredError('consent_required', ['ok.scope', 'bad"scope', 'bad\\one']),
-    )
-    assert.match(res.headers.get('www-authenticate') ?? '', /scope="ok\.scope"$/)
+  it("the API's downstream scopes are not named to its caller", async () => {
+    const res = toErrorResponse(new InteractionRequiredError('consent_required', ['Mail.Read']))
+    assert.doesNotMatch(res.headers.get('www-authenticate') ?? '', /scope=|Mail/)
+    assert.doesNotMatch(await res.text(), /Mail/)
   })
 })
 
@@ -147,5 +146,48 @@ describe('the web side reads a middle tier 403 as a re-challenge', () => {
   it('an ordinary 403 (insufficient_scope) stays a DownstreamApiError', async () => {
     const err = await failure('forbidden')
     assert.ok(isIdwebError(err, 'IDW_DOWNSTREAM_API_ERROR'), String(err))
+  })
+})
+
+describe('on behalf of a caller, a token the downstream API refuses is replaced once', () => {
+  // The real dev IdP cannot make a downstream API refuse a token it issued; a local server plays
+  // both the token endpoint (on-behalf-of, then refresh) and an API that refuses the first token.
+  let server: LocalServer
+  const grants: string[] = []
+  before(async () => {
+    server = await startServer((req, res) => {
+      const path = new URL(req.url, 'http://x').pathname
+      if (path === '/token') {
+        const grant = new URLSearchParams(req.body).get('grant_type') ?? ''
+        grants.push(grant)
+        return json(res, 200, {
+          token_type: 'Bearer',
+          access_token: `downstream-token-${grants.length}`,
+          refresh_token: `obo-refresh-${grants.length}`,
+          expires_in: 3600,
+          scope: 'User.Read',
+        })
+      }
+      if (req.headers.authorization === 'Bearer downstream-token-1') {
+        res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"' })
+        return void res.end()
+      }
+      return json(res, 200, { ok: req.headers.authorization })
+    })
+  })
+  after(() => server.close())
+
+  it('the retry gets a new token (a refresh), not the cached one again', async () => {
+    const { acquirer } = acquirerWith(async () => localTokenEndpoint(server.origin))
+    const downstream = createDownstreamApis({
+      acquirer,
+      apis: { Graph: apiConfig('Graph', `${server.origin}/`, { scopes: ['User.Read'] }) },
+    })
+    const answer = await downstream.call<{ ok: string }>('Graph', undefined, {
+      relativePath: 'me',
+      onBehalfOf: 'an-incoming-user-token',
+    })
+    assert.equal(answer.ok, 'Bearer downstream-token-2')
+    assert.deepEqual(grants, ['urn:ietf:params:oauth:grant-type:jwt-bearer', 'refresh_token'])
   })
 })
