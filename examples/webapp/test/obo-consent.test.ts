@@ -104,3 +104,63 @@ describe('the todo page: the API asks for consent to call Graph, the web app get
     assert.equal(body.reason, 'consent_required')
   })
 })
+
+describe('an API that keeps asking for a consent nobody can give', () => {
+  // The todo API does not list the web app among its known clients here, so consenting on the
+  // web app's page never covers the API's Graph permission: without a guard, every visit would
+  // send the user to the consent page and back, for ever.
+  let stack: Stack
+  const browser = jarFetch(new CookieJar())
+  const idpJar = new CookieJar()
+  before(async () => {
+    const directory = await readDirectoryFile(defaultDirectoryPath)
+    for (const app of directory.apps) {
+      if (app.appId === demo.apps.todoApi.clientId) {
+        app.adminConsentedScopes = []
+        app.knownClientApplications = []
+      }
+      if (app.appId === demo.apps.webApp.clientId) {
+        app.adminConsentedScopes = [
+          'https://graph.microsoft.com/User.Read',
+          demo.apps.todoApi.scope,
+        ]
+      }
+    }
+    stack = await startStack({ idp: { directory } })
+  })
+  after(() => stack?.close())
+
+  async function provider(location: string) {
+    const result = await signInInteractively(location, { ...alice, jar: idpJar })
+    assert.equal(result.kind, 'form_post', result.page?.slice(0, 300))
+    return browser(result.formPost!.action, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: result.formPost!.params,
+    })
+  }
+
+  test("one re-challenge, then the API's error, not a second round", async () => {
+    const web = stack.web.url
+    await provider((await browser(`${web}/signin?returnTo=%2F`)).headers.get('location') ?? '')
+    const first = await browser(`${web}/todos`, { headers: { accept: 'text/html' } })
+    assert.equal(first.status, 302)
+    assert.match(
+      first.headers.getSetCookie().join('\n'),
+      /idweb\.rechallenge=[\w-]{22}; Max-Age=120; Path=\/; HttpOnly; SameSite=Lax/,
+    )
+    const back = await provider(first.headers.get('location') ?? '')
+    assert.equal(back.headers.get('location'), '/todos')
+    const second = await browser(`${web}/todos`, { headers: { accept: 'text/html' } })
+    assert.notEqual(second.status, 302, 'no second round to the provider')
+    assert.ok(second.status >= 500, `the API's error: ${second.status}`)
+    assert.ok(
+      stack.logger.lines.some((l) =>
+        /asked for the sign-in the user just went through/.test(l.message),
+      ),
+    )
+    // Another page's challenge is not held back by this one.
+    const colleagues = await browser(`${web}/colleagues`, { headers: { accept: 'text/html' } })
+    assert.equal(colleagues.status, 302)
+  })
+})

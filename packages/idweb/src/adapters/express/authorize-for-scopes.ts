@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express'
 import { interactionResponse, needsInteraction } from './interaction.ts'
+import { repeatedChallenge } from './rechallenge.ts'
 import { sendWebResponse } from './send-web-response.ts'
 import { stateOf } from './state.ts'
 
@@ -21,7 +22,10 @@ import { stateOf } from './state.ts'
  *   claims?, signInUrl }` and `WWW-Authenticate: Bearer error="interaction_required", scope="..."`
  *   (`error="insufficient_claims", claims="<base64>"` for a claims challenge).
  *
- * Any other error goes on to the next error middleware. Needs `idwebMiddleware` earlier.
+ * A downstream API that asks again for the very re-challenge the user just went through (same
+ * reason, scopes, claims and page, within two minutes) gets its own error passed on instead, so
+ * the user is never sent round for ever. Any other error goes on to the next error middleware.
+ * Needs `idwebMiddleware` earlier.
  *
  * Entra refuses an authorization request naming scopes of two resources (AADSTS28000): give
  * scopes of the same API as the ones the handler acquires.
@@ -55,6 +59,15 @@ export function authorizeForScopes(
     const state = stateOf(req)
     if (!needsInteraction(err) || !state || res.headersSent) {
       next(err)
+      return
+    }
+    const repeated = repeatedChallenge(req, err)
+    if (repeated) {
+      state.idweb.logger.warn(
+        'a downstream API asked for the sign-in the user just went through; answering its error instead',
+        { path: req.path },
+      )
+      next(repeated)
       return
     }
     interactionResponse(state, req, err, extra)

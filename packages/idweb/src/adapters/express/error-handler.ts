@@ -9,6 +9,7 @@ import { toErrorResponse } from '../../api/error-response.ts'
 import { isIdwebError } from '../../errors.ts'
 import { errorResponse, escapeHtml, wantsJson } from '../../web/http.ts'
 import { interactionResponse, needsInteraction } from './interaction.ts'
+import { repeatedChallenge } from './rechallenge.ts'
 import { sendWebResponse } from './send-web-response.ts'
 import { stateOf } from './state.ts'
 import { toWebHeaders } from './to-web-request.ts'
@@ -71,7 +72,11 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
 
 async function answer(err: unknown, req: ExpressRequest): Promise<Response> {
   const state = stateOf(req)
-  if (needsInteraction(err) && state) return interactionResponse(state, req, err)
+  if (needsInteraction(err) && state) {
+    const repeated = repeatedChallenge(req, err)
+    if (!repeated) return interactionResponse(state, req, err)
+    return errorResponse(repeated, webRequestOr(req))
+  }
   if (err instanceof BearerError) return toErrorResponse(err)
   if (isIdwebError(err)) return errorResponse(err, webRequestOr(req))
   return genericResponse(statusOf(err), req)

@@ -2,6 +2,7 @@ import type { Request as ExpressRequest } from 'express'
 import { type IdwebError, InteractionRequiredError, isIdwebError } from '../../errors.ts'
 import { wantsJson } from '../../web/http.ts'
 import { safeReturnTo } from '../../web/return-to.ts'
+import { markChallenge } from './rechallenge.ts'
 import type { AdapterState } from './state.ts'
 
 /** Whether `err` asks for the user to sign in or consent: what a re-challenge answers. */
@@ -25,12 +26,13 @@ export async function interactionResponse(
   const wanted = [...new Set([...missing, ...scopes])]
   const claims = err instanceof InteractionRequiredError ? err.claims : undefined
   if (!wantsJson(request)) {
-    return state.idweb.challenge(request, {
+    const challenge = await state.idweb.challenge(request, {
       scopes: wanted,
       claims,
       prompt: err instanceof InteractionRequiredError ? err.prompt : undefined,
       returnTo: safeReturnTo(req.originalUrl),
     })
+    return markChallenge(req, err, challenge, new URL(request.url).protocol === 'https:')
   }
   const reason = err instanceof InteractionRequiredError ? err.reason : 'login_required'
   const signInUrl = `${state.idweb.config.signInPath}?returnTo=${encodeURIComponent(
