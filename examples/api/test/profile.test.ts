@@ -77,6 +77,52 @@ describe('todo API: GET /me on behalf of the caller', () => {
   })
 })
 
+describe('todo API: GET /me as a multi-tenant API, for a caller from another tenant', () => {
+  let idp: DevIdp
+  let api: TodoApi
+  const paths: string[] = []
+  before(async () => {
+    idp = await startDevIdp({
+      port: 0,
+      logger: (line) => {
+        if (line.message === 'request') paths.push(`${line.fields?.method} ${line.fields?.path}`)
+      },
+    })
+    api = await createTodoApi({
+      port: 0,
+      env: {
+        AzureAd__Instance: `${idp.url}/`,
+        AzureAd__TenantId: 'organizations',
+        DownstreamApis__Graph__BaseUrl: `${idp.url}/graph/v1.0`,
+      },
+    })
+  })
+  after(async () => {
+    await api?.close()
+    await idp?.close()
+  })
+
+  test("the exchange happens in the caller's tenant", async () => {
+    const carol = demo.users.carol
+    const token = await userToken(idp, carol, demo.apps.todoApi.scope, demo.tenants.fabrikam.id)
+    const res = await me(api, token)
+    assert.equal(res.status, 200, await res.clone().text())
+    assert.equal(((await res.json()) as Profile).displayName, carol.name)
+    const exchanges = idp.grants.events().filter((g) => g.grantType === OBO)
+    assert.deepEqual(
+      exchanges.map((g) => g.tenantId),
+      [demo.tenants.fabrikam.id],
+    )
+    // Sent to the caller's tenant itself, as Entra requires, not to /organizations.
+    const tokenCalls = paths.filter((p) => p.startsWith('POST') && p.endsWith('/oauth2/v2.0/token'))
+    assert.ok(
+      tokenCalls.includes(`POST /${demo.tenants.fabrikam.id}/oauth2/v2.0/token`),
+      `${tokenCalls}`,
+    )
+    assert.ok(!tokenCalls.some((p) => p.includes('/organizations/')), `${tokenCalls}`)
+  })
+})
+
 describe('todo API: GET /me when the user has not consented to the API calling Graph', () => {
   let idp: DevIdp
   let api: TodoApi

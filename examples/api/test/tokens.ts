@@ -6,12 +6,11 @@ import type { DevIdp } from '@idweb/dev-idp'
 import { demo } from '@idweb/dev-idp'
 import { signInInteractively } from '@idweb/dev-idp/testing'
 
-const tenant = demo.tenants.contoso.id
-
 export async function userToken(
   idp: DevIdp,
   user: { username: string; password: string },
   scope: string,
+  tenant: string = demo.tenants.contoso.id,
 ): Promise<string> {
   const verifier = randomBytes(32).toString('base64url')
   const challenge = createHash('sha256').update(verifier).digest('base64url')
@@ -29,7 +28,7 @@ export async function userToken(
   const result = await signInInteractively(authorize, user)
   const code = result.redirectUrl?.searchParams.get('code')
   if (!code) throw new Error(`no code: ${result.kind} ${result.page?.slice(0, 300)}`)
-  return redeem(idp, {
+  return redeem(idp, tenant, {
     grant_type: 'authorization_code',
     client_id: demo.apps.cli.clientId,
     code,
@@ -40,7 +39,7 @@ export async function userToken(
 }
 
 export function appToken(idp: DevIdp, scope: string): Promise<string> {
-  return redeem(idp, {
+  return redeem(idp, demo.tenants.contoso.id, {
     grant_type: 'client_credentials',
     client_id: demo.apps.daemon.clientId,
     client_secret: demo.apps.daemon.clientSecret,
@@ -48,7 +47,11 @@ export function appToken(idp: DevIdp, scope: string): Promise<string> {
   })
 }
 
-async function redeem(idp: DevIdp, params: Record<string, string>): Promise<string> {
+async function redeem(
+  idp: DevIdp,
+  tenant: string,
+  params: Record<string, string>,
+): Promise<string> {
   const res = await fetch(`${idp.authority(tenant)}/oauth2/v2.0/token`, {
     method: 'POST',
     body: new URLSearchParams(params),

@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto'
+import { decodeJwt } from 'jose'
+import { tenantKind } from '../authority/tenant.ts'
 import type { CachedAccessToken } from '../cache/access-token-index.ts'
 import type { Partition } from '../cache/partition.ts'
 import type { TokenCache } from '../cache/token-cache.ts'
-import type { AccountToCache, TokenResponseToCache } from '../cache/token-response.ts'
+import type { TokenResponseToCache } from '../cache/token-response.ts'
 import { InteractionRequiredError } from '../errors.ts'
 import { type Logger, redactId, silentLogger } from '../logger.ts'
 import type { ProtocolContext } from '../protocol/context.ts'
 import { clientCredentialsGrant, onBehalfOfGrant, refreshGrant } from '../protocol/grants.ts'
 import type { TokenResult } from '../protocol/tokens.ts'
+import { cachedToken, cacheEntry } from './cache-entry.ts'
 import { KeyedMutex } from './keyed-mutex.ts'
 import { type CachedSignIn, signInAccount } from './sign-in-account.ts'
 
@@ -67,7 +70,8 @@ export interface TokenAcquirerOptions {
    */
   onBehalfOfCache?: TokenCache | undefined
   /** The provider context, discovered lazily (once) by the caller. */
-  protocol: () => Promise<ProtocolContext>
+  /** The configured authority's, or another tenant's of the same cloud (Entra). */
+  protocol: (tenant?: string) => Promise<ProtocolContext>
   /** The Application (client) ID tokens are requested for. */
   clientId: string
   /** The cache `environment` (the authority host). */
@@ -177,7 +181,9 @@ export class TokenAcquirer {
     const realm = options.tenant ?? this.#o.defaultTenant ?? ''
     const key = `app:${this.#o.clientId}:${realm}`
     return this.#acquire(key, realm, scopes, !options.forceRefresh, this.#o.cache, async () => {
-      const result = await clientCredentialsGrant(await this.#o.protocol(), scopes)
+      // In the tenant asked for (a customer's), not the configured one: cached under it too.
+      const ctx = await this.#o.protocol(options.tenant)
+      const result = await clientCredentialsGrant(ctx, scopes)
       return { result, entry: this.#toCache(result, realm) }
     })
   }
@@ -194,8 +200,11 @@ export class TokenAcquirer {
   ): Promise<AcquiredToken> {
     const key = `obo:${createHash('sha256').update(userToken).digest('base64url')}`
     const useCache = !options.forceRefresh
+    // A multi-tenant API exchanges in its caller's tenant, as Entra requires (the provider
+    // checks the token; its tid only routes the request).
+    const tenant = this.#o.defaultTenant === undefined ? tenantOf(userToken) : undefined
     return this.#acquire(key, realm, scopes, useCache, this.#oboCache, async (p) => {
-      const ctx = await this.#o.protocol()
+      const ctx = await this.#o.protocol(tenant)
       const rt = p.findRefreshToken({
         clientId: this.#o.clientId,
         environment: this.#o.environment,
@@ -340,36 +349,7 @@ export class TokenAcquirer {
   }
 
   #toCache(result: TokenResult, realm: string, account?: UserAccount): TokenResponseToCache {
-    const claims = result.idTokenClaims
-    const toCache: AccountToCache | undefined =
-      account && claims
-        ? {
-            homeAccountId: account.homeAccountId,
-            localAccountId: typeof claims.oid === 'string' ? claims.oid : claims.sub,
-            username: account.username ?? '',
-            authorityType: this.#o.authorityType,
-            ...(typeof claims.name === 'string' ? { name: claims.name } : {}),
-            ...(result.clientInfo
-              ? {
-                  clientInfo: Buffer.from(JSON.stringify(result.clientInfo)).toString('base64url'),
-                }
-              : {}),
-          }
-        : undefined
-    return {
-      clientId: this.#o.clientId,
-      environment: this.#o.environment,
-      realm,
-      scopes: result.scopes,
-      accessToken: result.accessToken,
-      expiresIn: result.expiresIn,
-      ...(result.extExpiresIn !== undefined ? { extExpiresIn: result.extExpiresIn } : {}),
-      ...(result.refreshIn !== undefined ? { refreshIn: result.refreshIn } : {}),
-      tokenType: result.tokenType,
-      ...(result.refreshToken !== undefined ? { refreshToken: result.refreshToken } : {}),
-      ...(result.idToken !== undefined ? { idToken: result.idToken } : {}),
-      ...(toCache ? { account: toCache } : {}),
-    }
+    return cacheEntry(result, realm, this.#o, account)
   }
 
   #acquired(
@@ -388,23 +368,12 @@ export class TokenAcquirer {
   }
 }
 
-/**
- * The answer for a cached token, built once per cache entry: entries are immutable and replaced
- * when the token changes, so a hit allocates nothing.
- */
-const answers = new WeakMap<CachedAccessToken, AcquiredToken>()
-
-function cachedToken(at: CachedAccessToken): AcquiredToken {
-  let answer = answers.get(at)
-  if (answer === undefined) {
-    answer = Object.freeze({
-      accessToken: at.secret,
-      tokenType: at.tokenType,
-      expiresOn: new Date(at.expiresOn * 1000),
-      scopes: Object.freeze(at.entity.target.split(' ')),
-      fromCache: true,
-    })
-    answers.set(at, answer)
+/** The `tid` of a JWT, unverified (routing only), when it has a usable one. */
+function tenantOf(token: string): string | undefined {
+  try {
+    const tid = decodeJwt(token).tid
+    return typeof tid === 'string' && tenantKind(tid) === 'guid' ? tid : undefined
+  } catch {
+    return undefined
   }
-  return answer
 }

@@ -1,4 +1,5 @@
 import * as oauth from 'oauth4webapi'
+import { type Authority, entraAuthority } from '../authority/authority.ts'
 import { DiscoveryCache, type DiscoveryFetch } from '../authority/discovery.ts'
 import type { TokenCache } from '../cache/token-cache.ts'
 import type { ResolvedConfig } from '../config/resolved-config.ts'
@@ -28,8 +29,11 @@ export interface AcquisitionDependencies {
 /** Token acquisition for one configuration, as `createIdweb` and `createDaemon` build it. */
 export interface Acquisition {
   readonly acquirer: TokenAcquirer
-  /** The provider metadata (discovered once, cached; rebuilt when discovery fetches anew). */
-  readonly protocol: () => Promise<ProtocolContext>
+  /**
+   * The provider metadata (discovered once, cached; rebuilt when discovery fetches anew), of the
+   * configured authority or, on Entra, of another `tenant` of the same cloud.
+   */
+  readonly protocol: (tenant?: string) => Promise<ProtocolContext>
   /** The configured client credentials, `undefined` for a public client. */
   readonly credentials: CredentialChain | undefined
 }
@@ -64,8 +68,9 @@ export function createAcquisition(
   const isEntra = config.authority.kind !== 'oidc'
   // One context per discovery document: rebuilt only when discovery fetches a new one.
   const contexts = new WeakMap<object, ProtocolContext>()
-  const protocol = async (): Promise<ProtocolContext> => {
-    const as = await discovery.get(config.authority)
+  const tenants = tenantAuthorities(config.authority)
+  const protocol = async (tenant?: string): Promise<ProtocolContext> => {
+    const as = await discovery.get(tenants(tenant))
     let ctx = contexts.get(as)
     if (ctx === undefined) {
       ctx = createProtocolContext({
@@ -96,4 +101,27 @@ export function createAcquisition(
     clock: deps.clock,
   })
   return { acquirer, protocol, credentials }
+}
+
+/** Most tenants whose authority is kept; past it the map starts over (they are cheap to build). */
+const MAX_TENANTS = 1000
+
+/**
+ * The authority of `tenant` on the configured Entra cloud, for app tokens in a customer's tenant
+ * and on-behalf-of exchanges in the caller's: the configured one when no tenant is named, when it
+ * is the configured one, or outside Entra (B2C, External ID, other providers have one tenant).
+ */
+function tenantAuthorities(configured: Authority): (tenant?: string) => Authority {
+  const built = new Map<string, Authority>()
+  return (tenant) => {
+    const t = tenant?.toLowerCase()
+    if (t === undefined || t === configured.tenant || configured.kind !== 'entra') return configured
+    let authority = built.get(t)
+    if (authority === undefined) {
+      authority = entraAuthority(configured.instance, t, { tenant: 'tenant' })
+      if (built.size >= MAX_TENANTS) built.clear()
+      built.set(t, authority)
+    }
+    return authority
+  }
 }

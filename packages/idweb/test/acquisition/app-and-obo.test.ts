@@ -90,6 +90,35 @@ describe('app-only tokens and on-behalf-of against the dev IdP', () => {
     assert.equal(idp.grantCount('urn:ietf:params:oauth:grant-type:jwt-bearer'), obo)
   })
 
+  it("an app token in another tenant comes from that tenant's authority", async () => {
+    // The multi-tenant web app, configured with its home tenant, working in a customer's.
+    const app = createIdweb(
+      {
+        ...base(),
+        clientId: demo.apps.webApp.clientId,
+        clientSecret: demo.apps.webApp.clientSecret,
+      },
+      { env: {} },
+    )
+    try {
+      const customer = demo.tenants.fabrikam.id
+      const theirs = await app.acquirer.getTokenForApp([demo.apps.todoApi.defaultScope], {
+        tenant: customer,
+      })
+      assert.equal(claimsOf(theirs.accessToken).tid, customer)
+      assert.equal(claimsOf(theirs.accessToken).iss, idp.issuer(customer))
+      const home = await app.acquirer.getTokenForApp([demo.apps.todoApi.defaultScope])
+      assert.equal(claimsOf(home.accessToken).tid, demo.tenants.contoso.id)
+      const again = await app.acquirer.getTokenForApp([demo.apps.todoApi.defaultScope], {
+        tenant: customer,
+      })
+      assert.equal(again.fromCache, true)
+      assert.equal(again.accessToken, theirs.accessToken, 'cached per tenant, never mixed')
+    } finally {
+      await app.close()
+    }
+  })
+
   it('on-behalf-of stays within its memory bound over many real incoming tokens', async () => {
     const bound = 24 * 1024
     const bounded = createIdweb(
