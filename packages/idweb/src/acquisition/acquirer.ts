@@ -173,7 +173,11 @@ export class TokenAcquirer {
     })
   }
 
-  /** An app-only token (client credentials), e.g. for `api://{app}/.default`. */
+  /**
+   * An app-only token (client credentials), e.g. for `api://{app}/.default`. With `tenant`, in
+   * that tenant (a customer's, for a multi-tenant app): asked of its authority on the configured
+   * Entra cloud, and cached under it.
+   */
   getTokenForApp(
     scopes: readonly string[],
     options: { tenant?: string; forceRefresh?: boolean } = {},
