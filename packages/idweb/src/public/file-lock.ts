@@ -129,7 +129,8 @@ function isStale(holder: Holder, staleMs: number): boolean {
   return holder.pid !== undefined && !alive(holder.pid)
 }
 
-function alive(pid: number): boolean {
+/** Whether process `pid` runs on this machine (this process included). */
+export function alive(pid: number): boolean {
   if (pid === process.pid) return true
   try {
     process.kill(pid, 0)

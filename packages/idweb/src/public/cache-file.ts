@@ -1,0 +1,168 @@
+import { randomBytes } from 'node:crypto'
+import { chmod, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+import { ConfigError, IdwebError } from '../errors.ts'
+import { type Logger, silentLogger } from '../logger.ts'
+import { alive, type CacheFileLockOptions, lockCacheFile } from './file-lock.ts'
+
+/** Options of {@link CacheFile}. */
+export interface CacheFileOptions extends CacheFileLockOptions {
+  /** Where the one-time plaintext warning goes. Default: no logging. */
+  logger?: Logger
+  /**
+   * Refuse to keep tokens in a plaintext file (`IDWEB_CACHE_REQUIRE_ENCRYPTION=1`). No platform
+   * encryption is wired in yet, so with this set every cache file is refused.
+   */
+  requireEncryption?: boolean
+}
+
+/** What identifies a version of the file on disk: it changed when any of these did. */
+interface Version {
+  ino: number
+  size: number
+  mtimeMs: number
+}
+
+const EMPTY = '{}'
+
+/**
+ * One token cache file in MSAL's unified schema (`Account`, `IdToken`, `AccessToken`,
+ * `RefreshToken`, `AppMetadata`), the file MSAL's persistence extensions read and write:
+ * `@azure/msal-node-extensions`' `FilePersistence` and MSAL Python's `msal_extensions`.
+ *
+ * - Changes go through {@link CacheFile.update}: under the cross-process lock, the newest text is
+ *   read, changed, and written atomically (a temporary file beside it, fsync, rename). A process
+ *   killed mid-write leaves the previous text, never half of the new one. The file is 0600, in a
+ *   0700 folder.
+ * - {@link CacheFile.read} reads the file only when it changed on disk (inode, size or mtime, as the
+ *   MSAL extensions decide), else answers what it read last.
+ * - There is no platform encryption yet: the file is plaintext, as the Azure CLI's is on a
+ *   headless Linux, with a warning once per process; `requireEncryption` refuses instead.
+ *
+ * @example
+ * ```ts
+ * const file = new CacheFile(`${homedir()}/.idweb/cache.json`)
+ * const json = await file.read()
+ * await file.update((current) => addTokens(current))
+ * ```
+ */
+export class CacheFile {
+  readonly path: string
+  readonly #options: CacheFileOptions
+  readonly #logger: Logger
+  #text = EMPTY
+  #version: Version | undefined
+  static #warned = false
+
+  constructor(path: string, options: CacheFileOptions = {}) {
+    if (options.requireEncryption) {
+      throw new ConfigError(
+        'IDWEB_CACHE_REQUIRE_ENCRYPTION',
+        `is set, and no encryption is available for the token cache file ${path}: unset it to keep the file in plaintext (mode 0600), as the Azure CLI does on a machine without a keyring.`,
+      )
+    }
+    this.path = path
+    this.#options = options
+    this.#logger = options.logger ?? silentLogger
+  }
+
+  /** The file's MSAL JSON (`{}` when there is none, or when it is empty). */
+  async read(): Promise<string> {
+    const now = await versionOf(this.path)
+    if (now === undefined) {
+      this.#text = EMPTY
+      this.#version = undefined
+      return EMPTY
+    }
+    if (this.#version && sameVersion(now, this.#version)) return this.#text
+    const text = await readFile(this.path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return ''
+      throw new IdwebError('IDW_STORE_UNAVAILABLE', `Cannot read the token cache ${this.path}.`, {
+        cause: err,
+      })
+    })
+    this.#text = text.trim() === '' ? EMPTY : text
+    this.#version = now
+    return this.#text
+  }
+
+  /** Whether the file changed on disk since this process last read or wrote it. */
+  async changed(): Promise<boolean> {
+    const now = await versionOf(this.path)
+    if (now === undefined || this.#version === undefined) return now !== this.#version
+    return !sameVersion(now, this.#version)
+  }
+
+  /**
+   * Changes the file under the cross-process lock: `change` gets its newest text and returns the
+   * next (the same text writes nothing). Resolves the text now on disk.
+   */
+  async update(change: (current: string) => string | Promise<string>): Promise<string> {
+    // The lock file sits beside the cache file: the folder comes first.
+    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 })
+    const lock = await lockCacheFile(this.path, this.#options)
+    try {
+      const current = await this.read()
+      const next = await change(current)
+      if (next === current) return current
+      await this.#write(next)
+      return next
+    } finally {
+      await lock.release()
+    }
+  }
+
+  async #write(text: string): Promise<void> {
+    if (!CacheFile.#warned) {
+      CacheFile.#warned = true
+      this.#logger.warn(
+        'the token cache file is not encrypted (no keyring here): it is readable by this user only (0600)',
+        { path: this.path },
+      )
+    }
+    await removeOrphans(dirname(this.path), basename(this.path))
+    const temporary = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+    try {
+      const handle = await open(temporary, 'wx', 0o600)
+      try {
+        await handle.writeFile(text)
+        await handle.sync()
+      } finally {
+        await handle.close()
+      }
+      await rename(temporary, this.path)
+      await chmod(this.path, 0o600)
+    } catch (err) {
+      await unlink(temporary).catch(() => {})
+      throw new IdwebError('IDW_STORE_UNAVAILABLE', `Cannot write the token cache ${this.path}.`, {
+        cause: err,
+      })
+    }
+    this.#text = text
+    this.#version = await versionOf(this.path)
+  }
+}
+
+/** Temporary files of writers that died mid-write (they hold tokens): removed. */
+async function removeOrphans(folder: string, name: string): Promise<void> {
+  const entries = await readdir(folder).catch(() => [] as string[])
+  for (const entry of entries) {
+    const match = /^(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(entry)
+    if (!match || match[1] !== name) continue
+    const pid = Number(match[2])
+    if (!alive(pid)) await unlink(join(folder, entry)).catch(() => {})
+  }
+}
+
+async function versionOf(path: string): Promise<Version | undefined> {
+  try {
+    const s = await stat(path)
+    return { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs }
+  } catch {
+    return undefined
+  }
+}
+
+function sameVersion(a: Version, b: Version): boolean {
+  return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs
+}
