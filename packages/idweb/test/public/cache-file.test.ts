@@ -5,14 +5,14 @@ import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, describe, it, type TestContext } from 'node:test'
+import { after, describe, it } from 'node:test'
 import { exportMsalCache } from '../../src/cache/msal-import.ts'
 import { TokenCache } from '../../src/cache/token-cache.ts'
 import { isIdwebError } from '../../src/errors.ts'
 import { CacheFile } from '../../src/public/cache-file.ts'
 import { home, userResponse } from '../cache/fixtures.ts'
-import { PYTHON } from '../cache/msal-python.ts'
 import { type Logged, recordingLogger } from '../credentials/test-certificates.ts'
+import { msalExtensionsReady, PYTHON } from './msal-extensions.ts'
 
 const PY_CACHE = new URL('./fixtures/py_cache.py', import.meta.url).pathname
 const WRITER = new URL('./fixtures/cache-writer.ts', import.meta.url).pathname
@@ -101,14 +101,7 @@ describe('the cache file', () => {
 })
 
 describe('the cache file shared with MSAL Python (msal_extensions FilePersistence)', () => {
-  const missing = spawnSync(PYTHON, ['-c', 'import msal_extensions'], { stdio: 'ignore' }).status
-  const ready = (t: TestContext) => {
-    if (missing === 0) return true
-    const why = 'python3-msal-extensions is not installed (apt-get install python3-msal-extensions)'
-    if (process.env.CI === 'true') throw new Error(why)
-    t.skip(why)
-    return false
-  }
+  const ready = msalExtensionsReady
   const python = (...args: string[]) => {
     const run = spawnSync(PYTHON, [PY_CACHE, ...args], { encoding: 'utf8' })
     assert.equal(run.status, 0, run.stderr)

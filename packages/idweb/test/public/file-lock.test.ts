@@ -1,7 +1,7 @@
 // The cache file's cross-process lock: real processes contending for it, a holder killed with
 // SIGKILL, a bounded wait, and MSAL Python's own lock (msal_extensions, Debian's) on the same file.
 import assert from 'node:assert/strict'
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import {
   mkdtempSync,
   readFileSync,
@@ -13,10 +13,10 @@ import {
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, describe, it, type TestContext } from 'node:test'
+import { after, describe, it } from 'node:test'
 import { isIdwebError } from '../../src/errors.ts'
 import { lockCacheFile } from '../../src/public/file-lock.ts'
-import { PYTHON } from '../cache/msal-python.ts'
+import { msalExtensionsReady, PYTHON } from './msal-extensions.ts'
 
 const CHILD = new URL('./fixtures/lock-child.ts', import.meta.url).pathname
 const PY_LOCK = new URL('./fixtures/py_lock.py', import.meta.url).pathname
@@ -144,14 +144,7 @@ describe('the token cache file lock (<cache>.lockfile)', () => {
 })
 
 describe('the lock against MSAL Python’s own (msal_extensions CrossPlatLock)', () => {
-  const missing = spawnSync(PYTHON, ['-c', 'import msal_extensions'], { stdio: 'ignore' }).status
-  const ready = (t: TestContext) => {
-    if (missing === 0) return true
-    const why = 'python3-msal-extensions is not installed (apt-get install python3-msal-extensions)'
-    if (process.env.CI === 'true') throw new Error(why)
-    t.skip(why)
-    return false
-  }
+  const ready = msalExtensionsReady
   const python = (cache: string, holdSeconds: number) => {
     const c = spawn(PYTHON, [PY_LOCK, cache, String(holdSeconds)], {
       stdio: ['ignore', 'pipe', 'inherit'],
