@@ -47,7 +47,7 @@ export function interactionAnswer(
   if (err.reason === 'consent_required' && !err.claims) params.push('proposed_action="consent"')
   // No `scope`: the scopes of the failed exchange are the API's downstream ones (Graph's), which
   // RFC 6750 would read as what to ask this API's token for, and which are the API's business.
-  if (err.claims) params.push(`claims="${Buffer.from(err.claims).toString('base64')}"`)
+  if (err.claims) params.push(`claims="${base64(err.claims)}"`)
   const body = {
     error,
     error_description: description,
@@ -67,4 +67,11 @@ export function interactionAnswer(
 function quoted(value: string): string {
   const safe = value.replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, ' ')
   return safe.length > 200 ? `${safe.slice(0, 197)}...` : safe
+}
+
+/** Base64 of the UTF-8 bytes, with Web APIs only: the API side runs where `Buffer` does not. */
+function base64(text: string): string {
+  let binary = ''
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte)
+  return btoa(binary)
 }
