@@ -30,8 +30,8 @@ export interface CacheFileLock {
  *
  * - While another process holds it, tries again every `retryMs`, for at most `timeoutMs`, then
  *   raises `IDW_STORE_UNAVAILABLE` naming the file and its holder.
- * - A lock whose holder is dead (its pid is gone from this machine), or older than `staleMs`, is
- *   taken over: renamed aside only if it is still the file judged, so a fresh lock that another
+ * - A lock whose holder is dead (its pid is gone from this machine, or it left the file empty for
+ *   2 s), or older than `staleMs`, is taken over: renamed aside only if it is still the file judged, so a fresh lock that another
  *   process just created is never removed. The MSAL Node extension cannot recover from such a
  *   file at all; this clears it for it too.
  * - `release()` removes the lock file only while it is still this lock's (same inode, same text),
@@ -123,10 +123,16 @@ async function inspect(path: string): Promise<Holder | undefined> {
   }
 }
 
+/** An empty lock file older than this is a holder killed between creating and writing it. */
+const EMPTY_STALE_MS = 2000
+
 function isStale(holder: Holder, staleMs: number): boolean {
-  if (Date.now() - holder.mtimeMs > staleMs) return true
-  // Its holder writes the pid right after creating it: an empty file is a lock being taken.
-  return holder.pid !== undefined && !alive(holder.pid)
+  const age = Date.now() - holder.mtimeMs
+  if (age > staleMs) return true
+  // Every holder writes its pid right after creating the file: an empty one is a lock being
+  // taken, unless it stayed empty, when its holder died in between.
+  if (holder.pid === undefined) return age > EMPTY_STALE_MS
+  return !alive(holder.pid)
 }
 
 /** Whether process `pid` runs on this machine (this process included). */

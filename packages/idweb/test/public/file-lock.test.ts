@@ -131,6 +131,18 @@ describe('the token cache file lock (<cache>.lockfile)', () => {
     await lock.release()
   })
 
+  it('an empty lock file: a lock being taken is waited for, one left empty for 2 s is taken over', async () => {
+    const cache = cachePath()
+    // A holder killed between creating the file and writing its pid leaves it empty.
+    writeFileSync(`${cache}.lockfile`, '')
+    await assert.rejects(lockCacheFile(cache, { timeoutMs: 300, retryMs: 20 }), /stayed locked/)
+    const old = (Date.now() - 5000) / 1000
+    utimesSync(`${cache}.lockfile`, old, old)
+    const lock = await lockCacheFile(cache, { timeoutMs: 1000 })
+    assert.equal(readFileSync(lock.path, 'utf8').split(' ')[0], String(process.pid))
+    await lock.release()
+  })
+
   it('releasing never removes a lock another process took since', async () => {
     const cache = cachePath()
     const mine = await lockCacheFile(cache)
