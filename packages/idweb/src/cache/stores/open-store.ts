@@ -105,15 +105,22 @@ export class LazyStore implements CacheStore {
   #failedAt = Number.NEGATIVE_INFINITY
   #closed = false
   #closing: Promise<void> | undefined
+  #lastError: unknown
 
   constructor(open: () => Promise<CacheStore>, options: { retryMs?: number } = {}) {
     this.#open = open
     this.#retryMs = options.retryMs ?? 2000
   }
 
-  /** Opens the store now if it is not open yet; rejects with why it cannot be. */
+  /**
+   * Opens the store now if it is not open yet; rejects with why it cannot be: the opening's own
+   * error, also when another caller's attempt just failed (two caches sharing the store both
+   * start opening it when they are built).
+   */
   ready(): Promise<CacheStore> {
-    return this.#current()
+    return this.#current().catch((err: unknown) => {
+      throw this.#lastError ?? err
+    })
   }
 
   async get(key: string) {
@@ -178,9 +185,10 @@ export class LazyStore implements CacheStore {
     }
     const opening = this.#open()
     this.#store = opening
-    opening.catch(() => {
+    opening.catch((err: unknown) => {
       if (this.#store === opening) this.#store = undefined
       this.#failedAt = Date.now()
+      this.#lastError = err
     })
     return opening
   }
