@@ -13,6 +13,41 @@ import { type Stack, startStack } from './stack.ts'
 const { alice } = demo.users
 const OBO = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
 
+/**
+ * The stack with the web app's own scopes admin-consented (no consent page at sign-in) and none for
+ * the todo API's Graph permission; `knownClient: false` also removes the web app from the API's
+ * known clients, so that no consent page can cover it.
+ */
+async function consentStack(knownClient: boolean): Promise<Stack> {
+  const directory = await readDirectoryFile(defaultDirectoryPath)
+  for (const app of directory.apps) {
+    if (app.appId === demo.apps.todoApi.clientId) {
+      app.adminConsentedScopes = []
+      if (!knownClient) app.knownClientApplications = []
+    }
+    if (app.appId === demo.apps.webApp.clientId) {
+      app.adminConsentedScopes = ['https://graph.microsoft.com/User.Read', demo.apps.todoApi.scope]
+    }
+  }
+  return startStack({ idp: { directory } })
+}
+
+/** Plays the provider's pages from an authorize redirect, then posts the answer to the app. */
+async function atProvider(
+  browser: ReturnType<typeof jarFetch>,
+  idpJar: CookieJar,
+  location: string,
+) {
+  const result = await signInInteractively(location, { ...alice, jar: idpJar })
+  assert.equal(result.kind, 'form_post', result.page?.slice(0, 300))
+  const back = await browser(result.formPost!.action, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: result.formPost!.params,
+  })
+  return { result, back }
+}
+
 describe('the todo page: the API asks for consent to call Graph, the web app gets it', () => {
   let stack: Stack
   const jar = new CookieJar()
@@ -20,36 +55,14 @@ describe('the todo page: the API asks for consent to call Graph, the web app get
   const idpJar = new CookieJar()
 
   before(async () => {
-    const directory = await readDirectoryFile(defaultDirectoryPath)
-    for (const app of directory.apps) {
-      if (app.appId === demo.apps.todoApi.clientId) app.adminConsentedScopes = []
-      if (app.appId === demo.apps.webApp.clientId) {
-        app.adminConsentedScopes = [
-          'https://graph.microsoft.com/User.Read',
-          demo.apps.todoApi.scope,
-        ]
-      }
-    }
-    stack = await startStack({ idp: { directory } })
+    stack = await consentStack(true)
   })
   after(() => stack?.close())
-
-  /** Plays the provider's pages from an authorize redirect, then posts the answer to the app. */
-  async function atProvider(location: string) {
-    const result = await signInInteractively(location, { ...alice, jar: idpJar })
-    assert.equal(result.kind, 'form_post', result.page?.slice(0, 300))
-    const back = await browser(result.formPost!.action, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: result.formPost!.params,
-    })
-    return { result, back }
-  }
 
   test("403 from the API, prompt=consent, the API's permission on the page, then the profile", async () => {
     const web = stack.web.url
     const start = await browser(`${web}/signin?returnTo=%2F`)
-    const signedIn = await atProvider(start.headers.get('location') ?? '')
+    const signedIn = await atProvider(browser, idpJar, start.headers.get('location') ?? '')
     assert.equal(
       signedIn.result.consentShown,
       false,
@@ -67,7 +80,7 @@ describe('the todo page: the API asks for consent to call Graph, the web app get
     )
     assert.equal(stack.idp.grantCount(OBO), 0)
 
-    const consented = await atProvider(authorize.href)
+    const consented = await atProvider(browser, idpJar, authorize.href)
     assert.ok(consented.result.consentShown)
     assert.ok(
       consented.result.consentScopes.includes('https://graph.microsoft.com/User.Read'),
@@ -113,32 +126,11 @@ describe('an API that keeps asking for a consent nobody can give', () => {
   const browser = jarFetch(new CookieJar())
   const idpJar = new CookieJar()
   before(async () => {
-    const directory = await readDirectoryFile(defaultDirectoryPath)
-    for (const app of directory.apps) {
-      if (app.appId === demo.apps.todoApi.clientId) {
-        app.adminConsentedScopes = []
-        app.knownClientApplications = []
-      }
-      if (app.appId === demo.apps.webApp.clientId) {
-        app.adminConsentedScopes = [
-          'https://graph.microsoft.com/User.Read',
-          demo.apps.todoApi.scope,
-        ]
-      }
-    }
-    stack = await startStack({ idp: { directory } })
+    stack = await consentStack(false)
   })
   after(() => stack?.close())
 
-  async function provider(location: string) {
-    const result = await signInInteractively(location, { ...alice, jar: idpJar })
-    assert.equal(result.kind, 'form_post', result.page?.slice(0, 300))
-    return browser(result.formPost!.action, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: result.formPost!.params,
-    })
-  }
+  const provider = async (location: string) => (await atProvider(browser, idpJar, location)).back
 
   test("one re-challenge, then the API's error, not a second round", async () => {
     const web = stack.web.url

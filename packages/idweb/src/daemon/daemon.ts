@@ -4,38 +4,24 @@ import type { TokenCache } from '../cache/token-cache.ts'
 import type { AppSettingsOptions } from '../config/app-settings.ts'
 import { appSettingsSource, settingNamer } from '../config/key-names.ts'
 import type { IdwebOptions } from '../config/options.ts'
-import { type ResolveConfigOptions, resolveConfig } from '../config/resolve-config.ts'
+import { resolveConfig } from '../config/resolve-config.ts'
 import type { ResolvedConfig } from '../config/resolved-config.ts'
 import { createDownstreamApis } from '../downstream/downstream-apis.ts'
 import type { CallApiOptions, DownstreamApis } from '../downstream/types.ts'
 import { ConfigError } from '../errors.ts'
 import { type Logger, silentLogger } from '../logger.ts'
 import { configuredCache, memoryOnBehalfOfCache } from '../web/cache-setup.ts'
-import type { ReadyOptions } from '../web/idweb.ts'
+import type { IdwebDependencies, ReadyOptions } from '../web/idweb.ts'
 import { checkPeers } from '../web/startup-checks.ts'
 
-/** Collaborators of {@link createDaemon}; every one has a default. */
-export interface DaemonDependencies {
-  /** The token cache. Default: built from the `tokenCache` settings (in memory unless a store is named). */
-  cache?: TokenCache
-  /** Where diagnostics go (never tokens or secrets); default: no logging. */
-  logger?: Logger
-  /**
-   * Replaces `fetch` for provider calls (proxies; tests that count or fault them). The configured
-   * bounds (`provider.timeoutMs`, `provider.maxResponseBytes`) apply on top of it.
-   */
-  fetch?: typeof fetch
+/**
+ * Collaborators of {@link createDaemon}; every one has a default. The same as `createIdweb`'s
+ * (without a session store), plus the `fetch` of downstream calls.
+ */
+export interface DaemonDependencies
+  extends Pick<IdwebDependencies, 'cache' | 'logger' | 'fetch' | 'clock' | 'env' | 'importPeer'> {
   /** Replaces `fetch` for the calls to downstream APIs. Default: the global `fetch`. */
   downstreamFetch?: typeof fetch
-  /** Epoch ms. */
-  clock?: () => number
-  /** Environment for configuration (`NODE_ENV`, `AZURE_FEDERATED_TOKEN_FILE`). Default `process.env`. */
-  env?: ResolveConfigOptions['env']
-  /**
-   * Loads the optional packages the configuration needs (store drivers, the Graph SDK) when
-   * {@link Daemon.ready} checks them. Default: the dynamic `import()`.
-   */
-  importPeer?: (specifier: string) => Promise<unknown>
 }
 
 /**
