@@ -38,16 +38,26 @@ export interface Acquisition {
   readonly credentials: CredentialChain | undefined
 }
 
+/** What {@link createProtocolSource} needs besides the configuration. */
+export type ProtocolDependencies = Pick<AcquisitionDependencies, 'logger' | 'fetch'>
+
+/** How one configuration reaches its provider, whichever client uses it. */
+export interface ProtocolSource {
+  /** See {@link Acquisition.protocol}. */
+  readonly protocol: (tenant?: string) => Promise<ProtocolContext>
+  /** The configured client credentials, `undefined` for a public client. */
+  readonly credentials: CredentialChain | undefined
+}
+
 /**
- * Builds what every confidential or public client of the configuration shares, whether it signs
- * users in or not: the client credentials (in order, with fallback and reload on
- * `invalid_client`), one bounded `fetch` for every provider call, the discovery cache, and the
- * {@link TokenAcquirer} over `cache`.
+ * What every client of the configuration shares, confidential or public, signing users in or
+ * not: the client credentials (in order, with fallback and reload on `invalid_client`), one
+ * bounded `fetch` for every provider call, and the discovery cache.
  */
-export function createAcquisition(
+export function createProtocolSource(
   config: ResolvedConfig,
-  deps: AcquisitionDependencies,
-): Acquisition {
+  deps: ProtocolDependencies,
+): ProtocolSource {
   const { logger } = deps
   const credentials =
     config.credentials.length > 0 ? new CredentialChain(config.credentials, { logger }) : undefined
@@ -87,17 +97,29 @@ export function createAcquisition(
     }
     return ctx
   }
+  return { protocol, credentials }
+}
+
+/**
+ * Builds {@link createProtocolSource}'s parts and the {@link TokenAcquirer} over `cache`: what
+ * `createIdweb` and `createDaemon` acquire tokens with.
+ */
+export function createAcquisition(
+  config: ResolvedConfig,
+  deps: AcquisitionDependencies,
+): Acquisition {
+  const { protocol, credentials } = createProtocolSource(config, deps)
   const acquirer = new TokenAcquirer({
     cache: deps.cache,
     onBehalfOfCache: deps.onBehalfOfCache,
     protocol,
     clientId: config.clientId,
     environment: config.authority.environment,
-    authorityType: isEntra ? 'MSSTS' : 'Generic',
+    authorityType: config.authority.kind !== 'oidc' ? 'MSSTS' : 'Generic',
     refreshWindowSeconds: config.tokenRefreshWindowSeconds,
     lockTtlMs: config.provider.timeoutMs + 5000,
     defaultTenant: config.authority.isMultiTenant ? undefined : config.authority.tenant,
-    logger,
+    logger: deps.logger,
     clock: deps.clock,
   })
   return { acquirer, protocol, credentials }
