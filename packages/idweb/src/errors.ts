@@ -45,6 +45,8 @@ export const errorRegistry = {
   IDW_ID_TOKEN_INVALID: { status: 401, expose: true },
   /** A request needs a signed-in user and there is none. */
   IDW_NOT_SIGNED_IN: { status: 401, expose: true },
+  /** Several signed-in accounts fit and none was named: pass the account (or its username). */
+  IDW_ACCOUNT_AMBIGUOUS: { status: 400, expose: true },
   /** The incoming request is malformed. */
   IDW_BAD_REQUEST: { status: 400, expose: true },
   /** An idweb route was called with a method it does not answer (`Allow` lists those it does). */

@@ -47,6 +47,7 @@ const EMPTY = '{}'
  * ```
  */
 export class CacheFile {
+  /** The cache file's path. */
   readonly path: string
   readonly #options: CacheFileOptions
   readonly #logger: Logger

@@ -18,7 +18,9 @@ export interface CacheFileLockOptions {
 
 /** A held lock; `release()` is safe to call twice. */
 export interface CacheFileLock {
+  /** The lock file: `<cache>.lockfile`. */
   readonly path: string
+  /** Lets go of the lock, unless another process has since taken it over. */
   release(): Promise<void>
 }
 
