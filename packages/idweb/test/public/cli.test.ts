@@ -1,0 +1,282 @@
+// The `idweb` command as a user types it, against the dev IdP: each call a new process, piped
+// for scripts (--json, exit codes) and in a pseudo-terminal for the interactive sign-in, the
+// browser's part played over HTTP. The processes share one cache file, as a user's shell does.
+import assert from 'node:assert/strict'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { type DevIdp, demo, startDevIdp } from '@idweb/dev-idp'
+import { completeDeviceCode, signInInteractively } from '@idweb/dev-idp/testing'
+import { DEV_IDP_CLI_CLIENT_ID } from '../../src/public/cli/settings.ts'
+import { idweb, idwebInTerminal, type Run } from './cli-support.ts'
+
+const alice = demo.users.alice
+const bob = demo.users.bob
+const todo = demo.apps.todoApi.scope
+const ESC = '\u001b['
+
+describe('the idweb command', () => {
+  let idp: DevIdp
+  let dir: string
+  let authority: string
+  before(async () => {
+    idp = await startDevIdp({ port: 0, host: '127.0.0.1', rotateRefreshTokens: true })
+    authority = `${idp.url}/organizations/v2.0`
+    dir = mkdtempSync(join(tmpdir(), 'idweb-cli-'))
+  })
+  after(async () => {
+    await idp.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  let n = 0
+  const freshCache = () => join(dir, `cache-${++n}.json`)
+  const envFor = (cache: string, extra: Record<string, string> = {}) => ({
+    IDWEB_CACHE_FILE: cache,
+    IDWEB_AUTHORITY: authority,
+    ...extra,
+  })
+
+  /** The browser's part of a sign-in: open the printed address, sign in, land on the loopback. */
+  async function playBrowser(run: Run, user: { username: string; password: string }) {
+    const url = (await run.waitFor(/\/authorize\?/)).trim()
+    const result = await signInInteractively(url, user)
+    assert.equal(result.kind, 'redirect')
+    const landed = await fetch(result.redirectUrl as URL)
+    assert.equal(landed.status, 200)
+  }
+
+  /** Signs `user` in to `cache` through a piped `idweb login`. */
+  async function loginPiped(
+    cache: string,
+    user: { username: string; password: string } = alice,
+    scopes = [todo],
+  ) {
+    const run = idweb(['login', ...scopes.flatMap((s) => ['--scope', s])], envFor(cache))
+    await playBrowser(run, user)
+    assert.equal(await run.done, 0, run.stderr)
+    return run
+  }
+
+  it('the dev IdP’s CLI registration is the client a local authority defaults to', () => {
+    assert.equal(DEV_IDP_CLI_CLIENT_ID, demo.apps.cli.clientId)
+  })
+
+  it('--help on every command, exit 0; unknown commands and flags exit 64, saying why', async () => {
+    for (const command of ['login', 'token', 'accounts', 'logout', 'decode', 'doctor']) {
+      const run = idweb([command, '--help'], {})
+      assert.equal(await run.done, 0, command)
+      assert.match(run.stdout, new RegExp(`^idweb ${command}`), command)
+    }
+    const top = idweb(['--help'], {})
+    assert.equal(await top.done, 0)
+    assert.match(top.stdout, /Exit codes: 0 done, 1 failed, 2 sign-in needed/)
+    const unknown = idweb(['lgoin'], {})
+    assert.equal(await unknown.done, 64)
+    assert.match(unknown.stderr, /unknown command "lgoin"/)
+    const flag = idweb(['token', '--scopes', 'x'], {})
+    assert.equal(await flag.done, 64)
+    assert.match(flag.stderr, /--scopes/)
+    assert.match(flag.stderr, /idweb token --help/)
+    const noAuthority = idweb(['accounts'], { IDWEB_CACHE_FILE: freshCache() })
+    assert.equal(await noAuthority.done, 64)
+    assert.match(noAuthority.stderr, /No authority: pass --authority/)
+  })
+
+  it('in a terminal: login prints the address, waits for the browser, says who signed in, in colour', async () => {
+    const cache = freshCache()
+    const run = idwebInTerminal(['login', '--authority', authority, '--scope', todo], {
+      IDWEB_CACHE_FILE: cache,
+    })
+    await playBrowser(run, alice)
+    assert.equal(await run.done, 0, run.stdout)
+    assert.match(run.stdout, /Signed in.* as alice@contoso\.example \(Alice Smith\)/)
+    assert.ok(run.stdout.includes(ESC), 'colours on a terminal')
+    assert.doesNotMatch(run.stdout, /eyJ/, 'no token in the output')
+    // A second process gets a token silently from the file the first wrote: no provider call.
+    idp.grants.reset()
+    const piped = idweb(['token', '--scope', todo, '--json'], envFor(cache))
+    assert.equal(await piped.done, 0, piped.stderr)
+    assert.ok(!piped.stdout.includes(ESC), 'no colours in a pipe')
+    const answer = JSON.parse(piped.stdout)
+    assert.deepEqual(Object.keys(answer).sort(), [
+      'accessToken',
+      'account',
+      'expiresOn',
+      'fromCache',
+      'scopes',
+      'tokenType',
+    ])
+    assert.equal(answer.fromCache, true)
+    assert.equal(answer.account.username, alice.username)
+    assert.equal(answer.account.tenantId, demo.tenants.contoso.id)
+    assert.match(answer.account.homeAccountId, /^[0-9a-f-]{36}\.[0-9a-f-]{36}$/)
+    assert.ok(answer.scopes.includes(todo))
+    assert.ok(Date.parse(answer.expiresOn) > Date.now())
+    assert.equal(idp.grants.count(), 0)
+    // Plain `token` prints the token alone, for $(idweb token ...).
+    const plain = idweb(['token', '--scope', todo], envFor(cache))
+    assert.equal(await plain.done, 0)
+    assert.equal(plain.stdout, `${answer.accessToken}\n`)
+  })
+
+  it('nobody signed in: token exits 2, says to run idweb login, prints nothing on stdout', async () => {
+    const run = idweb(['token', '--scope', todo, '--json'], envFor(freshCache()))
+    assert.equal(await run.done, 2)
+    assert.equal(run.stdout, '')
+    assert.match(run.stderr, /Run `idweb login --scope api:\/\/.+access_as_user`/)
+    const noScope = idweb(['token'], envFor(freshCache()))
+    assert.equal(await noScope.done, 64)
+    assert.match(noScope.stderr, /--scope is required/)
+  })
+
+  it('login --device-code: the code on stderr, the sign-in on another device, the account as JSON', async () => {
+    const cache = freshCache()
+    const run = idweb(['login', '--device-code', '--json'], envFor(cache))
+    const message = await run.waitFor(/enter the code/)
+    const [, uri, code] = /open the page (\S+) and enter the code (\S+) /.exec(message) ?? []
+    assert.ok(uri && code, message)
+    const signIn = await completeDeviceCode(uri, code, bob)
+    assert.match(String(signIn.page), /signed in/)
+    assert.equal(await run.done, 0, run.stderr)
+    assert.equal(JSON.parse(run.stdout).username, bob.username)
+    assert.match(run.stderr, /enter the code/)
+  })
+
+  it('accounts, then logout --account and --all', async () => {
+    const cache = freshCache()
+    await loginPiped(cache, alice)
+    await loginPiped(cache, bob)
+    const listed = idweb(['accounts', '--json'], envFor(cache))
+    assert.equal(await listed.done, 0)
+    assert.deepEqual(
+      JSON.parse(listed.stdout)
+        .map((a: { username: string }) => a.username)
+        .sort(),
+      [alice.username, bob.username],
+    )
+    const ambiguous = idweb(['token', '--scope', todo], envFor(cache))
+    assert.equal(await ambiguous.done, 64)
+    assert.match(ambiguous.stderr, /2 accounts are signed in/)
+    const out = idweb(['logout', '--account', bob.username], envFor(cache))
+    assert.equal(await out.done, 0)
+    assert.match(out.stdout, /Signed out bob@contoso\.example/)
+    const again = idweb(['logout', '--account', bob.username], envFor(cache))
+    assert.equal(await again.done, 2)
+    const forAlice = idweb(['token', '--scope', todo, '--json'], envFor(cache))
+    assert.equal(await forAlice.done, 0)
+    assert.equal(JSON.parse(forAlice.stdout).account.username, alice.username)
+    const all = idweb(['logout', '--all'], envFor(cache))
+    assert.equal(await all.done, 0)
+    const file = JSON.parse(readFileSync(cache, 'utf8'))
+    assert.equal(Object.keys(file.Account).length, 0)
+    assert.equal(Object.keys(file.RefreshToken).length, 0)
+  })
+
+  it('four processes refresh at once with strict rotation: exactly one refresh, all succeed', async () => {
+    const cache = freshCache()
+    await loginPiped(cache, alice)
+    const file = JSON.parse(readFileSync(cache, 'utf8'))
+    for (const at of Object.values<{ expires_on: string }>(file.AccessToken)) {
+      at.expires_on = String(Math.floor(Date.now() / 1000) - 1)
+    }
+    writeFileSync(cache, JSON.stringify(file))
+    idp.grants.reset()
+    const runs = [1, 2, 3, 4].map(() => idweb(['token', '--scope', todo, '--json'], envFor(cache)))
+    const codes = await Promise.all(runs.map((r) => r.done))
+    assert.deepEqual(codes, [0, 0, 0, 0], runs.map((r) => r.stderr).join('\n'))
+    assert.equal(idp.grants.count('refresh_token'), 1)
+    const tokens = new Set(runs.map((r) => JSON.parse(r.stdout).accessToken))
+    assert.equal(tokens.size, 1, 'every process got the one refreshed token')
+    assert.equal(runs.filter((r) => JSON.parse(r.stdout).fromCache === false).length, 1)
+  })
+
+  it('the lock holder killed with SIGKILL: the next token call goes through within the bound', async () => {
+    const cache = freshCache()
+    await loginPiped(cache, alice)
+    const [node, ...rest] = [process.execPath, '--conditions=source', '--import', 'tsx']
+    const { spawn } = await import('node:child_process')
+    const fixture = new URL('./fixtures/lock-child.ts', import.meta.url).pathname
+    const holder = spawn(node, [...rest, fixture, 'hold', cache], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()))
+    holder.kill('SIGKILL')
+    await new Promise((resolve) => holder.once('close', resolve))
+    const started = Date.now()
+    const run = idweb(['token', '--scope', todo, '--force-refresh', '--json'], envFor(cache))
+    assert.equal(await run.done, 0, run.stderr)
+    assert.equal(JSON.parse(run.stdout).fromCache, false)
+    assert.ok(Date.now() - started < 10_000, `${Date.now() - started} ms`)
+  })
+
+  it('decode: header and claims, times in local time, never verified; a non-JWT exits 64', async () => {
+    const cache = freshCache()
+    await loginPiped(cache, alice)
+    const tokenRun = idweb(['token', '--scope', todo], envFor(cache))
+    assert.equal(await tokenRun.done, 0)
+    const jwt = tokenRun.stdout.trim()
+    const run = idweb(['decode', jwt], { TZ: 'Asia/Kolkata' })
+    assert.equal(await run.done, 0, run.stderr)
+    assert.match(run.stdout, /"aud": "a0000000-0000-4000-c000-000000000002"/)
+    assert.match(run.stdout, /^exp\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+05:30$/m)
+    assert.match(run.stdout, /signature was not checked/)
+    assert.ok(!run.stdout.includes(jwt.split('.')[2] as string), 'the signature is not printed')
+    const fromStdin = idweb(['decode', '--json'], {}, jwt)
+    assert.equal(await fromStdin.done, 0)
+    const decoded = JSON.parse(fromStdin.stdout)
+    assert.equal(decoded.claims.preferred_username ?? decoded.claims.upn, alice.username)
+    assert.equal(decoded.expired, false)
+    assert.equal(decoded.verified, false)
+    const bad = idweb(['decode', 'not-a-jwt'], {})
+    assert.equal(await bad.done, 64)
+    assert.match(bad.stderr, /not a JWT/)
+  })
+
+  it('doctor: a good web app passes; a wrong secret and an unregistered redirect URI are named with a fix', async () => {
+    const app = (secret: string) => ({
+      AzureAd: {
+        Instance: `${idp.url}/`,
+        TenantId: demo.tenants.contoso.id,
+        ClientId: demo.apps.webApp.clientId,
+        ClientSecret: secret,
+      },
+    })
+    const write = (name: string, value: unknown) => {
+      const folder = mkdtempSync(join(dir, `${name}-`))
+      writeFileSync(join(folder, 'appsettings.json'), JSON.stringify(value))
+      return folder
+    }
+    const good = idweb(['doctor'], {
+      IDWEB_TEST_CWD: write('good', app(demo.apps.webApp.clientSecret)),
+    })
+    assert.equal(await good.done, 0, good.stdout + good.stderr)
+    assert.match(good.stdout, /✓ configuration/)
+    assert.match(good.stdout, /✓ discovery: issuer /)
+    assert.match(good.stdout, /✓ redirect URI: http:\/\/localhost:3000\/signin-oidc/)
+    assert.match(good.stdout, /✓ credential/)
+
+    const badSecret = idweb(['doctor', '--json'], {
+      IDWEB_TEST_CWD: write('bad', app('not-the-secret-of-this-app')),
+    })
+    assert.equal(await badSecret.done, 1)
+    const report = JSON.parse(badSecret.stdout)
+    assert.equal(report.ok, false)
+    const credential = report.checks.find((c: { name: string }) => c.name === 'credential')
+    assert.equal(credential.ok, false)
+    assert.match(credential.fix, /ClientSecret/)
+    assert.doesNotMatch(
+      badSecret.stdout,
+      /not-the-secret-of-this-app/,
+      'the secret is never printed',
+    )
+
+    const redirect = idweb(['doctor', '--redirect-uri', 'https://elsewhere.example/cb'], {
+      IDWEB_TEST_CWD: write('redirect', app(demo.apps.webApp.clientSecret)),
+    })
+    assert.equal(await redirect.done, 1)
+    assert.match(redirect.stdout, /✗ redirect URI: https:\/\/elsewhere\.example\/cb was refused/)
+    assert.match(redirect.stdout, /fix: Register https:\/\/elsewhere\.example\/cb/)
+  })
+})
