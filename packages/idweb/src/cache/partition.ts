@@ -57,6 +57,12 @@ export interface RefreshTokenQuery {
 export interface PartitionOptions {
   /** Epoch ms. Default `Date.now`. */
   clock?: () => number
+  /**
+   * Which of two copies of a credential with the same timestamps a deserialized JSON keeps: the
+   * first (default), or the last, as in a file MSAL clients share, where a writer that keys the
+   * credential its own way appends its copy after the one it left behind.
+   */
+  ties?: 'first' | 'last'
 }
 
 /**
@@ -77,6 +83,7 @@ export class Partition {
   /** @internal */
   readonly [state]: PartitionState
   readonly #clock: () => number
+  readonly #lastWinsTies: boolean
   /** Every entity by its MSAL key. Partitions are small: only access tokens need an index. */
   readonly #entities = new Map<string, CacheEntity>()
   readonly #atIndex = new AccessTokenIndex()
@@ -87,6 +94,7 @@ export class Partition {
   constructor(key: string, options: PartitionOptions = {}) {
     this.key = key
     this.#clock = options.clock ?? Date.now
+    this.#lastWinsTies = options.ties === 'last'
     this[state] = {
       version: 0,
       snapshot: undefined,
@@ -297,7 +305,7 @@ export class Partition {
     this.#entities.clear()
     this.#sourceKeys.clear()
     this.#atIndex.clear()
-    this.#load(parsed, false)
+    this.#load(parsed, false, this.#lastWinsTies)
     this[state].deleted = undefined
     this.#changed = false
     this.#resize()

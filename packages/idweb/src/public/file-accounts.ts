@@ -61,7 +61,11 @@ export class CacheDocument {
       )
     }
     json.AppMetadata = this.#section('AppMetadata')
-    return Partition.deserialize(homeAccountId, JSON.stringify(json), clock ? { clock } : {})
+    // Written in the same second, the copy later in the file is the newer one (see `ties`).
+    return Partition.deserialize(homeAccountId, JSON.stringify(json), {
+      ties: 'last',
+      ...(clock ? { clock } : {}),
+    })
   }
 
   /**
