@@ -12,6 +12,7 @@ import { type DevIdp, demo, startDevIdp } from '@idweb/dev-idp'
 import type { UserAccount } from '../../src/acquisition/acquirer.ts'
 import { exportMsalCache, importMsalCache } from '../../src/cache/msal-import.ts'
 import { httpsFetch } from '../support/https-fetch.ts'
+import { holdHttpsPort } from '../support/https-port.ts'
 import { alice, bob, browserRequest, type Harness, startHarness } from '../web/harness.ts'
 import { type ClientApp, NodeClient, PythonClient } from './msal-clients.ts'
 
@@ -177,8 +178,10 @@ for (const { port, name, pythonReadsIdwebSignIn } of PORTS)
       idp.grantCount('authorization_code') +
       idp.grantCount('client_credentials')
 
+    let releasePort: (() => Promise<void>) | undefined
     before(async () => {
       dir = await mkdtemp(join(tmpdir(), 'idweb-roundtrip-'))
+      if (port === 443) releasePort = await holdHttpsPort()
       try {
         idp = await startDevIdp({
           port,
@@ -195,6 +198,7 @@ for (const { port, name, pythonReadsIdwebSignIn } of PORTS)
     after(async () => {
       for (const h of harnesses) await h.idweb.close()
       await idp?.close()
+      await releasePort?.()
       await rm(dir, { recursive: true, force: true })
     })
 
