@@ -4,16 +4,26 @@ import { basename, dirname, join } from 'node:path'
 import { ConfigError, IdwebError } from '../errors.ts'
 import { type Logger, silentLogger } from '../logger.ts'
 import { alive, type CacheFileLockOptions, lockCacheFile } from './file-lock.ts'
+import { type KeyringEntry, SecretServiceKeyring } from './keyring.ts'
 
 /** Options of {@link CacheFile}. */
 export interface CacheFileOptions extends CacheFileLockOptions {
   /** Where the one-time plaintext warning goes. Default: no logging. */
   logger?: Logger
   /**
-   * Refuse to keep tokens in a plaintext file (`IDWEB_CACHE_REQUIRE_ENCRYPTION=1`). No platform
-   * encryption is wired in yet, so with this set every cache file is refused.
+   * Where the tokens live. `auto` (the default): in the keyring where one answers (libsecret's
+   * Secret Service on Linux, through `secret-tool`), the file then holding no secret and only
+   * signalling changes, as MSAL's libsecret persistences do; else in the file itself, plaintext
+   * with mode 0600, with a warning once per process. `keyring` requires the keyring; `none`
+   * keeps the file plaintext (what MSAL's plain `FilePersistence` reads).
    */
+  encryption?: 'auto' | 'keyring' | 'none'
+  /** Refuse plaintext (`IDWEB_CACHE_REQUIRE_ENCRYPTION=1`): the same as `encryption: 'keyring'`. */
   requireEncryption?: boolean
+  /** The keyring item: `service` (default `idweb`) and `account` (default: the file's path). */
+  keyring?: Partial<KeyringEntry>
+  /** The environment `secret-tool` runs in (its D-Bus session). Default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>
 }
 
 /** What identifies a version of the file on disk: it changed when any of these did. */
@@ -36,8 +46,9 @@ const EMPTY = '{}'
  *   0700 folder.
  * - {@link CacheFile.read} reads the file only when it changed on disk (inode, size or mtime, as the
  *   MSAL extensions decide), else answers what it read last.
- * - There is no platform encryption yet: the file is plaintext, as the Azure CLI's is on a
- *   headless Linux, with a warning once per process; `requireEncryption` refuses instead.
+ * - In a keyring where one answers (see {@link CacheFileOptions.encryption}), else plaintext, as
+ *   the Azure CLI's is on a headless Linux, with a warning once per process; `requireEncryption`
+ *   refuses plaintext instead.
  *
  * @example
  * ```ts
@@ -53,13 +64,14 @@ export class CacheFile {
   readonly #logger: Logger
   #text = EMPTY
   #version: Version | undefined
+  #keyring: Promise<SecretServiceKeyring | undefined> | undefined
   static #warned = false
 
   constructor(path: string, options: CacheFileOptions = {}) {
-    if (options.requireEncryption) {
+    if (options.requireEncryption && options.encryption === 'none') {
       throw new ConfigError(
         'IDWEB_CACHE_REQUIRE_ENCRYPTION',
-        `is set, and no encryption is available for the token cache file ${path}: unset it to keep the file in plaintext (mode 0600), as the Azure CLI does on a machine without a keyring.`,
+        'is set, and the cache file is configured without encryption: unset one of them.',
       )
     }
     this.path = path
@@ -67,15 +79,51 @@ export class CacheFile {
     this.#logger = options.logger ?? silentLogger
   }
 
+  /** Whether the tokens are in the keyring (`true`) or in the file itself. */
+  async encrypted(): Promise<boolean> {
+    return (await this.#store()) !== undefined
+  }
+
+  #store(): Promise<SecretServiceKeyring | undefined> {
+    this.#keyring ??= this.#chooseStore()
+    return this.#keyring
+  }
+
+  async #chooseStore(): Promise<SecretServiceKeyring | undefined> {
+    const o = this.#options
+    const required = o.requireEncryption || o.encryption === 'keyring'
+    const env = o.env ?? process.env
+    if (o.encryption === 'none') return undefined
+    if (await SecretServiceKeyring.available(env)) {
+      return new SecretServiceKeyring(
+        { service: o.keyring?.service ?? 'idweb', account: o.keyring?.account ?? this.path },
+        env,
+      )
+    }
+    if (!required) return undefined
+    throw new ConfigError(
+      'IDWEB_CACHE_REQUIRE_ENCRYPTION',
+      `is set, and no keyring answers here for the token cache ${this.path} (libsecret's Secret Service, through secret-tool): unlock or install one, or unset it to keep the file in plaintext (mode 0600), as the Azure CLI does on a machine without a keyring.`,
+    )
+  }
+
   /** The file's MSAL JSON (`{}` when there is none, or when it is empty). */
   async read(): Promise<string> {
+    const keyring = await this.#store()
     const now = await versionOf(this.path)
+    if (this.#version && now && sameVersion(now, this.#version)) return this.#text
+    if (keyring) {
+      // The file only signals a change: the text is in the keyring.
+      const text = await keyring.load()
+      this.#text = text === undefined || text.trim() === '' ? EMPTY : text
+      this.#version = now
+      return this.#text
+    }
     if (now === undefined) {
       this.#text = EMPTY
       this.#version = undefined
       return EMPTY
     }
-    if (this.#version && sameVersion(now, this.#version)) return this.#text
     const text = await readFile(this.path, 'utf8').catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return ''
       throw new IdwebError('IDW_STORE_UNAVAILABLE', `Cannot read the token cache ${this.path}.`, {
@@ -106,15 +154,19 @@ export class CacheFile {
       const current = await this.read()
       const next = await change(current)
       if (next === current) return current
-      await this.#write(next)
+      const keyring = await this.#store()
+      if (keyring) await keyring.save(next)
+      // With a keyring the file holds `{}`, and its new mtime tells the other processes.
+      await this.#write(keyring ? EMPTY : next, keyring === undefined)
+      this.#text = next
       return next
     } finally {
       await lock.release()
     }
   }
 
-  async #write(text: string): Promise<void> {
-    if (!CacheFile.#warned) {
+  async #write(text: string, plaintext: boolean): Promise<void> {
+    if (plaintext && !CacheFile.#warned) {
       CacheFile.#warned = true
       this.#logger.warn(
         'the token cache file is not encrypted (no keyring here): it is readable by this user only (0600)',
@@ -139,7 +191,6 @@ export class CacheFile {
         cause: err,
       })
     }
-    this.#text = text
     this.#version = await versionOf(this.path)
   }
 }

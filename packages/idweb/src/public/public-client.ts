@@ -8,7 +8,7 @@ import type { AccessTokenEntity, AccountEntity } from '../cache/entities.ts'
 import type { IdwebOptions } from '../config/options.ts'
 import { resolveConfig } from '../config/resolve-config.ts'
 import type { ResolvedConfig } from '../config/resolved-config.ts'
-import { IdwebError, InteractionRequiredError } from '../errors.ts'
+import { ConfigError, IdwebError, InteractionRequiredError } from '../errors.ts'
 import { type Logger, redactId, silentLogger } from '../logger.ts'
 import type { ProtocolContext } from '../protocol/context.ts'
 import { refreshGrant } from '../protocol/grants.ts'
@@ -39,7 +39,10 @@ export interface PublicClientDependencies {
   logger?: Logger
   /** Replaces `fetch` for provider calls. */
   fetch?: typeof fetch
-  /** `IDWEB_CACHE_FILE`, `IDWEB_CACHE_REQUIRE_ENCRYPTION`. Default `process.env`. */
+  /**
+   * `IDWEB_CACHE_FILE`, `IDWEB_CACHE_ENCRYPTION` (`auto`, `keyring`, `none`),
+   * `IDWEB_CACHE_REQUIRE_ENCRYPTION`, and the D-Bus session of the keyring. Default `process.env`.
+   */
   env?: Readonly<Record<string, string | undefined>>
   /** Epoch ms. Default `Date.now`. */
   clock?: () => number
@@ -131,6 +134,8 @@ export class PublicClient {
         : new CacheFile(deps.cache ?? defaultCachePath(env), {
             logger: this.#logger,
             requireEncryption: env.IDWEB_CACHE_REQUIRE_ENCRYPTION === '1',
+            encryption: encryptionOf(env.IDWEB_CACHE_ENCRYPTION),
+            env,
             ...(deps.lockTimeoutMs === undefined ? {} : { timeoutMs: deps.lockTimeoutMs }),
           })
   }
@@ -333,6 +338,13 @@ export function createPublicClient(
     { env: deps.env, logger: deps.logger },
   )
   return new PublicClient(config, deps)
+}
+
+/** `IDWEB_CACHE_ENCRYPTION`: `auto` (the default), `keyring` or `none`. */
+function encryptionOf(value: string | undefined): 'auto' | 'keyring' | 'none' {
+  if (value === undefined || value === '' || value === 'auto') return 'auto'
+  if (value === 'keyring' || value === 'none') return value
+  throw new ConfigError('IDWEB_CACHE_ENCRYPTION', `is "${value}": use auto, keyring or none.`)
 }
 
 function toAccount(a: AccountEntity | undefined): PublicAccount | undefined {

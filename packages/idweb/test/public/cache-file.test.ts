@@ -28,16 +28,24 @@ async function oneUser(user: string): Promise<string> {
   return exportMsalCache(cache, home(user))
 }
 
+/** These cases are about the file itself: never the keyring, whatever this machine has. */
+const PLAIN = { encryption: 'none' } as const
+
 describe('the cache file', () => {
   it('plaintext warned once; IDWEB_CACHE_REQUIRE_ENCRYPTION refuses, naming itself', async () => {
     const logs: Logged[] = []
-    const file = new CacheFile(fresh(), { logger: recordingLogger(logs) })
+    const file = new CacheFile(fresh(), { ...PLAIN, logger: recordingLogger(logs) })
     await file.update(() => '{"a":1}')
     await file.update(() => '{"a":2}')
     // The first write of this process (this test runs first): one warning, never two.
     assert.equal(logs.filter((l) => /not encrypted/.test(l.message)).length, 1)
-    assert.throws(
-      () => new CacheFile(fresh(), { requireEncryption: true }),
+    // No keyring answers without a session bus: plaintext is refused, before anything is read.
+    const strict = new CacheFile(fresh(), {
+      requireEncryption: true,
+      env: { PATH: process.env.PATH },
+    })
+    await assert.rejects(
+      strict.read(),
       (err: unknown) =>
         isIdwebError(err, 'IDW_CONFIG_INVALID') &&
         /IDWEB_CACHE_REQUIRE_ENCRYPTION/.test(String(err)),
@@ -46,20 +54,20 @@ describe('the cache file', () => {
 
   it('absent is empty; written 0600 in a 0700 folder; read back by another instance', async () => {
     const path = fresh()
-    const file = new CacheFile(path)
+    const file = new CacheFile(path, PLAIN)
     assert.equal(await file.read(), '{}')
     const json = await oneUser('u')
     assert.equal(await file.update(() => json), json)
     assert.equal(statSync(path).mode & 0o777, 0o600)
     assert.equal(statSync(join(path, '..')).mode & 0o777, 0o700)
-    assert.equal(await new CacheFile(path).read(), json)
+    assert.equal(await new CacheFile(path, PLAIN).read(), json)
     assert.equal(await file.changed(), false, 'its own write is no change')
   })
 
   it('reads again only when the file changed, as another process changes it', async () => {
     const path = fresh()
-    const mine = new CacheFile(path)
-    const theirs = new CacheFile(path)
+    const mine = new CacheFile(path, PLAIN)
+    const theirs = new CacheFile(path, PLAIN)
     await mine.update(() => '{"AppMetadata":{}}')
     await theirs.update((current) => current.replace('{}', '{"x":{"client_id":"x"}}'))
     assert.equal(await mine.changed(), true)
@@ -69,7 +77,7 @@ describe('the cache file', () => {
 
   it('an empty file is an empty cache, and the same text writes nothing', async () => {
     const path = fresh()
-    const file = new CacheFile(path)
+    const file = new CacheFile(path, PLAIN)
     await file.update(() => '{"a":1}')
     writeFileSync(path, '')
     assert.equal(await file.read(), '{}')
@@ -92,7 +100,7 @@ describe('the cache file', () => {
       assert.doesNotThrow(() => JSON.parse(text), `round ${round}: ${text.length} chars`)
     }
     // The next writer clears what the killed ones left (and the killed holder's lock).
-    await new CacheFile(path, { timeoutMs: 5000 }).update(() => '{"done":true}')
+    await new CacheFile(path, { ...PLAIN, timeoutMs: 5000 }).update(() => '{"done":true}')
     assert.deepEqual(
       readdirSync(join(path, '..')).filter((f) => f.endsWith('.tmp')),
       [],
@@ -111,7 +119,7 @@ describe('the cache file shared with MSAL Python (msal_extensions FilePersistenc
   it('MSAL Python finds the accounts and tokens idweb wrote', async (t) => {
     if (!ready(t)) return
     const path = fresh()
-    const file = new CacheFile(path)
+    const file = new CacheFile(path, PLAIN)
     await file.update(async () => oneUser('alice'))
     const seen = JSON.parse(python('read', path)) as { usernames: string[]; refresh_tokens: number }
     assert.equal(seen.refresh_tokens, 1)
@@ -121,7 +129,7 @@ describe('the cache file shared with MSAL Python (msal_extensions FilePersistenc
   it('what MSAL Python saves (its own lock, indented JSON) idweb sees as a change, and keeps', async (t) => {
     if (!ready(t)) return
     const path = fresh()
-    const file = new CacheFile(path)
+    const file = new CacheFile(path, PLAIN)
     await file.update(async () => oneUser('bob'))
     assert.equal(python('mark', path), 'saved')
     assert.equal(await file.changed(), true)
