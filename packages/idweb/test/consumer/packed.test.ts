@@ -2,7 +2,8 @@
 // tarballs into an empty project outside the workspace, with express and the Graph client from
 // the registry and no workspace links. Then, with plain node: the packed dev IdP (its `bin`), a
 // todo API on `idweb/api`, and the README's 20-line example verbatim; a sign-in by HTTP, /me and
-// /todos; the example typechecks under NodeNext and bundler resolution; `require('idweb')` works.
+// /todos; the example typechecks under NodeNext and bundler resolution; `require('idweb')` works;
+// the `idweb` command runs from node_modules/.bin.
 import assert from 'node:assert/strict'
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
@@ -280,6 +281,30 @@ app.listen(${ports.api}, '127.0.0.1', () => console.log('api listening'))
         `${moduleResolution}: ${result.stdout}${result.stderr}`,
       )
     }
+  })
+
+  it('the idweb command is installed: --help, and token against the packed dev IdP exits 2', async () => {
+    const app = join(dir, 'app')
+    const bin = join(app, 'node_modules', '.bin', 'idweb')
+    const help = await run(bin, ['--help'], { cwd: app })
+    assert.match(help.stdout, /^idweb: sign in from the command line/)
+    const env = {
+      ...process.env,
+      IDWEB_AUTHORITY: `http://localhost:${ports.idp}/organizations/v2.0`,
+      IDWEB_CACHE_FILE: join(dir, 'cli-cache.json'),
+      IDWEB_CACHE_ENCRYPTION: 'none',
+    }
+    const token = await run(bin, ['token', '--scope', `api://${TODO_API}/access_as_user`], {
+      cwd: app,
+      env,
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (err: { code: number; stderr: string }) => err,
+    )
+    assert.equal(token.code, 2, token.stderr)
+    assert.match(token.stderr, /Run `idweb login --scope api:/)
+    const accounts = await run(bin, ['accounts', '--json'], { cwd: app, env })
+    assert.deepEqual(JSON.parse(accounts.stdout), [])
   })
 
   it('require("idweb") works too', async () => {
