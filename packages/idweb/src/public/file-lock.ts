@@ -9,9 +9,10 @@ export interface CacheFileLockOptions {
   /** How often to try again while another process holds it, in ms. Default 100. */
   retryMs?: number
   /**
-   * A lock file older than this is a dead holder's, in ms. Default 10,000: more than MSAL
-   * Python's longest wait (5 s for the file, 5 s more for its `flock`), so a live holder of any of
-   * the MSAL extensions is never broken into.
+   * A lock file of a live process, untouched for this long, is taken over all the same (its pid
+   * was reused after the holder died), in ms. Default 300,000: far beyond any provider call a
+   * holder makes under the lock, msal-node's included. idweb's own holders touch their lock file
+   * every 2 s, so theirs never ages while they live. A dead holder's lock goes at once.
    */
   staleMs?: number
 }
@@ -56,7 +57,7 @@ export async function lockCacheFile(
   const path = `${cachePath}.lockfile`
   const timeoutMs = options.timeoutMs ?? 10_000
   const retryMs = options.retryMs ?? 100
-  const staleMs = options.staleMs ?? 10_000
+  const staleMs = options.staleMs ?? 300_000
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const held = await tryCreate(path)
@@ -92,15 +93,24 @@ async function tryCreate(path: string): Promise<CacheFileLock | undefined> {
   try {
     await handle.writeFile(written)
     ino = (await handle.stat()).ino
-  } finally {
+  } catch (err) {
     await handle.close()
+    throw err
   }
+  // A sign of life while held: the file's mtime, touched through the handle (our inode only).
+  const heartbeat = setInterval(() => {
+    const now = new Date()
+    handle.utimes(now, now).catch(() => {})
+  }, HEARTBEAT_MS)
+  heartbeat.unref()
   let released = false
   return {
     path,
     async release() {
       if (released) return
       released = true
+      clearInterval(heartbeat)
+      await handle.close().catch(() => {})
       // Still ours: the same inode (which a deleted file's successor may reuse) and our text.
       const now = await stat(path).catch(() => undefined)
       const text = now?.ino === ino ? await readFile(path, 'utf8').catch(() => '') : ''
@@ -124,6 +134,9 @@ async function inspect(path: string): Promise<Holder | undefined> {
     return undefined // gone meanwhile: the next attempt creates it
   }
 }
+
+/** How often a holder touches its lock file. */
+const HEARTBEAT_MS = 2000
 
 /** An empty lock file older than this is a holder killed between creating and writing it. */
 const EMPTY_STALE_MS = 2000

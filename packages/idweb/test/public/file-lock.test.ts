@@ -121,6 +121,21 @@ describe('the token cache file lock (<cache>.lockfile)', () => {
     holder.kill('SIGKILL')
   })
 
+  it('a live idweb holder busy past staleMs is never broken into: its lock file shows it lives', async () => {
+    // The regression: a holder slow at the provider lost its lock after staleMs, and two
+    // processes redeemed one rotating refresh token.
+    const cache = cachePath()
+    const holder = child('hold', cache)
+    await line(holder, /^locked/)
+    const started = Date.now()
+    await assert.rejects(lockCacheFile(cache, { timeoutMs: 5000, staleMs: 2500 }), (err: unknown) =>
+      isIdwebError(err, 'IDW_STORE_UNAVAILABLE'),
+    )
+    assert.ok(Date.now() - started >= 5000)
+    assert.equal(readFileSync(`${cache}.lockfile`, 'utf8').split(' ')[0], String(holder.pid))
+    holder.kill('SIGKILL')
+  })
+
   it('a lock file older than staleMs is taken over even when its pid lives (reused pids)', async () => {
     const cache = cachePath()
     writeFileSync(`${cache}.lockfile`, `${process.ppid} some-old-program`)
