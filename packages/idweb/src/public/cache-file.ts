@@ -94,6 +94,9 @@ export class CacheFile {
     const required = o.requireEncryption || o.encryption === 'keyring'
     const env = o.env ?? process.env
     if (o.encryption === 'none') return undefined
+    // A file that already holds tokens in plaintext stays so unless the keyring is required:
+    // another tool may read it, and it is never emptied behind the user's back.
+    if (!required && (await holdsTokens(this.path))) return undefined
     if (await SecretServiceKeyring.available(env)) {
       return new SecretServiceKeyring(
         { service: o.keyring?.service ?? 'idweb', account: o.keyring?.account ?? this.path },
@@ -113,8 +116,9 @@ export class CacheFile {
     const now = await versionOf(this.path)
     if (this.#version && now && sameVersion(now, this.#version)) return this.#text
     if (keyring) {
-      // The file only signals a change: the text is in the keyring.
-      const text = await keyring.load()
+      // The file only signals a change: the text is in the keyring. A plaintext file moves
+      // there with the next change (and only then is the file emptied).
+      const text = (await keyring.load()) ?? (await plaintextOf(this.path))
       this.#text = text === undefined || text.trim() === '' ? EMPTY : text
       this.#version = now
       return this.#text
@@ -193,6 +197,17 @@ export class CacheFile {
     }
     this.#version = await versionOf(this.path)
   }
+}
+
+/** The file's text when it holds a cache in plaintext (anything but nothing or `{}`). */
+async function plaintextOf(path: string): Promise<string | undefined> {
+  const text = await readFile(path, 'utf8').catch(() => '')
+  const bare = text.trim()
+  return bare === '' || bare === EMPTY ? undefined : text
+}
+
+async function holdsTokens(path: string): Promise<boolean> {
+  return (await plaintextOf(path)) !== undefined
 }
 
 /** Temporary files of writers that died mid-write (they hold tokens): removed. */

@@ -67,6 +67,14 @@ describe('the cache in the keyring', () => {
       assert.match(seen.pythonRead, /at-secret-in-the-keyring/, 'MSAL Python reads the item')
       assert.equal(seen.afterPython, '{"written": "by msal_extensions"}', 'and idweb what it saved')
       assert.equal(seen.plain, '{}', 'read as a plain file, nothing')
+      // The regression: with a keyring, a plaintext cache was ignored, then emptied.
+      assert.deepEqual(seen.legacyAuto, {
+        encrypted: false,
+        read: '{"RefreshToken": {"k": {"secret": "legacy-rt"}}}',
+      })
+      assert.match(seen.strictRead, /legacy-rt/, 'required: the plaintext cache is read once')
+      assert.equal(seen.legacyAfter, '{}', 'then it lives in the keyring only')
+      assert.match(seen.legacyKeyring, /moved-rt/)
     } finally {
       rmSync(home, { recursive: true, force: true })
     }
