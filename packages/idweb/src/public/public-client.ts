@@ -142,7 +142,7 @@ export class PublicClient {
 
   /** Every account in the cache file, of any client. */
   async getAccounts(): Promise<PublicAccount[]> {
-    const doc = CacheDocument.parse(await this.file.read(), this.file.path)
+    const doc = this.#document(await this.file.read())
     return doc
       .homeAccountIds()
       .map((id) => toAccount(doc.partition(id).account()))
@@ -184,16 +184,12 @@ export class PublicClient {
         ),
       })
     }
-    const seen = this.#find(
-      CacheDocument.parse(await this.file.read(), this.file.path),
-      account,
-      options,
-    ).entry
+    const seen = this.#find(this.#document(await this.file.read()), account, options).entry
     if (seen && !options.forceRefresh) return this.#answer(seen, account, true)
     let refused: unknown
     let answer: PublicToken | undefined
     await this.file.update(async (current) => {
-      const doc = CacheDocument.parse(current, this.file.path)
+      const doc = this.#document(current)
       // Another process may have refreshed while this one waited for the lock: take its token
       // (with forceRefresh, only one newer than the token this call set out to replace).
       const found = this.#find(doc, account, options)
@@ -256,7 +252,7 @@ export class PublicClient {
     const id = typeof account === 'object' ? account.homeAccountId : account
     let removed = false
     await this.file.update((current) => {
-      const doc = CacheDocument.parse(current, this.file.path)
+      const doc = this.#document(current)
       const match = doc.homeAccountIds().find((h) => h.toLowerCase() === id.toLowerCase())
       if (match === undefined) return current
       removed = true
@@ -270,7 +266,7 @@ export class PublicClient {
     const entry = cacheEntry(result, user.realm, this.#ids, user)
     let answer: PublicToken | undefined
     await this.file.update((current) => {
-      const doc = CacheDocument.parse(current, this.file.path)
+      const doc = this.#document(current)
       const p = doc.partition(user.homeAccountId, this.#clock)
       const saved = p.saveTokenResponse(entry, this.#clock())
       const account = toAccount(p.account())
@@ -284,6 +280,10 @@ export class PublicClient {
     if (!answer) throw new IdwebError('IDW_ID_TOKEN_INVALID', 'The sign-in named no account.')
     this.#logger.info('signed in', { account: redactId(user.homeAccountId) })
     return answer
+  }
+
+  #document(text: string): CacheDocument {
+    return CacheDocument.parse(text, this.file.path, this.#ids.environment)
   }
 
   #find(doc: CacheDocument, account: PublicAccount, options: SilentOptions) {

@@ -163,6 +163,64 @@ describe('PublicClient against the dev IdP', () => {
     assert.equal(Object.keys(after.Account).length, 1, 'the account stays')
   })
 
+  it('touches only this provider’s entries idweb reads: other providers’, PoP tokens and other ports stay', async () => {
+    const client = clientAt()
+    await client.acquireTokenInteractive({ scopes: [todoScope], openBrowser: browserAs(alice) })
+    const path = client.file.path
+    const file = JSON.parse(readFileSync(path, 'utf8'))
+    const [accountKey, account] = Object.entries<Record<string, string>>(file.Account)[0] ?? []
+    const [, rt] = Object.entries<Record<string, string>>(file.RefreshToken)[0] ?? []
+    assert.ok(accountKey && account && rt)
+    const home = account.home_account_id as string
+    // The same person at Entra with the Azure CLI, and a PoP token idweb does not read.
+    file.Account[`${home}-login.microsoftonline.com-contoso`] = {
+      ...account,
+      environment: 'login.microsoftonline.com',
+    }
+    file.RefreshToken[`${home}-login.microsoftonline.com-refreshtoken-azcli--`] = {
+      ...rt,
+      environment: 'login.microsoftonline.com',
+      client_id: 'azcli',
+      secret: 'AZCLI-RT',
+    }
+    file.AccessToken['pop-entry'] = {
+      credential_type: 'AccessToken_With_AuthScheme',
+      home_account_id: home,
+      environment: account.environment,
+      secret: 'POP-TOKEN',
+    }
+    writeFileSync(path, JSON.stringify(file))
+    assert.equal((await client.getAccounts()).length, 1, 'the Entra account is not this provider’s')
+    await client.acquireTokenSilent({ scopes: [todoScope], forceRefresh: true })
+    const kept = () => readFileSync(path, 'utf8')
+    assert.match(kept(), /AZCLI-RT/)
+    assert.match(kept(), /POP-TOKEN/)
+    assert.equal(await client.removeAccount(home), true)
+    assert.match(kept(), /AZCLI-RT/, 'signing out here leaves the account at Entra')
+    assert.match(kept(), /POP-TOKEN/)
+    assert.equal(
+      JSON.parse(kept()).RefreshToken[`${home}-login.microsoftonline.com-refreshtoken-azcli--`]
+        .secret,
+      'AZCLI-RT',
+    )
+
+    // A refresh token recorded for another port of this host is another provider's: never sent.
+    await client.acquireTokenInteractive({ scopes: [todoScope], openBrowser: browserAs(alice) })
+    const moved = JSON.parse(kept())
+    for (const section of ['Account', 'IdToken', 'AccessToken', 'RefreshToken']) {
+      for (const e of Object.values<{ environment: string }>(moved[section])) {
+        if (e.environment === account.environment) e.environment = '127.0.0.1:1'
+      }
+    }
+    writeFileSync(path, JSON.stringify(moved))
+    idp.grants.reset()
+    assert.deepEqual(await client.getAccounts(), [])
+    await assert.rejects(client.acquireTokenSilent({ scopes: [todoScope] }), (err: unknown) =>
+      isIdwebError(err, 'IDW_INTERACTION_REQUIRED'),
+    )
+    assert.equal(idp.grants.count(), 0)
+  })
+
   it('the loopback listener answers only its own sign-in: a forged state is refused and waited past', async () => {
     const client = clientAt()
     const token = await client.acquireTokenInteractive({
