@@ -31,36 +31,20 @@ const DONE_PAGE = page(
 )
 
 /**
- * Listens on 127.0.0.1 for the provider's redirect. The page the browser lands on says whether
+ * Listens on the loopback interface (127.0.0.1, and ::1 where there is IPv6) for the provider's
+ * redirect. The page the browser lands on says whether
  * the sign-in went through; it never shows the code.
  */
 export async function listenOnLoopback(options: LoopbackOptions = {}): Promise<LoopbackRedirect> {
   let deliver: ((params: URLSearchParams) => void) | undefined
   let expected: string | undefined
-  const server: Server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     answer(req, res, expected, (params) => deliver?.(params))
-  })
-  server.headersTimeout = 10_000
-  server.requestTimeout = 10_000
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) =>
-      reject(
-        new IdwebError(
-          'IDW_CONFIG_INVALID',
-          `Cannot listen on 127.0.0.1:${options.port ?? 0} for the sign-in redirect: ${err.message}`,
-          { cause: err },
-        ),
-      ),
-    )
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve())
-  })
-  const port = (server.address() as AddressInfo).port
+  }
+  const { port, servers } = await listenBoth(handler, options.port)
   let closed: Promise<void> | undefined
   const close = () => {
-    closed ??= new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      server.closeAllConnections()
-    })
+    closed ??= Promise.all(servers.map(stop)).then(() => {})
     return closed
   }
   return {
@@ -94,6 +78,54 @@ export async function listenOnLoopback(options: LoopbackOptions = {}): Promise<L
       })
     },
   }
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void
+
+/**
+ * `localhost` may resolve to ::1 before 127.0.0.1: the port is held on both, so no other local
+ * process can take the IPv6 side and receive the browser's redirect. Where IPv6 is absent, the
+ * IPv4 side alone. A port whose IPv6 side is taken is given up for another.
+ */
+async function listenBoth(handler: Handler, fixed: number | undefined) {
+  for (let attempt = 0; ; attempt++) {
+    const v4 = await listen(handler, fixed ?? 0, '127.0.0.1')
+    const port = (v4.address() as AddressInfo).port
+    try {
+      const v6 = await listen(handler, port, '::1')
+      return { port, servers: [v4, v6] }
+    } catch (err) {
+      const code = (err as { cause?: NodeJS.ErrnoException }).cause?.code
+      if (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT') return { port, servers: [v4] }
+      await stop(v4)
+      if (fixed !== undefined || attempt >= 4) throw err
+    }
+  }
+}
+
+function listen(handler: Handler, port: number, host: string): Promise<Server> {
+  const server = createServer(handler)
+  server.headersTimeout = 10_000
+  server.requestTimeout = 10_000
+  return new Promise<Server>((resolve, reject) => {
+    server.once('error', (err) =>
+      reject(
+        new IdwebError(
+          'IDW_CONFIG_INVALID',
+          `Cannot listen on ${host}:${port} for the sign-in redirect: ${err.message}`,
+          { cause: err },
+        ),
+      ),
+    )
+    server.listen(port, host, () => resolve(server))
+  })
+}
+
+function stop(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve())
+    server.closeAllConnections()
+  })
 }
 
 function answer(

@@ -3,6 +3,7 @@
 // would), the refresh by the file's refresh token, and the account list.
 import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -231,6 +232,15 @@ describe('PublicClient against the dev IdP', () => {
         assert.equal(forged.status, 400)
         const favicon = await fetch(`${redirect}/favicon.ico`)
         assert.equal(favicon.status, 400)
+        // `localhost` may mean ::1: that side of the port is held too, so nobody else gets it.
+        const port = Number(new URL(redirect).port)
+        const squatter = createServer()
+        const taken = await new Promise<string>((resolve) => {
+          squatter.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? ''))
+          squatter.listen(port, '::1', () => resolve('listening'))
+        })
+        squatter.close()
+        assert.equal(taken, 'EADDRINUSE')
         return browserAs(alice)(url)
       },
     })
