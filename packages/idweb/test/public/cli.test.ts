@@ -79,6 +79,11 @@ describe('the idweb command', () => {
     assert.equal(await flag.done, 64)
     assert.match(flag.stderr, /--scopes/)
     assert.match(flag.stderr, /idweb token --help/)
+    // A reader that goes away (`idweb --help | head -1`) ends the command quietly.
+    const cut = idweb(['--help'], {})
+    cut.child.stdout?.destroy()
+    assert.equal(await cut.done, 0, cut.stderr)
+    assert.doesNotMatch(cut.stderr, /EPIPE|Unhandled/)
     const noAuthority = idweb(['accounts'], { IDWEB_CACHE_FILE: freshCache() })
     assert.equal(await noAuthority.done, 64)
     assert.match(noAuthority.stderr, /No authority: pass --authority/)
@@ -133,7 +138,7 @@ describe('the idweb command', () => {
 
   it('login --device-code: the code on stderr, the sign-in on another device, the account as JSON', async () => {
     const cache = freshCache()
-    const run = idweb(['login', '--device-code', '--json'], envFor(cache))
+    const run = idweb(['login', '--device-code', '--json', '--verbose'], envFor(cache))
     const message = await run.waitFor(/enter the code/)
     const [, uri, code] = /open the page (\S+) and enter the code (\S+) /.exec(message) ?? []
     assert.ok(uri && code, message)
@@ -142,6 +147,7 @@ describe('the idweb command', () => {
     assert.equal(await run.done, 0, run.stderr)
     assert.equal(JSON.parse(run.stdout).username, bob.username)
     assert.match(run.stderr, /enter the code/)
+    assert.match(run.stderr, /idweb info: signed in/, '--verbose logs go to stderr, never stdout')
   })
 
   it('accounts, then logout --account and --all', async () => {
@@ -169,6 +175,13 @@ describe('the idweb command', () => {
     assert.equal(JSON.parse(forAlice.stdout).account.username, alice.username)
     const all = idweb(['logout', '--all'], envFor(cache))
     assert.equal(await all.done, 0)
+    const none = idweb(['logout', '--all', '--json'], envFor(cache))
+    assert.equal(await none.done, 0)
+    assert.deepEqual(
+      JSON.parse(none.stdout),
+      [],
+      '--json answers JSON even with nobody to sign out',
+    )
     const file = JSON.parse(readFileSync(cache, 'utf8'))
     assert.equal(Object.keys(file.Account).length, 0)
     assert.equal(Object.keys(file.RefreshToken).length, 0)

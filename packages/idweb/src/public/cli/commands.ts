@@ -1,6 +1,8 @@
 import { InteractionRequiredError, isIdwebError } from '../../errors.ts'
-import { consoleLogger, type Logger, silentLogger } from '../../logger.ts'
+import type { LogFields, Logger } from '../../logger.ts'
+import { silentLogger } from '../../logger.ts'
 import { OIDC_SCOPES } from '../../protocol/authorize.ts'
+import { openSystemBrowser } from '../open-browser.ts'
 import {
   createPublicClient,
   type PublicAccount,
@@ -31,8 +33,17 @@ export function scopesOf(flags: AccountFlags): string[] {
 function clientFor(flags: AccountFlags, io: Io): PublicClient {
   const settings = settingsOf(flags, io)
   // Warnings (the plaintext cache) go to stderr, never to the stdout a script reads.
-  const logger: Logger = flags.verbose ? consoleLogger('idweb') : warningsOnly(io)
+  const logger: Logger = flags.verbose ? stderrLogger(io) : warningsOnly(io)
   return createPublicClient(settings.options, { cache: settings.cachePath, env: io.env, logger })
+}
+
+/** `--verbose`: every line on stderr, so that stdout stays the result alone. */
+function stderrLogger(io: Io): Logger {
+  const line = (level: string) => (message: string, fields?: LogFields) =>
+    io.err(
+      `idweb ${level}: ${message}${fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : ''}`,
+    )
+  return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') }
 }
 
 /**
@@ -43,7 +54,7 @@ function warningsOnly(io: Io): Logger {
   return {
     ...silentLogger,
     warn: (m) => {
-      if (!m.startsWith('INSECURE')) io.err(paint(io, 'yellow', `warning: ${m}`))
+      if (!m.startsWith('INSECURE')) io.err(paint(io, 'yellow', `warning: ${m}`, 'err'))
     },
   }
 }
@@ -76,15 +87,22 @@ async function signIn(client: PublicClient, flags: AccountFlags, io: Io, scopes:
   if (flags['device-code']) {
     return client.acquireTokenByDeviceCode({
       scopes,
-      onCode: (code) => io.err(paint(io, 'bold', code.message)),
+      onCode: (code) => io.err(paint(io, 'bold', code.message, 'err')),
     })
   }
   return client.acquireTokenInteractive({
     scopes,
     ...(flags.account ? { loginHint: flags.account } : {}),
-    onUrl: (url) => {
-      io.err('No browser could be opened. Open this address to sign in:')
+    // The address is always shown: a browser command can start and still show nothing.
+    openBrowser: async (url) => {
+      const opened = await openSystemBrowser(url, io.env)
+      io.err(
+        opened
+          ? 'Opening the browser to sign in. If it does not open, go to:'
+          : 'No browser could be opened. Open this address to sign in:',
+      )
       io.err(url)
+      return true
     },
   })
 }
@@ -147,6 +165,7 @@ export async function logout(flags: AccountFlags, io: Io): Promise<number> {
   const targets = flags.all ? await client.getAccounts() : [await client.getAccount(flags.account)]
   const found = targets.filter((a): a is PublicAccount => a !== undefined)
   if (found.length === 0) {
+    if (flags.json) io.out(json([]))
     io.err(flags.account ? `No account ${flags.account} is signed in.` : 'Nobody is signed in.')
     return flags.account ? Exit.signInNeeded : Exit.ok
   }
@@ -162,22 +181,24 @@ export async function logout(flags: AccountFlags, io: Io): Promise<number> {
 /** The exit code and message for an error a command threw. */
 export function failure(err: unknown, io: Io, command: string): number {
   if (err instanceof UsageError) {
-    io.err(`${paint(io, 'red', 'error:')} ${err.message}`)
+    io.err(`${paint(io, 'red', 'error:', 'err')} ${err.message}`)
     io.err(`Run \`idweb ${command} --help\` for the options.`)
     return Exit.usage
   }
   if (err instanceof InteractionRequiredError) {
     const scopes = err.scopes.filter((s) => !(OIDC_SCOPES as readonly string[]).includes(s))
     io.err(
-      `${paint(io, 'red', 'error:')} no usable signed-in account (${err.reason}). Run \`idweb login${scopes.map((s) => ` --scope ${s}`).join('')}\`.`,
+      `${paint(io, 'red', 'error:', 'err')} no usable signed-in account (${err.reason}). Run \`idweb login${scopes.map((s) => ` --scope ${s}`).join('')}\`.`,
     )
     return Exit.signInNeeded
   }
   if (isIdwebError(err)) {
-    io.err(`${paint(io, 'red', 'error:')} ${err.message} ${paint(io, 'dim', `(${err.code})`)}`)
+    io.err(
+      `${paint(io, 'red', 'error:', 'err')} ${err.message} ${paint(io, 'dim', `(${err.code})`, 'err')}`,
+    )
     const usage = err.code === 'IDW_CONFIG_INVALID' || err.code === 'IDW_ACCOUNT_AMBIGUOUS'
     return usage ? Exit.usage : Exit.failed
   }
-  io.err(`${paint(io, 'red', 'error:')} ${err instanceof Error ? err.message : String(err)}`)
+  io.err(`${paint(io, 'red', 'error:', 'err')} ${err instanceof Error ? err.message : String(err)}`)
   return Exit.failed
 }

@@ -8,17 +8,28 @@ export interface Io {
   readonly cwd: string
   /** Whether stdout is a terminal: colours only then, and never with `NO_COLOR`. */
   readonly colour: boolean
+  /** The same for stderr, where messages go. */
+  readonly errColour: boolean
 }
 
 /** The process's own streams. */
 export function processIo(): Io {
   const env = process.env
+  // A reader that went away (`idweb token | head -c 10`) ends the command quietly.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err
+      process.exit(process.exitCode ?? 0)
+    })
+  }
+  const colours = (tty: boolean | undefined) => Boolean(tty) && !env.NO_COLOR && env.TERM !== 'dumb'
   return {
     out: (text) => process.stdout.write(`${text}\n`),
     err: (text) => process.stderr.write(`${text}\n`),
     env,
     cwd: process.cwd(),
-    colour: Boolean(process.stdout.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb',
+    colour: colours(process.stdout.isTTY),
+    errColour: colours(process.stderr.isTTY),
   }
 }
 
@@ -38,9 +49,14 @@ export class UsageError extends Error {
   override readonly name = 'UsageError'
 }
 
-/** Paints `text` when the terminal takes colours. */
-export function paint(io: Io, colour: 'red' | 'green' | 'yellow' | 'dim' | 'bold', text: string) {
-  if (!io.colour) return text
+/** Paints `text` when the terminal of its stream (`out` or `err`) takes colours. */
+export function paint(
+  io: Io,
+  colour: 'red' | 'green' | 'yellow' | 'dim' | 'bold',
+  text: string,
+  stream: 'out' | 'err' = 'out',
+) {
+  if (!(stream === 'out' ? io.colour : io.errColour)) return text
   const codes = { red: 31, green: 32, yellow: 33, dim: 2, bold: 1 } as const
   return `\u001b[${codes[colour]}m${text}\u001b[0m`
 }
