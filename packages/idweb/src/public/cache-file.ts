@@ -130,9 +130,13 @@ export class CacheFile {
     }
     const text = await readFile(this.path, 'utf8').catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return ''
-      throw new IdwebError('IDW_STORE_UNAVAILABLE', `Cannot read the token cache ${this.path}.`, {
-        cause: err,
-      })
+      throw new IdwebError(
+        'IDW_STORE_UNAVAILABLE',
+        `Cannot read the token cache ${this.path} (${err.code ?? err.message}).`,
+        {
+          cause: err,
+        },
+      )
     })
     this.#text = text.trim() === '' ? EMPTY : text
     this.#version = now

@@ -126,6 +126,36 @@ describe('the idweb command', () => {
     assert.equal(plain.stdout, `${answer.accessToken}\n`)
   })
 
+  it('--tenant signs in to that tenant; a corrupt cache file is exit 1 with the file named', async () => {
+    const fabrikam = demo.tenants.fabrikam.id
+    const run = idweb(['login', '--tenant', fabrikam, '--json'], envFor(freshCache()))
+    const url = (await run.waitFor(/\/authorize\?/)).trim()
+    assert.ok(new URL(url).pathname.startsWith(`/${fabrikam}/`), url)
+    const result = await signInInteractively(url, demo.users.carol)
+    await fetch(result.redirectUrl as URL)
+    assert.equal(await run.done, 0, run.stderr)
+    assert.equal(JSON.parse(run.stdout).tenantId, fabrikam)
+
+    const corrupt = freshCache()
+    writeFileSync(corrupt, '{"Account": ')
+    const broken = idweb(['accounts'], envFor(corrupt))
+    assert.equal(await broken.done, 1)
+    assert.ok(broken.stderr.includes(corrupt), broken.stderr)
+    assert.match(broken.stderr, /IDW_CACHE_CORRUPT/)
+    assert.doesNotMatch(broken.stderr, /\n\s+at /, 'no stack trace')
+  })
+
+  it('doctor for a public client: the loopback redirect is checked, there is no credential to try', async () => {
+    const run = idweb(['doctor', '--json'], envFor(freshCache()))
+    assert.equal(await run.done, 0, run.stdout + run.stderr)
+    const report = JSON.parse(run.stdout)
+    assert.deepEqual(
+      report.checks.map((c: { name: string }) => c.name),
+      ['configuration', 'discovery', 'redirect URI'],
+    )
+    assert.match(report.checks[2].detail, /^http:\/\/localhost /)
+  })
+
   it('nobody signed in: token exits 2, says to run idweb login, prints nothing on stdout', async () => {
     const run = idweb(['token', '--scope', todo, '--json'], envFor(freshCache()))
     assert.equal(await run.done, 2)

@@ -95,11 +95,13 @@ async function redirectCheck(ctx: ProtocolContext, config: ResolvedConfig, flags
   }
   const body = (await res.text().catch(() => '')).slice(0, 20_000)
   const location = res.headers.get('location') ?? ''
+  // A sign-in page (200, or a redirect to one) takes the URI; an error page names why not.
   const refused =
     res.status >= 400 ||
-    /AADSTS50011|AADSTS700016|redirect_uri|invalid_client|unauthorized_client/i.test(
-      res.status >= 300 && res.status < 400 ? '' : body,
-    )
+    (res.status < 300 &&
+      /AADSTS(50011|700016|90014)|redirect_uri_mismatch|invalid_client|unauthorized_client/.test(
+        body,
+      ))
   const shown = assumed
     ? `${redirectUri} (assumed; pass --redirect-uri to check another)`
     : redirectUri
