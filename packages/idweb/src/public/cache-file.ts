@@ -157,7 +157,14 @@ export class CacheFile {
   async update(change: (current: string) => string | Promise<string>): Promise<string> {
     // The lock file sits beside the cache file: the folder comes first.
     await mkdir(dirname(this.path), { recursive: true, mode: 0o700 })
-    const lock = await lockCacheFile(this.path, this.#options)
+    const lock = await lockCacheFile(this.path, {
+      ...this.#options,
+      onWait: (pid) =>
+        this.#logger.debug('waiting for the token cache lock', {
+          holder: pid ?? 'unknown',
+          path: this.path,
+        }),
+    })
     try {
       const current = await this.read()
       const next = await change(current)

@@ -15,6 +15,8 @@ export interface CacheFileLockOptions {
    * every 2 s, so theirs never ages while they live. A dead holder's lock goes at once.
    */
   staleMs?: number
+  /** Told once, when the lock is found held by another process (its pid, when it wrote one). */
+  onWait?: (holder: number | undefined) => void
 }
 
 /** A held lock; `release()` is safe to call twice. */
@@ -59,10 +61,15 @@ export async function lockCacheFile(
   const retryMs = options.retryMs ?? 100
   const staleMs = options.staleMs ?? 300_000
   const deadline = Date.now() + timeoutMs
+  let told = false
   for (;;) {
     const held = await tryCreate(path)
     if (held) return held
     const holder = await inspect(path)
+    if (!told && holder) {
+      told = true
+      options.onWait?.(holder.pid)
+    }
     if (holder && isStale(holder, staleMs)) {
       await takeOver(path, holder)
       continue

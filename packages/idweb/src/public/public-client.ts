@@ -33,14 +33,14 @@ export interface PublicClientDependencies {
    * The token cache file, or its path. Default `IDWEB_CACHE_FILE`, else `~/.idweb/cache.json`.
    */
   cache?: CacheFile | string
-  /** How long to wait for another process holding the cache lock. Default 10 s. */
+  /** How long to wait for another process holding the cache lock. Default `IDWEB_CACHE_LOCK_TIMEOUT_MS`, else 10 s. */
   lockTimeoutMs?: number
   /** Where sign-ins, refusals and the plaintext warning are logged (never a token). */
   logger?: Logger
   /** Replaces `fetch` for provider calls. */
   fetch?: typeof fetch
   /**
-   * `IDWEB_CACHE_FILE`, `IDWEB_CACHE_ENCRYPTION` (`auto`, `keyring`, `none`),
+   * `IDWEB_CACHE_FILE`, `IDWEB_CACHE_ENCRYPTION` (`auto`, `keyring`, `none`), `IDWEB_CACHE_LOCK_TIMEOUT_MS`,
    * `IDWEB_CACHE_REQUIRE_ENCRYPTION`, and the D-Bus session of the keyring. Default `process.env`.
    */
   env?: Readonly<Record<string, string | undefined>>
@@ -136,7 +136,7 @@ export class PublicClient {
             requireEncryption: env.IDWEB_CACHE_REQUIRE_ENCRYPTION === '1',
             encryption: encryptionOf(env.IDWEB_CACHE_ENCRYPTION),
             env,
-            ...(deps.lockTimeoutMs === undefined ? {} : { timeoutMs: deps.lockTimeoutMs }),
+            timeoutMs: deps.lockTimeoutMs ?? lockTimeoutOf(env.IDWEB_CACHE_LOCK_TIMEOUT_MS),
           })
   }
 
@@ -338,6 +338,16 @@ export function createPublicClient(
     { env: deps.env, logger: deps.logger },
   )
   return new PublicClient(config, deps)
+}
+
+/** `IDWEB_CACHE_LOCK_TIMEOUT_MS`: how long to wait for another process's lock (default 10 s). */
+function lockTimeoutOf(value: string | undefined): number {
+  if (value === undefined || value === '') return 10_000
+  const ms = Number(value)
+  if (!Number.isInteger(ms) || ms < 0 || ms > 600_000) {
+    throw new ConfigError('IDWEB_CACHE_LOCK_TIMEOUT_MS', `is "${value}": use 0 to 600000 ms.`)
+  }
+  return ms
 }
 
 /** `IDWEB_CACHE_ENCRYPTION`: `auto` (the default), `keyring` or `none`. */
