@@ -21,7 +21,8 @@ const PROVIDER_HELP = `  --authority URL   the provider, e.g. https://login.micr
   --tenant T        the tenant to sign in to (a GUID, a domain, organizations, common)
   --client-id C     the app's client id (default: appsettings.json, else IDWEB_CLIENT_ID)
   --config FILE     the appsettings.json to read (default: the working directory's)
-  --cache FILE      the token cache (default: IDWEB_CACHE_FILE, else ~/.idweb/cache.json)
+  --cache FILE      the token cache (default: IDWEB_CACHE_FILE, else ~/.idweb/cache.json;
+                    IDWEB_CACHE_LOCK_TIMEOUT_MS bounds the wait for another process, 10 s)
   --verbose         log what happens to stderr (never a token)`
 
 interface Command {
@@ -62,7 +63,7 @@ nobody usable signed in it exits 2 and says to run idweb login; it signs in only
 --interactive.
   --scope S         the scope the token is for (repeatable; required)
   --account A       whose token (a sign-in name); needed when several are signed in
-  --json            print { accessToken, expiresOn, scopes, account }
+  --json            print { accessToken, tokenType, expiresOn, scopes, fromCache, account }
   --interactive     sign in with the browser when no silent token is possible
   --device-code     with --interactive: sign in with a device code
   --force-refresh   ask the provider even when the cache holds a valid token
@@ -150,7 +151,7 @@ Commands:
 ${lines.join('\n')}
 
 Run idweb <command> --help for a command's options.
-Exit codes: 0 done, 1 failed, 2 sign-in needed (run idweb login), 64 wrong usage.`
+Exit codes: 0 done, 1 failed, 2 sign-in needed (run idweb login), 64 wrong usage or configuration.`
 }
 
 /** Runs the `idweb` command with `argv` (without node and the script); resolves its exit code. */

@@ -51,7 +51,9 @@ export function settingsOf(flags: ProviderFlags, io: Io, keepCredentials = false
     delete options.clientSecret
     delete options.clientCredentials
   }
-  const authority = flags.authority ?? (appSettings ? undefined : io.env.IDWEB_AUTHORITY)
+  // The environment's authority fills in where neither a flag nor the file names one.
+  const named = ['instance', 'tenantId', 'authority'].some((k) => options[k] !== undefined)
+  const authority = flags.authority ?? (named ? undefined : io.env.IDWEB_AUTHORITY)
   if (authority !== undefined) {
     for (const k of ['instance', 'tenantId', 'authority', 'domain', 'signUpSignInPolicyId']) {
       delete options[k]
