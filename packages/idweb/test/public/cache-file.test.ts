@@ -2,7 +2,15 @@
 // read again only when it changed, and shared with MSAL Python's own persistence extensions.
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
@@ -73,6 +81,16 @@ describe('the cache file', () => {
     assert.equal(await mine.changed(), true)
     assert.match(await mine.read(), /"client_id":"x"/)
     assert.equal(await mine.changed(), false)
+    // Decided by the file's version alone: the same size and mtime, rewritten in place, is
+    // taken as unchanged; a new mtime is read.
+    const at = Math.floor(Date.now() / 1000) - 60
+    utimesSync(path, at, at)
+    const same = (await mine.read()).replace('"client_id":"x"', '"client_id":"y"')
+    writeFileSync(path, same)
+    utimesSync(path, at, at)
+    assert.match(await mine.read(), /"client_id":"x"/, 'no reread without a change of version')
+    utimesSync(path, at + 5, at + 5)
+    assert.match(await mine.read(), /"client_id":"y"/)
   })
 
   it('an empty file is an empty cache, and the same text writes nothing', async () => {

@@ -2,6 +2,7 @@
 // for scripts (--json, exit codes) and in a pseudo-terminal for the interactive sign-in, the
 // browser's part played over HTTP. The processes share one cache file, as a user's shell does.
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,7 +10,8 @@ import { after, before, describe, it } from 'node:test'
 import { type DevIdp, demo, startDevIdp } from '@idweb/dev-idp'
 import { completeDeviceCode, signInInteractively } from '@idweb/dev-idp/testing'
 import { DEV_IDP_CLI_CLIENT_ID } from '../../src/public/cli/settings.ts'
-import { idweb, idwebInTerminal, type Run } from './cli-support.ts'
+import { lockCacheFile } from '../../src/public/file-lock.ts'
+import { IDWEB, idweb, idwebInTerminal, type Run } from './cli-support.ts'
 
 const alice = demo.users.alice
 const bob = demo.users.bob
@@ -56,6 +58,7 @@ describe('the idweb command', () => {
     const run = idweb(['login', ...scopes.flatMap((s) => ['--scope', s])], envFor(cache))
     await playBrowser(run, user)
     assert.equal(await run.done, 0, run.stderr)
+    assert.ok(!`${run.stdout}${run.stderr}`.includes(ESC), 'no colours in a pipe')
     return run
   }
 
@@ -98,7 +101,12 @@ describe('the idweb command', () => {
     assert.equal(await run.done, 0, run.stdout)
     assert.match(run.stdout, /Signed in.* as alice@contoso\.example \(Alice Smith\)/)
     assert.ok(run.stdout.includes(ESC), 'colours on a terminal')
-    assert.doesNotMatch(run.stdout, /eyJ/, 'no token in the output')
+    const cached = JSON.parse(readFileSync(cache, 'utf8'))
+    const secrets = ['IdToken', 'AccessToken', 'RefreshToken'].flatMap((section) =>
+      Object.values<{ secret: string }>(cached[section]).map((e) => e.secret),
+    )
+    assert.equal(secrets.length, 3)
+    for (const secret of secrets) assert.ok(!run.stdout.includes(secret), 'no token in the output')
     // A second process gets a token silently from the file the first wrote: no provider call.
     idp.grants.reset()
     const piped = idweb(['token', '--scope', todo, '--json'], envFor(cache))
@@ -226,7 +234,13 @@ describe('the idweb command', () => {
     }
     writeFileSync(cache, JSON.stringify(file))
     idp.grants.reset()
-    const runs = [1, 2, 3, 4].map(() => idweb(['token', '--scope', todo, '--json'], envFor(cache)))
+    // The four really meet: each is waiting on the lock this test holds before any may go on.
+    const gate = await lockCacheFile(cache)
+    const runs = [1, 2, 3, 4].map(() =>
+      idweb(['token', '--scope', todo, '--json', '--verbose'], envFor(cache)),
+    )
+    await Promise.all(runs.map((r) => r.waitFor(/waiting for the token cache lock/)))
+    await gate.release()
     const codes = await Promise.all(runs.map((r) => r.done))
     assert.deepEqual(codes, [0, 0, 0, 0], runs.map((r) => r.stderr).join('\n'))
     assert.equal(idp.grants.count('refresh_token'), 1)
@@ -235,23 +249,78 @@ describe('the idweb command', () => {
     assert.equal(runs.filter((r) => JSON.parse(r.stdout).fromCache === false).length, 1)
   })
 
-  it('the lock holder killed with SIGKILL: the next token call goes through within the bound', async () => {
+  it('the lock holder killed with SIGKILL while a token call waits: it goes on at once', async () => {
     const cache = freshCache()
     await loginPiped(cache, alice)
-    const [node, ...rest] = [process.execPath, '--conditions=source', '--import', 'tsx']
-    const { spawn } = await import('node:child_process')
     const fixture = new URL('./fixtures/lock-child.ts', import.meta.url).pathname
-    const holder = spawn(node, [...rest, fixture, 'hold', cache], {
+    const holder = spawn(IDWEB[0] as string, [...IDWEB.slice(1, 4), fixture, 'hold', cache], {
       stdio: ['ignore', 'pipe', 'inherit'],
     })
-    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()))
+    await new Promise<void>((resolve) => holder.stdout?.once('data', () => resolve()))
+    const env = envFor(cache, { IDWEB_CACHE_LOCK_TIMEOUT_MS: '30000' })
+    const run = idweb(['token', '--scope', todo, '--force-refresh', '--json', '--verbose'], env)
+    await run.waitFor(/waiting for the token cache lock/)
     holder.kill('SIGKILL')
-    await new Promise((resolve) => holder.once('close', resolve))
-    const started = Date.now()
-    const run = idweb(['token', '--scope', todo, '--force-refresh', '--json'], envFor(cache))
+    const killed = Date.now()
     assert.equal(await run.done, 0, run.stderr)
     assert.equal(JSON.parse(run.stdout).fromCache, false)
-    assert.ok(Date.now() - started < 10_000, `${Date.now() - started} ms`)
+    assert.ok(Date.now() - killed < 5000, `${Date.now() - killed} ms after the kill`)
+    // And the wait is bounded: a live holder, a short limit, a clear error, exit 1.
+    const live = spawn(IDWEB[0] as string, [...IDWEB.slice(1, 4), fixture, 'hold', cache], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    await new Promise<void>((resolve) => live.stdout?.once('data', () => resolve()))
+    const bounded = idweb(
+      ['token', '--scope', todo, '--force-refresh'],
+      envFor(cache, { IDWEB_CACHE_LOCK_TIMEOUT_MS: '1000' }),
+    )
+    assert.equal(await bounded.done, 1)
+    assert.match(bounded.stderr, /stayed locked by process \d+ for 1000 ms/)
+    live.kill('SIGKILL')
+  })
+
+  it('settings: flags, then appsettings.json, then IDWEB_AUTHORITY / IDWEB_CLIENT_ID; --cache; encryption required', async () => {
+    const folder = mkdtempSync(join(dir, 'settings-'))
+    const fabrikam = demo.tenants.fabrikam.id
+    writeFileSync(
+      join(folder, 'appsettings.json'),
+      JSON.stringify({ AzureAd: { Instance: `${idp.url}/`, TenantId: fabrikam } }),
+    )
+    const detail = async (args: string[], env: Record<string, string>) => {
+      const run = idweb(['doctor', '--json', ...args], { IDWEB_CACHE_FILE: freshCache(), ...env })
+      await run.done
+      return JSON.parse(run.stdout).checks[0].detail as string
+    }
+    const other = '00000000-0000-4000-8000-0000000000cc'
+    // The file's tenant wins over IDWEB_AUTHORITY; with no client id, the environment's.
+    const fromFile = await detail([], {
+      IDWEB_TEST_CWD: folder,
+      IDWEB_AUTHORITY: authority,
+      IDWEB_CLIENT_ID: other,
+    })
+    assert.ok(fromFile.includes(`${idp.url}/${fabrikam}/v2.0`), fromFile)
+    assert.ok(fromFile.includes(`client ${other}`), fromFile)
+    // A flag wins over both.
+    const flagged = await detail(['--client-id', demo.apps.cli.clientId], {
+      IDWEB_TEST_CWD: folder,
+      IDWEB_CLIENT_ID: other,
+    })
+    assert.ok(flagged.includes(`client ${demo.apps.cli.clientId}`), flagged)
+    // No file: the environment's authority and client id.
+    const fromEnv = await detail([], { IDWEB_AUTHORITY: authority, IDWEB_CLIENT_ID: other })
+    assert.ok(fromEnv.includes(`client ${other}`) && fromEnv.includes(authority), fromEnv)
+
+    const mine = freshCache()
+    await loginPiped(mine, bob)
+    const listed = idweb(['accounts', '--json', '--cache', mine], envFor(freshCache()))
+    assert.equal(await listed.done, 0)
+    assert.deepEqual(
+      JSON.parse(listed.stdout).map((a: { username: string }) => a.username),
+      [bob.username],
+    )
+    const strict = idweb(['accounts'], envFor(mine, { IDWEB_CACHE_REQUIRE_ENCRYPTION: '1' }))
+    assert.equal(await strict.done, 64)
+    assert.match(strict.stderr, /IDWEB_CACHE_REQUIRE_ENCRYPTION: is set, and no keyring answers/)
   })
 
   it('decode: header and claims, times in local time, never verified; a non-JWT exits 64', async () => {

@@ -232,15 +232,17 @@ describe('PublicClient against the dev IdP', () => {
         assert.equal(forged.status, 400)
         const favicon = await fetch(`${redirect}/favicon.ico`)
         assert.equal(favicon.status, 400)
-        // `localhost` may mean ::1: that side of the port is held too, so nobody else gets it.
+        // `localhost` may mean ::1: that side of the port is held too, so nobody else gets it
+        // (where this machine has IPv6 loopback at all).
         const port = Number(new URL(redirect).port)
-        const squatter = createServer()
-        const taken = await new Promise<string>((resolve) => {
-          squatter.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? ''))
-          squatter.listen(port, '::1', () => resolve('listening'))
-        })
-        squatter.close()
-        assert.equal(taken, 'EADDRINUSE')
+        const listenOn = (p: number) => {
+          const squatter = createServer()
+          return new Promise<string>((resolve) => {
+            squatter.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? ''))
+            squatter.listen(p, '::1', () => squatter.close(() => resolve('listening')))
+          })
+        }
+        if ((await listenOn(0)) === 'listening') assert.equal(await listenOn(port), 'EADDRINUSE')
         return browserAs(alice)(url)
       },
     })
