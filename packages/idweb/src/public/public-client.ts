@@ -86,6 +86,12 @@ export interface SilentOptions {
   account?: PublicAccount | string | undefined
   /** Ask the provider even when the cache holds a valid token. */
   forceRefresh?: boolean
+  /**
+   * A claims challenge to satisfy (JSON text, from a `WWW-Authenticate` answer of conditional
+   * access or CAE): the cache is skipped and the refresh carries it. When the provider asks for
+   * the user, sign in with the same `claims`.
+   */
+  claims?: string | undefined
 }
 
 /**
@@ -184,16 +190,19 @@ export class PublicClient {
         ),
       })
     }
+    const fresh = options.forceRefresh === true || options.claims !== undefined
     const seen = this.#find(this.#document(await this.file.read()), account, options).entry
-    if (seen && !options.forceRefresh) return this.#answer(seen, account, true)
+    if (seen && !fresh) return this.#answer(seen, account, true)
+    // Discovery before the lock: the lock is held for the refresh alone.
+    const ctx = await this.#protocol()
     let refused: unknown
     let answer: PublicToken | undefined
     await this.file.update(async (current) => {
       const doc = this.#document(current)
       // Another process may have refreshed while this one waited for the lock: take its token
-      // (with forceRefresh, only one newer than the token this call set out to replace).
+      // (when told to skip the cache, only one newer than the token it set out to replace).
       const found = this.#find(doc, account, options)
-      if (found.entry && (!options.forceRefresh || found.entry.secret !== seen?.secret)) {
+      if (found.entry && (!fresh || found.entry.secret !== seen?.secret)) {
         answer = this.#answer(found.entry, account, true)
         return current
       }
@@ -205,9 +214,10 @@ export class PublicClient {
       }
       const idToken = p.findIdToken({ ...this.#ids, realm: account.tenantId })
       try {
-        const result = await refreshGrant(await this.#protocol(), {
+        const result = await refreshGrant(ctx, {
           refreshToken: rt.secret,
           scopes: options.scopes,
+          claims: options.claims,
           subject: idToken ? subjectOf(idToken.secret) : undefined,
         })
         const saved = p.saveTokenResponse(

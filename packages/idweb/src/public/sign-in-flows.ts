@@ -22,6 +22,10 @@ export interface InteractiveOptions {
   prompt?: string
   /** Fills in the sign-in name on the provider's page. */
   loginHint?: string
+  /** Skips home-realm discovery: the user's organization domain, e.g. `contoso.com`. */
+  domainHint?: string
+  /** More parameters for the authorization request; they never replace idweb's own. */
+  extraQueryParameters?: Record<string, string>
   /** A claims challenge to satisfy (JSON text). */
   claims?: string
   /** A fixed loopback port; default a free one (Entra accepts any port of `http://localhost`). */
@@ -67,6 +71,8 @@ export async function signInWithBrowser(
       claims: options.claims,
       prompt: options.prompt,
       loginHint: options.loginHint,
+      domainHint: options.domainHint,
+      extraParameters: options.extraQueryParameters,
     })
     const response = loopback.response(secrets.state)
     const opened = await (options.openBrowser ?? openSystemBrowser)(url.href).catch(() => false)

@@ -222,6 +222,46 @@ describe('PublicClient against the dev IdP', () => {
     assert.equal(idp.grants.count(), 0)
   })
 
+  it('a claims challenge skips the cache and rides on the refresh; hints reach the authorize URL', async () => {
+    const bodies: string[] = []
+    const spying: typeof fetch = async (input, init) => {
+      if (init?.body instanceof URLSearchParams) bodies.push(init.body.toString())
+      else if (typeof init?.body === 'string') bodies.push(init.body)
+      return fetch(input, init)
+    }
+    const path = join(dir, `cache-${++n}.json`)
+    const client = createPublicClient(
+      {
+        instance: `${idp.url}/`,
+        tenantId: 'organizations',
+        clientId: demo.apps.cli.clientId,
+        allowInsecureHttp: true,
+      },
+      { cache: path, env: {}, fetch: spying },
+    )
+    let authorize: URL | undefined
+    const signedIn = await client.acquireTokenInteractive({
+      scopes: [todoScope],
+      domainHint: 'contoso.example',
+      extraQueryParameters: { mkt: 'en-GB', client_id: 'not-replaced' },
+      openBrowser: async (url) => {
+        authorize = new URL(url)
+        return browserAs(alice)(url)
+      },
+    })
+    assert.equal(authorize?.searchParams.get('domain_hint'), 'contoso.example')
+    assert.equal(authorize?.searchParams.get('mkt'), 'en-GB')
+    assert.equal(authorize?.searchParams.get('client_id'), demo.apps.cli.clientId)
+    const claims = '{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}'
+    bodies.length = 0
+    const challenged = await client.acquireTokenSilent({ scopes: [todoScope], claims })
+    assert.equal(challenged.fromCache, false, 'a valid cached token does not answer a challenge')
+    assert.notEqual(challenged.accessToken, signedIn.accessToken)
+    const refresh = bodies.find((b) => b.includes('grant_type=refresh_token'))
+    assert.ok(refresh, bodies.join('\n'))
+    assert.equal(new URLSearchParams(refresh).get('claims'), claims)
+  })
+
   it('the loopback listener answers only its own sign-in: a forged state is refused and waited past', async () => {
     const client = clientAt()
     const token = await client.acquireTokenInteractive({
