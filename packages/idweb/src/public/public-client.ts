@@ -232,10 +232,8 @@ export class PublicClient {
           : this.#fromResult(result, account)
       } catch (err) {
         refused = err
-        if (!(err instanceof InteractionRequiredError) || err.reason !== 'invalid_grant') {
-          return current
-        }
-        // A refresh token the provider refused is spent: keep nobody trying it again.
+        if (!spent(err)) return current
+        // A refresh token the provider says is dead: keep nobody trying it again.
         p.removeRefreshToken(rt)
         this.#logger.info('the refresh token was refused', {
           account: redactId(account.homeAccountId),
@@ -365,6 +363,21 @@ function encryptionOf(value: string | undefined): 'auto' | 'keyring' | 'none' {
   if (value === undefined || value === '' || value === 'auto') return 'auto'
   if (value === 'keyring' || value === 'none') return value
   throw new ConfigError('IDWEB_CACHE_ENCRYPTION', `is "${value}": use auto, keyring or none.`)
+}
+
+/**
+ * Entra's codes for a refresh token that is itself no good (expired, revoked, invalidated by a
+ * password change, malformed). Not the refusals that ask for the user (MFA or another conditional
+ * access step, consent): the token still serves other resources, as MSAL keeps it for them.
+ */
+const DEAD_REFRESH_TOKEN = new Set([70000, 70008, 700082, 700084, 50173, 9002313])
+
+function spent(err: unknown): boolean {
+  if (!(err instanceof InteractionRequiredError) || err.reason !== 'invalid_grant') return false
+  const e = err.protocolError
+  if (e === undefined || e.suberror !== undefined || e.claims !== undefined) return false
+  // Without Entra's codes, RFC 6749's invalid_grant on a refresh means the token itself.
+  return e.errorCodes === undefined || e.errorCodes.some((c) => DEAD_REFRESH_TOKEN.has(c))
 }
 
 function toAccount(a: AccountEntity | undefined): PublicAccount | undefined {

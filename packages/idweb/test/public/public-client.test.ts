@@ -262,6 +262,47 @@ describe('PublicClient against the dev IdP', () => {
     assert.equal(new URLSearchParams(refresh).get('claims'), claims)
   })
 
+  it('a refusal that asks for the user (MFA) keeps the refresh token for other resources', async () => {
+    // The dev IdP has no conditional access, so this one answer is faked: Entra's AADSTS50076
+    // for the refresh, everything else from the real provider.
+    let fault = false
+    const faulty: typeof fetch = async (input, init) => {
+      const body = init?.body instanceof URLSearchParams ? init.body.toString() : String(init?.body)
+      if (fault && body.includes('grant_type=refresh_token')) {
+        return Response.json(
+          {
+            error: 'invalid_grant',
+            error_description: 'AADSTS50076: you must use multi-factor authentication',
+            error_codes: [50076],
+            suberror: 'basic_action',
+          },
+          { status: 400 },
+        )
+      }
+      return fetch(input, init)
+    }
+    const path = join(dir, `cache-${++n}.json`)
+    const client = createPublicClient(
+      {
+        instance: `${idp.url}/`,
+        tenantId: 'organizations',
+        clientId: demo.apps.cli.clientId,
+        allowInsecureHttp: true,
+      },
+      { cache: path, env: {}, fetch: faulty },
+    )
+    await client.acquireTokenInteractive({ scopes: [todoScope], openBrowser: browserAs(alice) })
+    fault = true
+    await assert.rejects(
+      client.acquireTokenSilent({ scopes: [todoScope], forceRefresh: true }),
+      (err: unknown) => isIdwebError(err, 'IDW_INTERACTION_REQUIRED'),
+    )
+    assert.equal(Object.keys(JSON.parse(readFileSync(path, 'utf8')).RefreshToken).length, 1)
+    fault = false
+    const after = await client.acquireTokenSilent({ scopes: [todoScope], forceRefresh: true })
+    assert.equal(after.fromCache, false, 'the kept refresh token still works')
+  })
+
   it('the loopback listener answers only its own sign-in: a forged state is refused and waited past', async () => {
     const client = clientAt()
     const token = await client.acquireTokenInteractive({
