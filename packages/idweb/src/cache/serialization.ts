@@ -63,23 +63,34 @@ function section<T>(
 }
 
 /**
+ * `json` as an object, when it is a JSON object no longer than {@link MAX_SERIALIZED_CHARS};
+ * anything else throws what `fail` makes of the reason (default `IDW_CACHE_CORRUPT`).
+ */
+export function parseJsonObject(
+  json: string,
+  fail: (why: string, cause?: unknown) => Error = corrupt,
+): Record<string, unknown> {
+  if (typeof json !== 'string') throw fail('not a string')
+  if (json.length > MAX_SERIALIZED_CHARS) throw fail('larger than the limit')
+  let root: unknown
+  try {
+    root = JSON.parse(json)
+  } catch (err) {
+    throw fail('not valid JSON', err)
+  }
+  if (typeof root !== 'object' || root === null || Array.isArray(root)) {
+    throw fail('not an object')
+  }
+  return root as Record<string, unknown>
+}
+
+/**
  * Parses a serialized cache in MSAL's unified schema. Unknown sections and entities that do not
  * fit the schema are skipped; anything that is not such a JSON object throws
  * `IDW_CACHE_CORRUPT` (and nothing else).
  */
 export function parseMsalJson(json: string): ParsedCache {
-  if (typeof json !== 'string') throw corrupt('not a string')
-  if (json.length > MAX_SERIALIZED_CHARS) throw corrupt('larger than the limit')
-  let root: unknown
-  try {
-    root = JSON.parse(json)
-  } catch (err) {
-    throw corrupt('not valid JSON', err)
-  }
-  if (typeof root !== 'object' || root === null || Array.isArray(root)) {
-    throw corrupt('not an object')
-  }
-  const r = root as Record<string, unknown>
+  const r = parseJsonObject(json)
   return {
     accounts: section(r, 'Account', isAccount),
     idTokens: section(r, 'IdToken', isIdToken),

@@ -1,7 +1,7 @@
 import { isAccessToken, isAccount, isIdToken, isRefreshToken } from '../cache/entities.ts'
 import { comparableEnvironment } from '../cache/environments.ts'
 import { Partition } from '../cache/partition.ts'
-import { MAX_SERIALIZED_CHARS } from '../cache/serialization.ts'
+import { parseJsonObject } from '../cache/serialization.ts'
 import { IdwebError } from '../errors.ts'
 
 /** The sections of MSAL's unified schema that hold one account's entities, and their checks. */
@@ -35,23 +35,16 @@ export class CacheDocument {
 
   /** Parses the file's text; anything that is not a JSON object is `IDW_CACHE_CORRUPT`. */
   static parse(text: string, path: string, environment: string): CacheDocument {
-    const corrupt = (why: string, cause?: unknown) =>
-      new IdwebError(
-        'IDW_CACHE_CORRUPT',
-        `The token cache ${path} is ${why}: remove it (every account signs in again) or restore it.`,
-        { cause },
-      )
-    if (text.length > MAX_SERIALIZED_CHARS) throw corrupt('larger than the limit')
-    let root: unknown
-    try {
-      root = JSON.parse(text)
-    } catch (err) {
-      throw corrupt('not valid JSON', err)
-    }
-    if (typeof root !== 'object' || root === null || Array.isArray(root)) {
-      throw corrupt('not a JSON object')
-    }
-    return new CacheDocument(root as Root, environment)
+    const root = parseJsonObject(
+      text,
+      (why, cause) =>
+        new IdwebError(
+          'IDW_CACHE_CORRUPT',
+          `The token cache ${path} is ${why}: remove it (every account signs in again) or restore it.`,
+          { cause },
+        ),
+    )
+    return new CacheDocument(root, environment)
   }
 
   /** Home account ids of every account of this provider in the file, in the file's order. */
