@@ -17,12 +17,12 @@
  */
 export type { DeviceCode } from '../protocol/device.ts'
 export { CacheFile, type CacheFileOptions } from './cache-file.ts'
+export { defaultCachePath } from './cache-settings.ts'
 export { type CacheFileLock, type CacheFileLockOptions, lockCacheFile } from './file-lock.ts'
 export { type LoopbackOptions, type LoopbackRedirect, listenOnLoopback } from './loopback.ts'
 export { openSystemBrowser } from './open-browser.ts'
 export {
   createPublicClient,
-  defaultCachePath,
   type PublicAccount,
   PublicClient,
   type PublicClientDependencies,

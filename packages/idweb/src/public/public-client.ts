@@ -1,5 +1,3 @@
-import { homedir } from 'node:os'
-import { join } from 'node:path'
 import { decodeJwt } from 'jose'
 import { cacheEntry, type EntryIds } from '../acquisition/cache-entry.ts'
 import { createProtocolSource } from '../acquisition/setup.ts'
@@ -8,12 +6,13 @@ import type { AccessTokenEntity, AccountEntity } from '../cache/entities.ts'
 import type { IdwebOptions } from '../config/options.ts'
 import { resolveConfig } from '../config/resolve-config.ts'
 import type { ResolvedConfig } from '../config/resolved-config.ts'
-import { ConfigError, IdwebError, InteractionRequiredError } from '../errors.ts'
+import { IdwebError, InteractionRequiredError } from '../errors.ts'
 import { type Logger, redactId, silentLogger } from '../logger.ts'
 import type { ProtocolContext } from '../protocol/context.ts'
 import { refreshGrant } from '../protocol/grants.ts'
 import type { TokenResult } from '../protocol/tokens.ts'
 import { CacheFile } from './cache-file.ts'
+import { cacheFileOptions, defaultCachePath } from './cache-settings.ts'
 import { CacheDocument } from './file-accounts.ts'
 import {
   type DeviceCodeOptions,
@@ -21,11 +20,6 @@ import {
   signInWithBrowser,
   signInWithDeviceCode,
 } from './sign-in-flows.ts'
-
-/** Where the file cache is when nothing says otherwise: `~/.idweb/cache.json`. */
-export function defaultCachePath(env: Readonly<Record<string, string | undefined>> = process.env) {
-  return env.IDWEB_CACHE_FILE || join(homedir(), '.idweb', 'cache.json')
-}
 
 /** Collaborators of {@link createPublicClient}; every one has a default. */
 export interface PublicClientDependencies {
@@ -138,21 +132,14 @@ export class PublicClient {
       deps.cache instanceof CacheFile
         ? deps.cache
         : new CacheFile(deps.cache ?? defaultCachePath(env), {
+            ...cacheFileOptions(env, deps.lockTimeoutMs),
             logger: this.#logger,
-            requireEncryption: env.IDWEB_CACHE_REQUIRE_ENCRYPTION === '1',
-            encryption: encryptionOf(env.IDWEB_CACHE_ENCRYPTION),
-            env,
-            timeoutMs: deps.lockTimeoutMs ?? lockTimeoutOf(env.IDWEB_CACHE_LOCK_TIMEOUT_MS),
           })
   }
 
   /** Every account in the cache file, of any client. */
   async getAccounts(): Promise<PublicAccount[]> {
-    const doc = this.#document(await this.file.read())
-    return doc
-      .homeAccountIds()
-      .map((id) => toAccount(doc.partition(id).account()))
-      .filter((a): a is PublicAccount => a !== undefined)
+    return accountsOf(this.#document(await this.file.read()))
   }
 
   /**
@@ -160,19 +147,7 @@ export class PublicClient {
    * one. `undefined` when there is none; `IDW_ACCOUNT_AMBIGUOUS` when several fit.
    */
   async getAccount(which?: string): Promise<PublicAccount | undefined> {
-    const all = await this.getAccounts()
-    const wanted = which?.toLowerCase()
-    const fits =
-      wanted === undefined
-        ? all
-        : all.filter(
-            (a) => a.username.toLowerCase() === wanted || a.homeAccountId.toLowerCase() === wanted,
-          )
-    if (fits.length <= 1) return fits[0]
-    throw new IdwebError(
-      'IDW_ACCOUNT_AMBIGUOUS',
-      `${fits.length} accounts are signed in (${fits.map((a) => a.username).join(', ')}): name one.`,
-    )
+    return pick(await this.getAccounts(), which)
   }
 
   /**
@@ -181,8 +156,12 @@ export class PublicClient {
    * token, or the provider refused it); it never opens a browser.
    */
   async acquireTokenSilent(options: SilentOptions): Promise<PublicToken> {
+    // One read and parse of the file serves the account and the token.
+    const read = this.#document(await this.file.read())
     const account =
-      typeof options.account === 'object' ? options.account : await this.getAccount(options.account)
+      typeof options.account === 'object'
+        ? options.account
+        : pick(accountsOf(read), options.account)
     if (account === undefined) {
       throw new InteractionRequiredError('no_account', options.scopes, {
         cause: new Error(
@@ -191,7 +170,7 @@ export class PublicClient {
       })
     }
     const fresh = options.forceRefresh === true || options.claims !== undefined
-    const seen = this.#find(this.#document(await this.file.read()), account, options).entry
+    const seen = this.#find(read, account, options).entry
     if (seen && !fresh) return this.#answer(seen, account, true)
     // Discovery before the lock: the lock is held for the refresh alone.
     const ctx = await this.#protocol()
@@ -348,21 +327,31 @@ export function createPublicClient(
   return new PublicClient(config, deps)
 }
 
-/** `IDWEB_CACHE_LOCK_TIMEOUT_MS`: how long to wait for another process's lock (default 10 s). */
-function lockTimeoutOf(value: string | undefined): number {
-  if (value === undefined || value === '') return 10_000
-  const ms = Number(value)
-  if (!Number.isInteger(ms) || ms < 0 || ms > 600_000) {
-    throw new ConfigError('IDWEB_CACHE_LOCK_TIMEOUT_MS', `is "${value}": use 0 to 600000 ms.`)
-  }
-  return ms
+/** Every account of this provider in the document. */
+function accountsOf(doc: CacheDocument): PublicAccount[] {
+  return doc
+    .homeAccountIds()
+    .map((id) => toAccount(doc.partition(id).account()))
+    .filter((a): a is PublicAccount => a !== undefined)
 }
 
-/** `IDWEB_CACHE_ENCRYPTION`: `auto` (the default), `keyring` or `none`. */
-function encryptionOf(value: string | undefined): 'auto' | 'keyring' | 'none' {
-  if (value === undefined || value === '' || value === 'auto') return 'auto'
-  if (value === 'keyring' || value === 'none') return value
-  throw new ConfigError('IDWEB_CACHE_ENCRYPTION', `is "${value}": use auto, keyring or none.`)
+/**
+ * The account `which` names (a username, case-insensitive, or a home account id), or the only
+ * one; `IDW_ACCOUNT_AMBIGUOUS` when several fit.
+ */
+function pick(all: PublicAccount[], which: string | undefined): PublicAccount | undefined {
+  const wanted = which?.toLowerCase()
+  const fits =
+    wanted === undefined
+      ? all
+      : all.filter(
+          (a) => a.username.toLowerCase() === wanted || a.homeAccountId.toLowerCase() === wanted,
+        )
+  if (fits.length <= 1) return fits[0]
+  throw new IdwebError(
+    'IDW_ACCOUNT_AMBIGUOUS',
+    `${fits.length} accounts are signed in (${fits.map((a) => a.username).join(', ')}): name one.`,
+  )
 }
 
 /**

@@ -4,7 +4,7 @@ import { parseAuthority } from '../../authority/authority.ts'
 import { loadAppSettings } from '../../config/app-settings.ts'
 import type { IdwebOptions } from '../../config/options.ts'
 import { isLoopbackHost } from '../../config/validators.ts'
-import { defaultCachePath } from '../public-client.ts'
+import { defaultCachePath } from '../cache-settings.ts'
 import type { Io } from './output.ts'
 import { UsageError } from './output.ts'
 
