@@ -29,7 +29,7 @@ describe('PublicClient against the dev IdP', () => {
   })
 
   let n = 0
-  const clientAt = (path = join(dir, `cache-${++n}.json`)): PublicClient =>
+  const clientAt = (path = join(dir, `cache-${++n}.json`), through?: typeof fetch): PublicClient =>
     createPublicClient(
       {
         instance: `${idp.url}/`,
@@ -37,8 +37,11 @@ describe('PublicClient against the dev IdP', () => {
         clientId: demo.apps.cli.clientId,
         allowInsecureHttp: true,
       },
-      { cache: path, env: {} },
+      { cache: path, env: {}, ...(through ? { fetch: through } : {}) },
     )
+  /** The form body of a provider request, as text. */
+  const bodyOf = (init?: RequestInit) =>
+    init?.body instanceof URLSearchParams ? init.body.toString() : String(init?.body ?? '')
 
   /** What a browser does with the sign-in URL: signs in, then lands on the loopback redirect. */
   const browserAs =
@@ -224,21 +227,10 @@ describe('PublicClient against the dev IdP', () => {
 
   it('a claims challenge skips the cache and rides on the refresh; hints reach the authorize URL', async () => {
     const bodies: string[] = []
-    const spying: typeof fetch = async (input, init) => {
-      if (init?.body instanceof URLSearchParams) bodies.push(init.body.toString())
-      else if (typeof init?.body === 'string') bodies.push(init.body)
+    const client = clientAt(undefined, async (input, init) => {
+      bodies.push(bodyOf(init))
       return fetch(input, init)
-    }
-    const path = join(dir, `cache-${++n}.json`)
-    const client = createPublicClient(
-      {
-        instance: `${idp.url}/`,
-        tenantId: 'organizations',
-        clientId: demo.apps.cli.clientId,
-        allowInsecureHttp: true,
-      },
-      { cache: path, env: {}, fetch: spying },
-    )
+    })
     let authorize: URL | undefined
     const signedIn = await client.acquireTokenInteractive({
       scopes: [todoScope],
@@ -266,9 +258,8 @@ describe('PublicClient against the dev IdP', () => {
     // The dev IdP has no conditional access, so this one answer is faked: Entra's AADSTS50076
     // for the refresh, everything else from the real provider.
     let fault = false
-    const faulty: typeof fetch = async (input, init) => {
-      const body = init?.body instanceof URLSearchParams ? init.body.toString() : String(init?.body)
-      if (fault && body.includes('grant_type=refresh_token')) {
+    const client = clientAt(undefined, async (input, init) => {
+      if (fault && bodyOf(init).includes('grant_type=refresh_token')) {
         return Response.json(
           {
             error: 'invalid_grant',
@@ -280,17 +271,8 @@ describe('PublicClient against the dev IdP', () => {
         )
       }
       return fetch(input, init)
-    }
-    const path = join(dir, `cache-${++n}.json`)
-    const client = createPublicClient(
-      {
-        instance: `${idp.url}/`,
-        tenantId: 'organizations',
-        clientId: demo.apps.cli.clientId,
-        allowInsecureHttp: true,
-      },
-      { cache: path, env: {}, fetch: faulty },
-    )
+    })
+    const path = client.file.path
     await client.acquireTokenInteractive({ scopes: [todoScope], openBrowser: browserAs(alice) })
     fault = true
     await assert.rejects(
