@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express'
-import { interactionResponse, needsInteraction } from './interaction.ts'
-import { repeatedChallenge } from './rechallenge.ts'
+import { rechallengeResponse } from '../shared/answers.ts'
+import { needsInteraction } from '../shared/interaction.ts'
 import { sendWebResponse } from './send-web-response.ts'
 import { stateOf } from './state.ts'
 
@@ -61,17 +61,8 @@ export function authorizeForScopes(
       next(err)
       return
     }
-    const repeated = repeatedChallenge(req, err)
-    if (repeated) {
-      state.idweb.logger.warn(
-        'a downstream API asked for the sign-in the user just went through; answering its error instead',
-        { path: req.path },
-      )
-      next(repeated)
-      return
-    }
-    interactionResponse(state, req, err, extra)
-      .then((response) => sendWebResponse(res, response))
+    rechallengeResponse(state.idweb, state.webRequest(), err, extra)
+      .then((response) => (response ? sendWebResponse(res, response) : next(err)))
       .catch((failure: unknown) => next(failure))
   }
   if (!handler) return onError

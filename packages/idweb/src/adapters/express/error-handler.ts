@@ -1,15 +1,9 @@
-import { STATUS_CODES } from 'node:http'
 import type {
   ErrorRequestHandler,
   Request as ExpressRequest,
   Response as ExpressResponse,
 } from 'express'
-import { BearerError } from '../../api/bearer-error.ts'
-import { toErrorResponse } from '../../api/error-response.ts'
-import { isIdwebError } from '../../errors.ts'
-import { errorResponse, escapeHtml, wantsJson } from '../../web/http.ts'
-import { interactionResponse, needsInteraction } from './interaction.ts'
-import { repeatedChallenge } from './rechallenge.ts'
+import { errorAnswer, genericResponse } from '../shared/answers.ts'
 import { sendWebResponse } from './send-web-response.ts'
 import { stateOf } from './state.ts'
 import { toWebHeaders } from './to-web-request.ts'
@@ -60,7 +54,7 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     answer(err, req)
       .catch((failure: unknown) => {
         onError(failure, req)
-        return genericResponse(500, req)
+        return genericResponse(500, headersOnly(req))
       })
       .then((response) => {
         if (response.status >= 500) onError(err, req)
@@ -71,44 +65,7 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
 }
 
 async function answer(err: unknown, req: ExpressRequest): Promise<Response> {
-  const state = stateOf(req)
-  if (needsInteraction(err) && state) {
-    const repeated = repeatedChallenge(req, err)
-    if (!repeated) return interactionResponse(state, req, err)
-    return errorResponse(repeated, webRequestOr(req))
-  }
-  if (err instanceof BearerError) return toErrorResponse(err)
-  if (isIdwebError(err)) return errorResponse(err, webRequestOr(req))
-  return genericResponse(statusOf(err), req)
-}
-
-function statusOf(err: unknown): number {
-  if (typeof err !== 'object' || err === null) return 500
-  const { status, statusCode } = err as { status?: unknown; statusCode?: unknown }
-  const value = typeof status === 'number' ? status : statusCode
-  return typeof value === 'number' && Number.isInteger(value) && value >= 400 && value <= 599
-    ? value
-    : 500
-}
-
-function genericResponse(status: number, req: ExpressRequest): Response {
-  const text = STATUS_CODES[status] ?? 'Error'
-  const headers = new Headers({ 'cache-control': 'no-store' })
-  if (wantsJson(headersOnly(req))) {
-    headers.set('content-type', 'application/json; charset=utf-8')
-    const error = status >= 500 ? 'server_error' : 'request_error'
-    return new Response(JSON.stringify({ error, message: text }), { status, headers })
-  }
-  headers.set('content-type', 'text/html; charset=utf-8')
-  const title = escapeHtml(`${status} ${text}`)
-  const message =
-    status >= 500
-      ? 'Something went wrong on our side. Please try again.'
-      : 'The request could not be handled.'
-  return new Response(
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title><meta name="viewport" content="width=device-width, initial-scale=1"></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem"><h1>${title}</h1><p>${message}</p><p><a href="/">Back to the home page</a></p></body></html>`,
-    { status, headers },
-  )
+  return errorAnswer(err, webRequestOr(req), stateOf(req)?.idweb)
 }
 
 function webRequestOr(req: ExpressRequest): Request {

@@ -23,12 +23,14 @@
  *
  * @packageDocumentation
  */
+
+export type { RequireBearerOptions } from '../shared/answers.ts'
+export type { RequestIdentity } from '../shared/identity.ts'
 export { authorizeForScopes } from './authorize-for-scopes.ts'
 export { type CarryOverOptions, carryOverMsalSessions } from './carry-over.ts'
 export { type ErrorHandlerOptions, errorHandler } from './error-handler.ts'
-export type { RequestIdentity } from './identity.ts'
 export { type IdwebMiddlewareOptions, idwebMiddleware } from './middleware.ts'
-export { type RequireBearerOptions, requireBearer } from './require-bearer.ts'
+export { requireBearer } from './require-bearer.ts'
 export { requireUser } from './require-user.ts'
 export { sendWebResponse } from './send-web-response.ts'
 export { type ToWebRequestOptions, toWebHeaders, toWebRequest } from './to-web-request.ts'

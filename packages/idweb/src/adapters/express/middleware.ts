@@ -1,12 +1,16 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { createDownstreamApis } from '../../downstream/downstream-apis.ts'
-import type { DownstreamApis } from '../../downstream/types.ts'
 import { IdwebError } from '../../errors.ts'
 import { methodNotAllowed } from '../../web/http.ts'
 import type { Idweb } from '../../web/idweb.ts'
 import type { Authentication } from '../../web/user.ts'
-import { createIdentity, type IdentityContext } from './identity.ts'
-import { settleUnreadBody } from './request-body.ts'
+import {
+  createIdentity,
+  type IdentityContext,
+  type IdentityOptions,
+  identityContext,
+} from '../shared/identity.ts'
+import { settleUnreadBody } from '../shared/request-body.ts'
+import './globals.ts'
 import { sendWebResponse } from './send-web-response.ts'
 import { attachState } from './state.ts'
 import { isUncarriableMethod, toWebHeaders, toWebRequest } from './to-web-request.ts'
@@ -19,15 +23,7 @@ import { isUncarriableMethod, toWebHeaders, toWebRequest } from './to-web-reques
  * app.use(idwebMiddleware(idweb, { downstream: createDownstreamApis({ apis, acquirer }) }))
  * ```
  */
-export interface IdwebMiddlewareOptions {
-  /**
-   * The named downstream APIs behind `req.identity.callApi`. Default: created on first use from
-   * the configuration's `downstreamApis` and `idweb.acquirer`.
-   */
-  downstream?: DownstreamApis
-  /** The downstream API entry `req.identity.graph()` is configured from. Default `Graph`. */
-  graphApiName?: string
-}
+export type IdwebMiddlewareOptions = IdentityOptions
 
 /**
  * Mounts idweb on an Express app in one line.
@@ -64,20 +60,7 @@ export function idwebMiddleware(
   idweb: Idweb,
   options: IdwebMiddlewareOptions = {},
 ): RequestHandler {
-  const { config } = idweb
-  let apis = options.downstream
-  const context: IdentityContext = {
-    idweb,
-    downstream: () => {
-      apis ??= createDownstreamApis({
-        apis: config.downstreamApis,
-        acquirer: idweb.acquirer,
-        logger: idweb.logger,
-      })
-      return apis
-    },
-    graphApiName: options.graphApiName ?? 'Graph',
-  }
+  const context = identityContext(idweb, options)
 
   return (req: Request, res: Response, next: NextFunction): void => {
     // Matched on the path as sent, as Express routes match: `/./signout` is not `/signout`.

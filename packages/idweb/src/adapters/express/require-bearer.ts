@@ -1,28 +1,7 @@
 import type { RequestHandler } from 'express'
-import { requireRoles, requireScopeOrAppPermission, requireScopes } from '../../api/authorize.ts'
-import { toErrorResponse } from '../../api/error-response.ts'
-import type { ApiPrincipal } from '../../api/principal.ts'
 import type { BearerValidator } from '../../api/validator.ts'
+import { bearerCheck, type RequireBearerOptions } from '../shared/answers.ts'
 import { sendWebResponse } from './send-web-response.ts'
-
-/**
- * Options of {@link requireBearer}.
- *
- * @example
- * ```ts
- * const options: RequireBearerOptions = { scopes: ['Todo.Read', 'Todo.ReadWrite'], anyOf: true }
- * ```
- */
-export interface RequireBearerOptions {
-  /** Delegated scopes (`scp`) the caller needs. */
-  scopes?: readonly string[]
-  /** App roles (`roles`) the caller needs. With `scopes` too: either one of the scopes or one of the roles. */
-  roles?: readonly string[]
-  /** One of the listed scopes (or roles) is enough. Default `false`: all are needed. */
-  anyOf?: boolean
-  /** `realm` of the `WWW-Authenticate` challenge, e.g. the API's name. */
-  realm?: string
-}
 
 /**
  * Protects routes of a web API with bearer tokens: validates the `Authorization` header (read from
@@ -47,29 +26,11 @@ export function requireBearer(
   validator: BearerValidator,
   options: RequireBearerOptions = {},
 ): RequestHandler {
-  const scopes = [...(options.scopes ?? [])]
-  const roles = [...(options.roles ?? [])]
-  const anyOf = options.anyOf === true
-  const challenge = options.realm === undefined ? {} : { realm: options.realm }
-  const authorize = (principal: ApiPrincipal): void => {
-    if (scopes.length > 0 && roles.length > 0) requireScopeOrAppPermission(principal, scopes, roles)
-    else if (scopes.length > 0) requireScopes(principal, scopes, { anyOf })
-    else if (roles.length > 0) requireRoles(principal, roles, { anyOf })
-  }
+  const check = bearerCheck(validator, options)
   return (req, res, next) => {
-    const check = async (): Promise<ApiPrincipal | undefined> => {
-      try {
-        const principal = await validator.authenticate(req.headersDistinct)
-        authorize(principal)
-        return principal
-      } catch (err) {
-        await sendWebResponse(res, toErrorResponse(err, challenge))
-        return undefined
-      }
-    }
-    check().then((principal) => {
-      if (!principal) return
-      req.auth = principal
+    check(req.headersDistinct).then((answer) => {
+      if (answer instanceof Response) return sendWebResponse(res, answer)
+      req.auth = answer
       next()
     }, next)
   }

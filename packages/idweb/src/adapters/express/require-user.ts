@@ -1,7 +1,6 @@
 import type { RequestHandler } from 'express'
-import { ConfigError, IdwebError } from '../../errors.ts'
-import { errorResponse, wantsJson } from '../../web/http.ts'
-import { safeReturnTo } from '../../web/return-to.ts'
+import { ConfigError } from '../../errors.ts'
+import { notSignedInResponse } from '../shared/answers.ts'
 import { sendWebResponse } from './send-web-response.ts'
 import { stateOf } from './state.ts'
 
@@ -31,14 +30,6 @@ export function requireUser(): RequestHandler {
       next(new ConfigError('idwebMiddleware', 'must be mounted before requireUser().'))
       return
     }
-    const request = state.webRequest()
-    if (wantsJson(request)) {
-      const err = new IdwebError('IDW_NOT_SIGNED_IN', 'Sign in to continue.')
-      sendWebResponse(res, errorResponse(err, request)).catch(next)
-      return
-    }
-    const returnTo = encodeURIComponent(safeReturnTo(req.originalUrl))
-    res.setHeader('cache-control', 'no-store')
-    res.redirect(302, `${state.idweb.config.signInPath}?returnTo=${returnTo}`)
+    sendWebResponse(res, notSignedInResponse(state.idweb, state.webRequest())).catch(next)
   }
 }

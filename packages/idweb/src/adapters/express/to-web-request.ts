@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { Request as ExpressRequest } from 'express'
 import { IdwebError } from '../../errors.ts'
-import { bodyStream } from './request-body.ts'
+import { bodyStream } from '../shared/request-body.ts'
 
 /** The parts of an Express request {@link toWebRequest} reads. */
 type NodeRequest = Pick<

@@ -3,7 +3,7 @@ import net from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import express from 'express'
 import { idwebMiddleware } from '../../../src/adapters/express/index.ts'
-import { DRAIN_MAX_BYTES } from '../../../src/adapters/express/request-body.ts'
+import { DRAIN_MAX_BYTES } from '../../../src/adapters/shared/request-body.ts'
 import { type Listening, listen, offlineIdweb } from './support.ts'
 
 /** What a raw keep-alive client saw: the status lines in order, and how the connection ended. */

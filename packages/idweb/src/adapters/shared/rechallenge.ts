@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto'
-import type { Request as ExpressRequest } from 'express'
 import { DownstreamApiError } from '../../downstream/errors.ts'
 import { type IdwebError, InteractionRequiredError } from '../../errors.ts'
 import { safeReturnTo } from '../../web/return-to.ts'
@@ -14,9 +13,15 @@ function fromDownstream(err: unknown): err is InteractionRequiredError {
   return err instanceof InteractionRequiredError && err.cause instanceof DownstreamApiError
 }
 
-function keyOf(err: InteractionRequiredError, req: ExpressRequest): string {
+/** The page a request is for, as a same-origin path: where a re-challenge comes back to. */
+export function pageOf(request: Request): string {
+  const url = new URL(request.url)
+  return safeReturnTo(`${url.pathname}${url.search}`)
+}
+
+function keyOf(err: InteractionRequiredError, request: Request): string {
   const parts = [err.reason, err.scopes.join(' '), err.claims ?? '', err.prompt ?? '']
-  parts.push(safeReturnTo(req.originalUrl))
+  parts.push(pageOf(request))
   return createHash('sha256').update(parts.join('\n')).digest('base64url').slice(0, 22)
 }
 
@@ -34,15 +39,15 @@ function cookieValue(header: string | undefined, name: string): string | undefin
  * that needs a consent nobody can give, or one that always answers 403. Then the API's own
  * error is what to answer with; `undefined` otherwise.
  */
-export function repeatedChallenge(req: ExpressRequest, err: IdwebError): IdwebError | undefined {
+export function repeatedChallenge(request: Request, err: IdwebError): IdwebError | undefined {
   if (!fromDownstream(err)) return undefined
-  const seen = cookieValue(req.headers.cookie, COOKIE)
-  return seen === keyOf(err, req) ? (err.cause as DownstreamApiError) : undefined
+  const seen = cookieValue(request.headers.get('cookie') ?? undefined, COOKIE)
+  return seen === keyOf(err, request) ? (err.cause as DownstreamApiError) : undefined
 }
 
 /** `response`, with the mark of this downstream re-challenge set, when it is one. */
 export function markChallenge(
-  req: ExpressRequest,
+  request: Request,
   err: IdwebError,
   response: Response,
   secure: boolean,
@@ -51,7 +56,7 @@ export function markChallenge(
   const headers = new Headers(response.headers)
   headers.append(
     'set-cookie',
-    `${COOKIE}=${keyOf(err, req)}; Max-Age=${SECONDS}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`,
+    `${COOKIE}=${keyOf(err, request)}; Max-Age=${SECONDS}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`,
   )
   return new Response(response.body, { status: response.status, headers })
 }

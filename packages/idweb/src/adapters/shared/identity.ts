@@ -1,6 +1,6 @@
 import type { Client as GraphClient } from '@microsoft/microsoft-graph-client'
 import type { UserTokenOptions } from '../../acquisition/acquirer.ts'
-import type { ApiPrincipal } from '../../api/principal.ts'
+import { createDownstreamApis } from '../../downstream/downstream-apis.ts'
 import { createGraphClient } from '../../downstream/graph-client.ts'
 import { tokenGetter } from '../../downstream/token-getter.ts'
 import type { CallApiOptions, DownstreamApis } from '../../downstream/types.ts'
@@ -9,8 +9,27 @@ import type { SignedInUser } from '../../web/context.ts'
 import type { Idweb } from '../../web/idweb.ts'
 
 /**
- * Who is making an Express request, and what can be done on their behalf. Set on `req.identity`
- * by `idwebMiddleware` for every request it does not answer itself.
+ * Options every adapter's mount takes besides the idweb app.
+ *
+ * @example
+ * ```ts
+ * const options: IdentityOptions = { graphApiName: 'GraphBeta' }
+ * ```
+ */
+export interface IdentityOptions {
+  /**
+   * The named downstream APIs behind `identity.callApi`. Default: created on first use from the
+   * configuration's `downstreamApis` and `idweb.acquirer`.
+   */
+  downstream?: DownstreamApis
+  /** The downstream API entry `identity.graph()` is configured from. Default `Graph`. */
+  graphApiName?: string
+}
+
+/**
+ * Who is making a request, and what can be done on their behalf: `req.identity` under Express and
+ * Fastify, `c.get('identity')` under Hono, `getIdentity()` under Next.js. Every adapter builds the
+ * same object, so code written against it moves between frameworks unchanged.
  *
  * @example
  * ```ts
@@ -33,7 +52,7 @@ export interface RequestIdentity {
    * An access token for the signed-in user, silently from the cache or by refresh.
    *
    * @throws `IDW_NOT_SIGNED_IN` for an anonymous request, `IDW_INTERACTION_REQUIRED` when the user
-   *   must consent or sign in again: let {@link authorizeForScopes} or {@link errorHandler} answer.
+   *   must consent or sign in again: let the adapter's `authorizeForScopes` or error handler answer.
    */
   getToken(scopes: readonly string[], options?: UserTokenOptions): Promise<string>
   /**
@@ -54,27 +73,32 @@ export interface RequestIdentity {
   graph(): Promise<GraphClient>
 }
 
-declare global {
-  // Express declares its request type in this global namespace; merging adds idweb's fields.
-  namespace Express {
-    interface Request {
-      /** Set by `idwebMiddleware` (`idweb/express`) on every request it passes on. */
-      identity: RequestIdentity
-      /** Set by `requireBearer` (`idweb/express`) once the bearer token is valid. */
-      auth?: ApiPrincipal
-    }
-  }
-}
-
 const NO_CLAIMS: Readonly<Record<string, unknown>> = Object.freeze({})
 
-/** What every request's identity shares, built once by the middleware. */
+/** What every request's identity shares, built once by an adapter. */
 export interface IdentityContext {
   readonly idweb: Idweb
   /** The downstream APIs, created on first use. */
   readonly downstream: () => DownstreamApis
   /** The downstream API entry describing Microsoft Graph. */
   readonly graphApiName: string
+}
+
+/** The context an adapter builds once, at mount, and hands every request's identity. */
+export function identityContext(idweb: Idweb, options: IdentityOptions = {}): IdentityContext {
+  let apis = options.downstream
+  return {
+    idweb,
+    downstream: () => {
+      apis ??= createDownstreamApis({
+        apis: idweb.config.downstreamApis,
+        acquirer: idweb.acquirer,
+        logger: idweb.logger,
+      })
+      return apis
+    },
+    graphApiName: options.graphApiName ?? 'Graph',
+  }
 }
 
 /**

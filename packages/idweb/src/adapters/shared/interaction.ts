@@ -1,9 +1,8 @@
-import type { Request as ExpressRequest } from 'express'
 import { type IdwebError, InteractionRequiredError, isIdwebError } from '../../errors.ts'
 import { wantsJson } from '../../web/http.ts'
+import type { Idweb } from '../../web/idweb.ts'
 import { safeReturnTo } from '../../web/return-to.ts'
-import { markChallenge } from './rechallenge.ts'
-import type { AdapterState } from './state.ts'
+import { markChallenge, pageOf } from './rechallenge.ts'
 
 /** Whether `err` asks for the user to sign in or consent: what a re-challenge answers. */
 export function needsInteraction(err: unknown): err is IdwebError {
@@ -16,26 +15,25 @@ export function needsInteraction(err: unknown): err is IdwebError {
  * 401 JSON saying what to ask for, with a `WWW-Authenticate` challenge.
  */
 export async function interactionResponse(
-  state: AdapterState,
-  req: ExpressRequest,
+  idweb: Idweb,
+  request: Request,
   err: IdwebError,
   scopes: readonly string[] = [],
 ): Promise<Response> {
-  const request = state.webRequest()
   const missing = err instanceof InteractionRequiredError ? err.scopes : []
   const wanted = [...new Set([...missing, ...scopes])]
   const claims = err instanceof InteractionRequiredError ? err.claims : undefined
   if (!wantsJson(request)) {
-    const challenge = await state.idweb.challenge(request, {
+    const challenge = await idweb.challenge(request, {
       scopes: wanted,
       claims,
       prompt: err instanceof InteractionRequiredError ? err.prompt : undefined,
-      returnTo: safeReturnTo(req.originalUrl),
+      returnTo: pageOf(request),
     })
-    return markChallenge(req, err, challenge, new URL(request.url).protocol === 'https:')
+    return markChallenge(request, err, challenge, new URL(request.url).protocol === 'https:')
   }
   const reason = err instanceof InteractionRequiredError ? err.reason : 'login_required'
-  const signInUrl = `${state.idweb.config.signInPath}?returnTo=${encodeURIComponent(
+  const signInUrl = `${idweb.config.signInPath}?returnTo=${encodeURIComponent(
     refererPath(request) ?? '/',
   )}`
   const headers = new Headers({
@@ -70,7 +68,7 @@ function challengeHeader(
   const params = [`error="${error}"`, `error_description="${quotedSafe(parts.description)}"`]
   const scope = parts.scopes.filter((s) => /^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s)).join(' ')
   if (scope) params.push(`scope="${scope}"`)
-  if (parts.claims) params.push(`claims="${Buffer.from(parts.claims).toString('base64')}"`)
+  if (parts.claims) params.push(`claims="${base64Of(parts.claims)}"`)
   return `Bearer ${params.join(', ')}`
 }
 
@@ -90,4 +88,11 @@ function refererPath(request: Request): string | undefined {
   } catch {
     return undefined
   }
+}
+
+/** Standard base64 of the UTF-8 bytes of `text`, with Web APIs only (this module runs everywhere). */
+function base64Of(text: string): string {
+  let binary = ''
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte)
+  return btoa(binary)
 }
