@@ -3,11 +3,11 @@ import { type Logger, silentLogger } from '../logger.ts'
 import { type CookieAttributes, cookieSecure, isCookieName, requestUrl } from './cookies.ts'
 import { checkSecrets, deriveKeyRing, type KeyPurpose, type KeyRing } from './keys.ts'
 import { OpenedSessions } from './opened.ts'
+import { DEFAULT_ABSOLUTE_SECONDS, DEFAULT_MAX_CHUNKS, DEFAULT_ROLLING_SECONDS } from './payload.ts'
 import { SessionRevocations } from './revocations.ts'
 import type { SessionOptions, SessionStore } from './types.ts'
 
-/** A session's idle lifetime when `rollingSeconds` is not given: one day. */
-export const DEFAULT_ROLLING_SECONDS = 86_400
+export { DEFAULT_ROLLING_SECONDS }
 
 /** Validated, frozen settings and derived keys shared by the session and transaction code. */
 export interface SessionContext {
@@ -67,7 +67,7 @@ export function createContext(options: SessionOptions): SessionContext {
   const absoluteSeconds = integer(
     'absoluteSeconds',
     options.absoluteSeconds,
-    604_800,
+    DEFAULT_ABSOLUTE_SECONDS,
     60,
     31_536_000,
   )
@@ -114,7 +114,7 @@ export function createContext(options: SessionOptions): SessionContext {
     absoluteSeconds,
     refreshFraction,
     secure,
-    maxChunks: integer('maxChunks', options.maxChunks, 3, 1, 10),
+    maxChunks: integer('maxChunks', options.maxChunks, DEFAULT_MAX_CHUNKS, 1, 10),
     store,
     revocations: options.revocations ?? new SessionRevocations({ logger, clock }),
     opened: new OpenedSessions(),

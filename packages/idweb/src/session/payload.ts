@@ -6,6 +6,13 @@ import type { SessionData, TransactionData } from './types.ts'
  * unknown `v` or a missing field reads as anonymous rather than as a half-formed session.
  */
 
+/** A session's idle lifetime when `rollingSeconds` is not given: one day. */
+export const DEFAULT_ROLLING_SECONDS = 86_400
+/** A session's whole lifetime when `absoluteSeconds` is not given: a week. */
+export const DEFAULT_ABSOLUTE_SECONDS = 604_800
+/** Cookies one session may be split over when `maxChunks` is not given. */
+export const DEFAULT_MAX_CHUNKS = 3
+
 /** Payload version; bump it when a shape changes incompatibly. */
 export const PAYLOAD_VERSION = 1
 

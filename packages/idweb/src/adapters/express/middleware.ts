@@ -9,6 +9,7 @@ import {
   type IdentityOptions,
   identityContext,
 } from '../shared/identity.ts'
+import { pathOf } from '../shared/node-request.ts'
 import { settleUnreadBody } from '../shared/request-body.ts'
 import './globals.ts'
 import { sendWebResponse } from './send-web-response.ts'
@@ -148,14 +149,6 @@ function proceed(
   for (const cookie of setCookies) res.append('Set-Cookie', cookie)
   req.identity = createIdentity(context, user)
   next()
-}
-
-/** The path of a request target, as sent (no normalisation, no decoding). */
-function pathOf(originalUrl: string): string {
-  const query = originalUrl.indexOf('?')
-  const hash = originalUrl.indexOf('#')
-  const end = query === -1 ? hash : hash === -1 ? query : Math.min(query, hash)
-  return end === -1 ? originalUrl : originalUrl.slice(0, end)
 }
 
 /** The request's URL path and headers, no body and no method: enough to answer a 405 in kind. */

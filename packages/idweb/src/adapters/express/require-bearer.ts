@@ -6,7 +6,7 @@ import { sendWebResponse } from './send-web-response.ts'
 /**
  * Protects routes of a web API with bearer tokens: validates the `Authorization` header (read from
  * `req.headersDistinct`, so a duplicated header is refused, not half-read), checks scopes/roles,
- * and sets `req.auth` ({@link ApiPrincipal}). Refusals are answered here, per RFC 6750: 401 with
+ * and sets `req.auth` (an `ApiPrincipal` of `idweb/api`). Refusals are answered here, per RFC 6750: 401 with
  * `WWW-Authenticate: Bearer ...` for a missing, malformed or invalid token, 403
  * `error="insufficient_scope"` for a missing scope or role, 503 when the issuer's keys cannot be
  * fetched. A bad token never becomes a 500.

@@ -1,8 +1,15 @@
-import type { IncomingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { Request as ExpressRequest } from 'express'
 import { IdwebError } from '../../errors.ts'
+import {
+  isAuthority,
+  isUncarriableMethod,
+  targetPath,
+  toWebHeaders,
+} from '../shared/node-request.ts'
 import { bodyStream } from '../shared/request-body.ts'
+
+export { isUncarriableMethod, toWebHeaders }
 
 /** The parts of an Express request {@link toWebRequest} reads. */
 type NodeRequest = Pick<
@@ -85,38 +92,6 @@ export function toWebRequest(req: ExpressRequest, options: ToWebRequestOptions =
 }
 
 /**
- * Copies Node headers into Web `Headers`: `Cookie` values joined with `; ` (RFC 6265 §5.4),
- * every other repeated header appended (so duplicates stay visible), HTTP/2 pseudo-headers dropped.
- *
- * @example
- * ```ts
- * const headers = toWebHeaders(req.headersDistinct)
- * headers.get('cookie') // 'a=1; b=2' for two Cookie headers
- * ```
- */
-export function toWebHeaders(
-  distinct: Readonly<Record<string, readonly string[] | undefined>> | IncomingHttpHeaders,
-): Headers {
-  const headers = new Headers()
-  for (const [name, raw] of Object.entries(distinct)) {
-    if (raw === undefined || name.startsWith(':')) continue
-    const values = typeof raw === 'string' ? [raw] : raw
-    if (name.toLowerCase() === 'cookie') {
-      headers.set('cookie', values.join('; '))
-      continue
-    }
-    for (const value of values) {
-      try {
-        headers.append(name, value)
-      } catch {
-        // A header Node accepted but `Headers` refuses (invalid characters): not ours to read.
-      }
-    }
-  }
-  return headers
-}
-
-/**
  * The absolute URL of an Express request, as {@link toWebRequest} builds it (scheme and host
  * through `trust proxy`, then `req.originalUrl`), not normalized.
  *
@@ -131,20 +106,9 @@ export function requestHref(req: ExpressRequest): string {
   return href
 }
 
-/** Methods the Fetch standard forbids in a `Request`: no idweb code can be handed one. */
-const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK'])
-
-/** Whether `method` is one a Web `Request` cannot carry (`CONNECT`, `TRACE`, `TRACK`). */
-export function isUncarriableMethod(method: string): boolean {
-  return FORBIDDEN_METHODS.has(method.toUpperCase())
-}
-
-// A URL authority: no path, query, fragment, userinfo, backslash or whitespace may ride along.
-const AUTHORITY = /^[A-Za-z0-9\-._~%!$&'()*+,;=:[\]]+$/
-
 function hostOf(req: NodeRequest): string {
   const host = isExpress4(req) ? express4Host(req) : req.host
-  if (!host || !AUTHORITY.test(host)) {
+  if (!isAuthority(host)) {
     throw new IdwebError('IDW_BAD_REQUEST', 'The request has no valid Host header.')
   }
   return host
@@ -169,9 +133,7 @@ function express4Host(req: NodeRequest): string | undefined {
 }
 
 function originalPath(req: NodeRequest): string {
-  const path = req.originalUrl
-  // An absolute-form request target (`GET http://host/path`) must not move the URL elsewhere.
-  return path.startsWith('/') ? path : `/${path}`
+  return targetPath(req.originalUrl)
 }
 
 const FORM = 'application/x-www-form-urlencoded'
