@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { errorAnswer, genericResponse, rechallengeResponse } from '../shared/answers.ts'
 import { needsInteraction } from '../shared/interaction.ts'
-import { toWebHeaders } from '../shared/node-request.ts'
+import { distinctHeaders, toWebHeaders } from '../shared/node-request.ts'
 import { stateOf } from './state.ts'
 
 /**
@@ -74,6 +74,6 @@ function webRequestOr(request: FastifyRequest): Request {
 /** Enough of the request to choose HTML or JSON, without trusting its host. */
 function headersOnly(request: FastifyRequest): Request {
   return new Request('http://request.invalid/', {
-    headers: toWebHeaders(request.raw.headersDistinct),
+    headers: toWebHeaders(distinctHeaders(request.raw)),
   })
 }

@@ -13,6 +13,7 @@ import {
   type RequireBearerOptions,
   rechallengeResponse,
 } from '../shared/answers.ts'
+import { distinctHeaders } from '../shared/node-request.ts'
 import { type FastifyState, stateOf } from './state.ts'
 
 function stateFor(request: FastifyRequest, helper: string): FastifyState {
@@ -116,7 +117,7 @@ export function requireBearer(
 ): preHandlerAsyncHookHandler {
   const check = bearerCheck(validator, options)
   return async function requireBearerHook(request, reply) {
-    const answer = await check(request.raw.headersDistinct)
+    const answer = await check(distinctHeaders(request.raw))
     if (answer instanceof Response) return reply.send(answer)
     request.auth = answer
   }

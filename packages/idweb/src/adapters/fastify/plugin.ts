@@ -17,7 +17,12 @@ import {
   identityContext,
   type RequestIdentity,
 } from '../shared/identity.ts'
-import { isUncarriableMethod, pathOf, toWebHeaders } from '../shared/node-request.ts'
+import {
+  distinctHeaders,
+  isUncarriableMethod,
+  pathOf,
+  toWebHeaders,
+} from '../shared/node-request.ts'
 import { bodyStream, settleUnreadBody } from '../shared/request-body.ts'
 import { type ErrorHandlerOptions, errorHandler } from './error-handler.ts'
 import { attachState, requestHref } from './state.ts'
@@ -159,12 +164,12 @@ function answerRoute(idweb: Idweb) {
     let response: Response | undefined
     if (!methods.includes(method) || isUncarriableMethod(method)) {
       const negotiation = new Request(`http://request.invalid${pathOf(request.url)}`, {
-        headers: toWebHeaders(request.raw.headersDistinct),
+        headers: toWebHeaders(distinctHeaders(request.raw)),
       })
       response = methodNotAllowed(negotiation, methods, method)
     } else {
       const href = requestHref(request)
-      const headers = toWebHeaders(request.raw.headersDistinct)
+      const headers = toWebHeaders(distinctHeaders(request.raw))
       const init: RequestInit & { duplex?: 'half' } =
         method === 'GET' || method === 'HEAD'
           ? { method, headers }

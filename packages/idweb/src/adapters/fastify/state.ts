@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify'
 import { IdwebError } from '../../errors.ts'
 import type { SessionRequest } from '../../session/types.ts'
 import type { Idweb } from '../../web/idweb.ts'
-import { isAuthority, targetPath, toWebHeaders } from '../shared/node-request.ts'
+import { distinctHeaders, isAuthority, targetPath, toWebHeaders } from '../shared/node-request.ts'
 
 /** What the plugin leaves on a request for the hooks and the error handler that run later. */
 export interface FastifyState {
@@ -36,7 +36,7 @@ class RequestState implements FastifyState, SessionRequest {
   webRequest(): Request {
     this.#web ??= new Request(this.url, {
       method: methodOf(this.#request.method),
-      headers: toWebHeaders(this.#request.raw.headersDistinct),
+      headers: toWebHeaders(distinctHeaders(this.#request.raw)),
     })
     return this.#web
   }
@@ -53,8 +53,9 @@ class RequestState implements FastifyState, SessionRequest {
   get(name: string): string | null {
     const lower = name.toLowerCase()
     if (lower === 'cookie') return this.#request.raw.headers.cookie ?? null
-    const values = this.#request.raw.headersDistinct[lower]
-    return values === undefined ? null : values.join(', ')
+    const values = distinctHeaders(this.#request.raw)[lower]
+    if (values === undefined) return null
+    return typeof values === 'string' ? values : values.join(', ')
   }
 
   has(name: string): boolean {

@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 
 /** Pieces of the Node adapters (Express, Fastify) that read a Node `IncomingMessage`. */
 
@@ -13,7 +13,7 @@ import type { IncomingHttpHeaders } from 'node:http'
  * ```
  */
 export function toWebHeaders(
-  distinct: Readonly<Record<string, readonly string[] | undefined>> | IncomingHttpHeaders,
+  distinct: Readonly<Record<string, readonly string[] | string | undefined>> | IncomingHttpHeaders,
 ): Headers {
   const headers = new Headers()
   for (const [name, raw] of Object.entries(distinct)) {
@@ -64,4 +64,14 @@ export function pathOf(target: string): string {
   const hash = target.indexOf('#')
   const end = query === -1 ? hash : hash === -1 ? query : Math.min(query, hash)
   return end === -1 ? target : target.slice(0, end)
+}
+
+/**
+ * The request's headers, each name with its values kept apart: `headersDistinct`, or, for a
+ * request object that lacks it (Fastify's `inject`, light-my-request), the joined `headers`.
+ */
+export function distinctHeaders(
+  raw: IncomingMessage,
+): Readonly<Record<string, readonly string[] | string | undefined>> {
+  return raw.headersDistinct ?? raw.headers
 }
