@@ -1,4 +1,4 @@
-// One web suite, run against the Fastify and Hono adapters with the same contract app (apps.ts):
+// One web suite, run against the Express (5 and 4), Fastify and Hono adapters with the same contract app (apps.ts):
 // a sign-in round trip at the real development provider, returnTo, requireUser for people and
 // programs, Microsoft Graph, incremental consent, a claims challenge, bearer APIs, an unexpected
 // failure that must not leak, sign-out that ends the copied session.
@@ -10,13 +10,35 @@ import { createBearerValidator } from '../../../src/api/index.ts'
 import { createIdweb, type Idweb } from '../../../src/index.ts'
 import { CLIENT_ID, startTestIssuer, type TestIssuer } from '../../api/support/test-issuer.ts'
 import { attributesOf, SECRET } from '../express/support.ts'
-import { CLAIMS, type Mount, mountFastify, mountHono, SECRET_DETAIL, type Served } from './apps.ts'
+import {
+  CLAIMS,
+  type Mount,
+  mountExpress4,
+  mountExpress5,
+  mountFastify,
+  mountHono,
+  type Served,
+} from './apps.ts'
 
 const alice = demo.users.alice
 const frameworks: Array<[string, Mount]> = [
+  ['Express 5', mountExpress5],
+  ['Express 4', mountExpress4],
   ['Fastify', mountFastify],
   ['Hono on Node', mountHono],
 ]
+
+test('the express4 alias really is Express 4, and express is 5', async () => {
+  const { readFile } = await import('node:fs/promises')
+  const major = async (name: string) =>
+    (
+      JSON.parse(await readFile(new URL(import.meta.resolve(`${name}/package.json`)), 'utf8')) as {
+        version: string
+      }
+    ).version.split('.')[0]
+  assert.equal(await major('express4'), '4')
+  assert.equal(await major('express'), '5')
+})
 
 for (const [framework, mount] of frameworks) {
   describe(`web suite: ${framework}`, () => {

@@ -2,15 +2,17 @@
 // answers, through each adapter's own idioms. Each builder listens on 127.0.0.1 (ephemeral port).
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
+import express from 'express'
+import express4 from 'express4'
 import Fastify from 'fastify'
-import { Hono } from 'hono'
+import * as expressAdapter from '../../../src/adapters/express/index.ts'
 import * as fastifyAdapter from '../../../src/adapters/fastify/index.ts'
-import * as honoAdapter from '../../../src/adapters/hono/index.ts'
 import type { BearerValidator } from '../../../src/api/index.ts'
-import { type Idweb, InteractionRequiredError } from '../../../src/index.ts'
+import type { Idweb } from '../../../src/index.ts'
+import { claimsChallenge, SECRET_DETAIL } from './contract.ts'
+import { honoContractApp } from './hono-app.ts'
 
-export const CLAIMS = '{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}'
-export const SECRET_DETAIL = 'db password hunter2 at /srv/app/secret.js'
+export { CLAIMS, SECRET_DETAIL } from './contract.ts'
 
 export interface Served {
   /** `http://localhost:<port>`: the dev IdP accepts loopback redirect URIs on any port. */
@@ -20,8 +22,68 @@ export interface Served {
 
 export type Mount = (idweb: Idweb, validator: BearerValidator) => Promise<Served>
 
-const claimsChallenge = () =>
-  new InteractionRequiredError('claims_challenge', ['User.Read'], { claims: CLAIMS })
+/**
+ * Express 5 forwards a rejected promise to the error handler; Express 4 does not, so on Express 4
+ * every asynchronous route goes through the wrapper form of authorizeForScopes, which catches.
+ * Express 4 also runs with a body parser in front of idweb, Express 5 without one: the callback
+ * must read its form either way.
+ */
+function expressMount(factory: typeof express, four: boolean): Mount {
+  return async (idweb, validator) => {
+    const { authorizeForScopes, errorHandler, idwebMiddleware, requireBearer, requireUser } =
+      expressAdapter
+    const app = factory()
+    if (four) app.use(factory.urlencoded({ extended: false }))
+    app.use(idwebMiddleware(idweb))
+    app.get('/api/whoami', (req, res) => {
+      res.json({ name: req.identity.claims.name ?? null })
+    })
+    app.get('/api/me', requireUser(), (req, res) => {
+      res.json({ name: req.identity.claims.name, username: req.identity.user?.account.username })
+    })
+    const graph: Parameters<typeof authorizeForScopes>[1] = async (req, res) => {
+      res.json(await req.identity.callApi('Graph', { relativePath: 'me' }))
+    }
+    if (four) app.get('/api/graph', requireUser(), authorizeForScopes(['User.Read'], graph))
+    else app.get('/api/graph', requireUser(), authorizeForScopes(['User.Read']), graph)
+    app.get(
+      '/api/mail',
+      requireUser(),
+      authorizeForScopes(['User.Read'], async (req, res) => {
+        res.json({ length: (await req.identity.getToken(['Mail.Read'])).length })
+      }),
+    )
+    app.get('/api/claims', authorizeForScopes(), () => {
+      throw claimsChallenge()
+    })
+    app.get('/api/boom', () => {
+      throw new Error(SECRET_DETAIL)
+    })
+    app.get(
+      '/api/todos',
+      requireBearer(validator, { scopes: ['Todo.Read'], realm: 'todo-api' }),
+      (req, res) => {
+        res.json({ oid: req.auth?.oid })
+      },
+    )
+    app.use(errorHandler({ onError() {} }))
+    const server = await new Promise<ReturnType<typeof app.listen>>((resolve, reject) => {
+      const s = app.listen(0, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)))
+    })
+    const { port } = server.address() as AddressInfo
+    return {
+      url: `http://localhost:${port}`,
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections()
+          server.close(() => resolve())
+        }),
+    }
+  }
+}
+
+export const mountExpress5 = expressMount(express, false)
+export const mountExpress4 = expressMount(express4, true)
 
 export const mountFastify: Mount = async (idweb, validator) => {
   const { authorizeForScopes, idwebPlugin, requireBearer, requireUser } = fastifyAdapter
@@ -61,34 +123,7 @@ export const mountFastify: Mount = async (idweb, validator) => {
 }
 
 export const mountHono: Mount = async (idweb, validator) => {
-  const { authorizeForScopes, errorHandler, requireBearer, requireUser } = honoAdapter
-  const app = new Hono<honoAdapter.IdwebEnv>()
-  app.use(honoAdapter.idweb(idweb))
-  app.get('/api/whoami', (c) => c.json({ name: c.get('identity').claims.name ?? null }))
-  app.get('/api/me', requireUser(), (c) =>
-    c.json({
-      name: c.get('identity').claims.name,
-      username: c.get('identity').user?.account.username,
-    }),
-  )
-  app.get('/api/graph', requireUser(), authorizeForScopes(['User.Read']), async (c) =>
-    c.json(await c.get('identity').callApi('Graph', { relativePath: 'me' })),
-  )
-  app.get('/api/mail', requireUser(), authorizeForScopes(['User.Read']), async (c) =>
-    c.json({ length: (await c.get('identity').getToken(['Mail.Read'])).length }),
-  )
-  app.get('/api/claims', authorizeForScopes(), () => {
-    throw claimsChallenge()
-  })
-  app.get('/api/boom', () => {
-    throw new Error(SECRET_DETAIL)
-  })
-  app.get(
-    '/api/todos',
-    requireBearer(validator, { scopes: ['Todo.Read'], realm: 'todo-api' }),
-    (c) => c.json({ oid: c.get('auth').oid }),
-  )
-  app.onError(errorHandler({ onError() {} }))
+  const app = honoContractApp(idweb, validator)
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
   })

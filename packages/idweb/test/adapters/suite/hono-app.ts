@@ -1,0 +1,39 @@
+// The Hono contract app, on the Web standard alone (no Node server): served by @hono/node-server
+// in apps.ts, and by Bun.serve and Deno.serve in runtime-entry.ts.
+import { Hono } from 'hono'
+import * as honoAdapter from '../../../src/adapters/hono/index.ts'
+import type { BearerValidator } from '../../../src/api/index.ts'
+import type { Idweb } from '../../../src/index.ts'
+import { claimsChallenge, SECRET_DETAIL } from './contract.ts'
+
+export function honoContractApp(idweb: Idweb, validator: BearerValidator) {
+  const { authorizeForScopes, errorHandler, requireBearer, requireUser } = honoAdapter
+  const app = new Hono<honoAdapter.IdwebEnv>()
+  app.use(honoAdapter.idweb(idweb))
+  app.get('/api/whoami', (c) => c.json({ name: c.get('identity').claims.name ?? null }))
+  app.get('/api/me', requireUser(), (c) =>
+    c.json({
+      name: c.get('identity').claims.name,
+      username: c.get('identity').user?.account.username,
+    }),
+  )
+  app.get('/api/graph', requireUser(), authorizeForScopes(['User.Read']), async (c) =>
+    c.json(await c.get('identity').callApi('Graph', { relativePath: 'me' })),
+  )
+  app.get('/api/mail', requireUser(), authorizeForScopes(['User.Read']), async (c) =>
+    c.json({ length: (await c.get('identity').getToken(['Mail.Read'])).length }),
+  )
+  app.get('/api/claims', authorizeForScopes(), () => {
+    throw claimsChallenge()
+  })
+  app.get('/api/boom', () => {
+    throw new Error(SECRET_DETAIL)
+  })
+  app.get(
+    '/api/todos',
+    requireBearer(validator, { scopes: ['Todo.Read'], realm: 'todo-api' }),
+    (c) => c.json({ oid: c.get('auth').oid }),
+  )
+  app.onError(errorHandler({ onError() {} }))
+  return app
+}
