@@ -1,3 +1,4 @@
+import { IdwebError } from '../errors.ts'
 import { authorizationUrl, newTransactionSecrets } from '../protocol/authorize.ts'
 import { absoluteUrl, type SignInTransaction, type WebContext } from './context.ts'
 import { redirect } from './http.ts'
@@ -54,8 +55,79 @@ export async function challenge(
   return redirect(url.href, cookies, 302)
 }
 
-/** `GET /signin?returnTo=/path`: starts a sign-in with the configured initial scopes. */
+/** At most this many scopes, each at most this long, come through `/signin?scope=`. */
+const MAX_SCOPES = 32
+const MAX_SCOPE_LENGTH = 256
+/** The longest claims challenge, login hint and domain hint `/signin` takes. */
+const MAX_CLAIMS_LENGTH = 4096
+const MAX_HINT_LENGTH = 256
+/** RFC 6749's scope-token characters. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+const CONTROL = /[\u0000-\u001f\u007f]/
+/** The prompts a link may ask for; `none` would only come back with an error. */
+const PROMPTS = new Set(['login', 'consent', 'select_account'])
+
+/**
+ * `GET /signin?returnTo=/path`: starts a sign-in with the configured initial scopes. Like
+ * Identity.Web's `Account/Challenge`, it also takes what a re-challenge needs, for frameworks
+ * whose pages cannot set a cookie themselves (Next.js Server Components): `scope` (space
+ * separated), `claims` (a JSON object), `prompt`, `loginHint` and `domainHint`. A malformed one
+ * is a 400 `IDW_BAD_REQUEST`, never a sign-in that silently asks for something else.
+ */
 export function signIn(ctx: WebContext, request: Request): Promise<Response> {
-  const returnTo = new URL(request.url).searchParams.get('returnTo') ?? undefined
-  return challenge(ctx, request, { returnTo })
+  const params = new URL(request.url).searchParams
+  const options = challengeParameters(params)
+  if (options instanceof IdwebError) return Promise.reject(options)
+  return challenge(ctx, request, options)
+}
+
+function challengeParameters(params: URLSearchParams): ChallengeOptions | IdwebError {
+  const options: ChallengeOptions = { returnTo: params.get('returnTo') ?? undefined }
+  const scope = params.get('scope')
+  if (scope !== null) {
+    const scopes = scope.split(' ').filter((s) => s !== '')
+    if (
+      scopes.length === 0 ||
+      scopes.length > MAX_SCOPES ||
+      scopes.some((s) => s.length > MAX_SCOPE_LENGTH || !SCOPE_TOKEN.test(s))
+    ) {
+      return bad('scope must be up to 32 space-separated OAuth scope tokens')
+    }
+    options.scopes = scopes
+  }
+  const claims = params.get('claims')
+  if (claims !== null) {
+    if (claims.length > MAX_CLAIMS_LENGTH || !isJsonObject(claims)) {
+      return bad('claims must be a JSON object of at most 4096 characters')
+    }
+    options.claims = claims
+  }
+  const prompt = params.get('prompt')
+  if (prompt !== null) {
+    if (!PROMPTS.has(prompt)) return bad('prompt must be login, consent or select_account')
+    options.prompt = prompt
+  }
+  for (const name of ['loginHint', 'domainHint'] as const) {
+    const hint = params.get(name)
+    if (hint === null) continue
+    if (hint.length === 0 || hint.length > MAX_HINT_LENGTH || CONTROL.test(hint)) {
+      return bad(`${name} must be 1 to 256 characters, without control characters`)
+    }
+    options[name] = hint
+  }
+  return options
+}
+
+function isJsonObject(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text)
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+  } catch {
+    return false
+  }
+}
+
+function bad(message: string): IdwebError {
+  return new IdwebError('IDW_BAD_REQUEST', `Sign-in: ${message}.`)
 }
