@@ -62,3 +62,9 @@ function isPlainPath(path: string, pathname: string): boolean {
   const reparsed = parse(decoded)
   return reparsed !== undefined && !reparsed.pathname.startsWith('//')
 }
+
+/** The page a request is for, as a same-origin path: where a sign-in or re-challenge returns to. */
+export function pageOf(request: { url: string }): string {
+  const url = new URL(request.url)
+  return safeReturnTo(`${url.pathname}${url.search}`)
+}

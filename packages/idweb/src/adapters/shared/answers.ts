@@ -5,11 +5,12 @@ import { BearerError } from '../../api/bearer-error.ts'
 import { toErrorResponse } from '../../api/error-response.ts'
 import type { ApiPrincipal } from '../../api/principal.ts'
 import type { BearerValidator } from '../../api/validator.ts'
-import { IdwebError, isIdwebError } from '../../errors.ts'
+import { isIdwebError } from '../../errors.ts'
 import { errorResponse, escapeHtml, wantsJson } from '../../web/http.ts'
 import type { Idweb } from '../../web/idweb.ts'
 import { interactionResponse, needsInteraction } from './interaction.ts'
-import { pageOf, repeatedChallenge } from './rechallenge.ts'
+import { notSignedInAnswer } from './not-signed-in.ts'
+import { repeatedChallenge } from './rechallenge.ts'
 
 /**
  * The answers every adapter gives the same way, on Web `Request`/`Response`: the refusal of
@@ -22,17 +23,7 @@ import { pageOf, repeatedChallenge } from './rechallenge.ts'
  * sign-in route, coming back to the page they asked for; programs get 401 JSON.
  */
 export function notSignedInResponse(idweb: Idweb, request: Request): Response {
-  if (wantsJson(request)) {
-    return errorResponse(new IdwebError('IDW_NOT_SIGNED_IN', 'Sign in to continue.'), request)
-  }
-  const returnTo = encodeURIComponent(pageOf(request))
-  return new Response(null, {
-    status: 302,
-    headers: {
-      location: `${idweb.config.signInPath}?returnTo=${returnTo}`,
-      'cache-control': 'no-store',
-    },
-  })
+  return notSignedInAnswer(idweb.config.signInPath, request)
 }
 
 /**

@@ -1,8 +1,8 @@
 import { type IdwebError, InteractionRequiredError, isIdwebError } from '../../errors.ts'
 import { wantsJson } from '../../web/http.ts'
 import type { Idweb } from '../../web/idweb.ts'
-import { safeReturnTo } from '../../web/return-to.ts'
-import { markChallenge, pageOf } from './rechallenge.ts'
+import { pageOf, safeReturnTo } from '../../web/return-to.ts'
+import { markChallenge } from './rechallenge.ts'
 
 /** Whether `err` asks for the user to sign in or consent: what a re-challenge answers. */
 export function needsInteraction(err: unknown): err is IdwebError {

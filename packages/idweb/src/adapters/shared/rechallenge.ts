@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { DownstreamApiError } from '../../downstream/errors.ts'
 import { type IdwebError, InteractionRequiredError } from '../../errors.ts'
-import { safeReturnTo } from '../../web/return-to.ts'
+import { pageOf } from '../../web/return-to.ts'
 
 /** Marks the re-challenge a downstream API asked for, to notice the same one asked again. */
 const COOKIE = 'idweb.rechallenge'
@@ -11,12 +11,6 @@ const SECONDS = 120
 /** A re-challenge a downstream API's answer asked for (a 401/403 challenge), not the provider. */
 function fromDownstream(err: unknown): err is InteractionRequiredError {
   return err instanceof InteractionRequiredError && err.cause instanceof DownstreamApiError
-}
-
-/** The page a request is for, as a same-origin path: where a re-challenge comes back to. */
-export function pageOf(request: Request): string {
-  const url = new URL(request.url)
-  return safeReturnTo(`${url.pathname}${url.search}`)
 }
 
 function keyOf(err: InteractionRequiredError, request: Request): string {
