@@ -1,5 +1,6 @@
 // The contract app of the adapter suite, built once per framework: the same routes, the same
-// answers, through each adapter's own idioms. Each builder listens on 127.0.0.1 (ephemeral port).
+// answers, through each adapter's own idioms. Each builder listens on 127.0.0.1 (ephemeral port),
+// in this process; runtime-mount.ts has the mounts in other runtimes.
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import express from 'express'
@@ -9,10 +10,10 @@ import * as expressAdapter from '../../../src/adapters/express/index.ts'
 import * as fastifyAdapter from '../../../src/adapters/fastify/index.ts'
 import type { BearerValidator } from '../../../src/api/index.ts'
 import type { Idweb } from '../../../src/index.ts'
-import { claimsChallenge, SECRET_DETAIL } from './contract.ts'
+import { claimsChallenge, contractParts, SECRET_DETAIL, type SuiteSetup } from './contract.ts'
 import { honoContractApp } from './hono-app.ts'
 
-export { CLAIMS, SECRET_DETAIL } from './contract.ts'
+export { CLAIMS, SECRET_DETAIL, type SuiteSetup } from './contract.ts'
 
 export interface Served {
   /** `http://localhost:<port>`: the dev IdP accepts loopback redirect URIs on any port. */
@@ -20,7 +21,30 @@ export interface Served {
   close(): Promise<void>
 }
 
-export type Mount = (idweb: Idweb, validator: BearerValidator) => Promise<Served>
+/** Serves the contract app built from `setup`; closing it closes everything the mount built. */
+export type Mount = (setup: SuiteSetup) => Promise<Served>
+
+type Serve = (idweb: Idweb, validator: BearerValidator) => Promise<Served>
+
+/** A mount in this process: its idweb and validator from `contractParts`, closed with the app. */
+const inProcess =
+  (serve: Serve): Mount =>
+  async (setup) => {
+    const { idweb, validator } = contractParts(setup)
+    try {
+      const served = await serve(idweb, validator)
+      return {
+        url: served.url,
+        close: async () => {
+          await served.close()
+          await idweb.close()
+        },
+      }
+    } catch (error) {
+      await idweb.close()
+      throw error
+    }
+  }
 
 /**
  * Express 5 forwards a rejected promise to the error handler; Express 4 does not, so on Express 4
@@ -29,7 +53,7 @@ export type Mount = (idweb: Idweb, validator: BearerValidator) => Promise<Served
  * must read its form either way.
  */
 function expressMount(factory: typeof express, four: boolean): Mount {
-  return async (idweb, validator) => {
+  return inProcess(async (idweb, validator) => {
     const { authorizeForScopes, errorHandler, idwebMiddleware, requireBearer, requireUser } =
       expressAdapter
     const app = factory()
@@ -79,13 +103,13 @@ function expressMount(factory: typeof express, four: boolean): Mount {
           server.close(() => resolve())
         }),
     }
-  }
+  })
 }
 
 export const mountExpress5 = expressMount(express, false)
 export const mountExpress4 = expressMount(express4, true)
 
-export const mountFastify: Mount = async (idweb, validator) => {
+export const mountFastify = inProcess(async (idweb, validator) => {
   const { authorizeForScopes, idwebPlugin, requireBearer, requireUser } = fastifyAdapter
   const app = Fastify()
   await app.register(idwebPlugin, { idweb, errorHandler: { onError() {} } })
@@ -120,9 +144,9 @@ export const mountFastify: Mount = async (idweb, validator) => {
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as AddressInfo
   return { url: `http://localhost:${port}`, close: () => app.close() }
-}
+})
 
-export const mountHono: Mount = async (idweb, validator) => {
+export const mountHono = inProcess(async (idweb, validator) => {
   const app = honoContractApp(idweb, validator)
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
@@ -136,4 +160,4 @@ export const mountHono: Mount = async (idweb, validator) => {
         server.close(() => resolve())
       }),
   }
-}
+})
