@@ -160,7 +160,7 @@ export interface RequireSessionOptions extends EdgeSessionOptions {
 /**
  * A Next.js middleware that lets only requests with a live session through (it returns nothing,
  * and Next.js goes on). Without one, a person's navigation is redirected (302) to the sign-in
- * route with `returnTo` set to the page; a program (XHR, `Accept: application/json`) gets 401
+ * route of this origin (an absolute URL, as Next.js requires) with `returnTo` set to the page; a program (XHR, `Accept: application/json`) gets 401
  * JSON `{ "error": "IDW_NOT_SIGNED_IN" }`, as `requireUser` answers on the server.
  *
  * @example
@@ -177,6 +177,10 @@ export function requireSession(
   const signInPath = options.signInPath ?? '/signin'
   return async (request) => {
     if ((await check(request)).signedIn) return undefined
-    return notSignedInAnswer(signInPath, request)
+    const answer = notSignedInAnswer(signInPath, request)
+    const location = answer.headers.get('location')
+    // Next.js takes only absolute URLs in a middleware's redirect.
+    if (location !== null) answer.headers.set('location', new URL(location, request.url).href)
+    return answer
   }
 }

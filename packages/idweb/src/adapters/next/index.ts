@@ -15,10 +15,12 @@
  * import { createIdweb, loadAppSettings } from 'idweb'
  * import { nextIdweb } from 'idweb/next'
  *
- * export const auth = nextIdweb(createIdweb(loadAppSettings('appsettings.json')), { headers })
+ * export const auth = nextIdweb(() => createIdweb(loadAppSettings('appsettings.json')), {
+ *   headers,
+ * })
  *
  * // app/signin/route.ts (and signin-oidc, signout, signout-callback-oidc)
- * export const { GET, POST } = auth.handlers
+ * export const { GET, POST, PUT, PATCH, DELETE } = auth.handlers
  *
  * // app/profile/page.tsx
  * export default async function Profile() {

@@ -14,6 +14,7 @@ import {
 } from '../shared/answers.ts'
 import {
   createIdentity,
+  type IdentityContext,
   type IdentityOptions,
   identityContext,
   type RequestIdentity,
@@ -65,13 +66,21 @@ export interface NextIdweb {
   /**
    * The route handlers of idweb's routes. Re-export them from `app/signin/route.ts`,
    * `app/signin-oidc/route.ts`, `app/signout/route.ts` and `app/signout-callback-oidc/route.ts`
-   * (or the configured paths): `export const { GET, POST } = auth.handlers`.
+   * (or the configured paths): `export const { GET, POST, PUT, PATCH, DELETE } = auth.handlers`.
+   * The last three only refuse: idweb answers them 405 with the `Allow` header, which Next.js's
+   * own 405 for a method a route does not export lacks.
    */
   readonly handlers: {
     /** Answers `GET` on idweb's routes (404 elsewhere; 405 for a method a route refuses). */
     readonly GET: RouteHandler
     /** Answers `POST` on idweb's routes: the `form_post` callback and sign-out. */
     readonly POST: RouteHandler
+    /** Refuses `PUT` with idweb's 405. */
+    readonly PUT: RouteHandler
+    /** Refuses `PATCH` with idweb's 405. */
+    readonly PATCH: RouteHandler
+    /** Refuses `DELETE` with idweb's 405. */
+    readonly DELETE: RouteHandler
   }
   /**
    * Who is making the request, in a Server Component or Server Action: the same
@@ -118,6 +127,8 @@ const NO_ONE: Authentication = Object.freeze({ user: undefined, setCookies: [] }
  * idweb for the Next.js App Router: route handlers for the sign-in routes, the identity of Server
  * Components and Server Actions, and a wrapper for route handlers. Keep one instance per process
  * (a module-level singleton); keep idweb out of the bundle with `serverExternalPackages: ['idweb']`.
+ * Give a function that creates the idweb app to create it on first use rather than when
+ * `next build` evaluates the module.
  *
  * @example
  * ```ts
@@ -126,24 +137,34 @@ const NO_ONE: Authentication = Object.freeze({ user: undefined, setCookies: [] }
  * import { createIdweb, loadAppSettings } from 'idweb'
  * import { nextIdweb } from 'idweb/next'
  *
- * export const auth = nextIdweb(createIdweb(loadAppSettings('appsettings.json')), { headers })
+ * export const auth = nextIdweb(() => createIdweb(loadAppSettings('appsettings.json')), { headers })
  *
  * // app/profile/page.tsx
  * const me = await auth.getIdentity()
  * const profile = await me.callApi('Graph', { relativePath: 'me' })
  * ```
  */
-export function nextIdweb(idweb: Idweb, options: NextIdwebOptions): NextIdweb {
-  const context = identityContext(idweb, options)
+export function nextIdweb(app: Idweb | (() => Idweb), options: NextIdwebOptions): NextIdweb {
+  let made: { idweb: Idweb; context: IdentityContext } | undefined
+  // Built on first use: `next build` evaluates route modules to collect their configuration,
+  // where an idweb built from production settings may not be wanted (or possible) yet.
+  const resolve = () => {
+    if (made === undefined) {
+      const idweb = typeof app === 'function' ? app() : app
+      made = { idweb, context: identityContext(idweb, options) }
+    }
+    return made
+  }
   const identities = new WeakMap<object, Promise<RequestIdentity>>()
   const route: RouteHandler = async (request) =>
-    (await idweb.handle(request)) ?? new Response(null, { status: 404 })
+    (await resolve().idweb.handle(request)) ?? new Response(null, { status: 404 })
 
   const getIdentity = async (): Promise<RequestIdentity> => {
     const headers = await options.headers()
     let identity = identities.get(headers)
     if (identity === undefined) {
       identity = (async () => {
+        const { idweb, context } = resolve()
         if (!headers.has('cookie')) return createIdentity(context, undefined)
         const found = await idweb.authenticate({ url: originOf(headers), headers })
         return createIdentity(context, found.user)
@@ -154,13 +175,17 @@ export function nextIdweb(idweb: Idweb, options: NextIdwebOptions): NextIdweb {
   }
 
   return {
-    handlers: { GET: route, POST: route },
+    handlers: { GET: route, POST: route, PUT: route, PATCH: route, DELETE: route },
     getIdentity,
     getToken: async (scopes, tokenOptions) => (await getIdentity()).getToken(scopes, tokenOptions),
-    signInUrl: (err, returnTo = '/', scopes = []) => signInUrl(idweb, err, returnTo, scopes),
+    // Only an idweb error builds the app: Next.js's own control-flow errors (a dynamic-rendering
+    // bail-out during `next build`, a redirect) must pass through a page's catch untouched.
+    signInUrl: (err, returnTo = '/', scopes = []) =>
+      needsInteraction(err) ? signInUrl(resolve().idweb, err, returnTo, scopes) : undefined,
     withIdentity: (handler, wrapOptions = {}) => {
       const extra = wrapOptions.scopes ?? []
       return async (request, handlerContext) => {
+        const { idweb, context } = resolve()
         let found = request.headers.has('cookie') ? idweb.authenticateNow(request) : NO_ONE
         if (found instanceof Promise) found = await found
         let response: Response

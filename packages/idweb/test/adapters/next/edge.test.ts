@@ -150,7 +150,7 @@ describe('requireSession (idweb/next/edge)', () => {
     assert.equal(person?.status, 302)
     assert.equal(
       person?.headers.get('location'),
-      `/auth/signin?returnTo=${encodeURIComponent('/profile?tab=2')}`,
+      `${HTTPS}auth/signin?returnTo=${encodeURIComponent('/profile?tab=2')}`,
     )
     const program = await middleware(
       new Request(`${HTTPS}api/private`, { headers: { accept: 'application/json' } }),
@@ -164,6 +164,9 @@ describe('requireSession (idweb/next/edge)', () => {
     const { clock } = await sealedFor()
     const middleware = requireSession(edgeOptions(clock))
     const res = await middleware(new Request('https://app.example//evil.example/x'))
-    assert.equal(res?.headers.get('location'), `/signin?returnTo=${encodeURIComponent('/')}`)
+    assert.equal(
+      res?.headers.get('location'),
+      `https://app.example/signin?returnTo=${encodeURIComponent('/')}`,
+    )
   })
 })
