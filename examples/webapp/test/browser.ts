@@ -44,13 +44,23 @@ export interface Browser {
   close(): Promise<void>
 }
 
-export async function launchBrowser(): Promise<Browser> {
+/** Options of {@link launchBrowser}. */
+export interface LaunchOptions {
+  /**
+   * Accept certificates no public CA issued: for a provider served over https with the dev IdP's
+   * own local CA, which Chromium's trust store does not hold.
+   */
+  ignoreHTTPSErrors?: boolean
+}
+
+export async function launchBrowser(options: LaunchOptions = {}): Promise<Browser> {
   const profile = await mkdtemp(join(tmpdir(), 'idweb-e2e-'))
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: CHROMIUM_FLAGS,
     viewport: { width: 1000, height: 700 },
+    ignoreHTTPSErrors: options.ignoreHTTPSErrors ?? false,
   })
   context.setDefaultTimeout(10_000)
   const page = context.pages()[0] ?? (await context.newPage())

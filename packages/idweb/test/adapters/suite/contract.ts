@@ -25,6 +25,8 @@ export interface SuiteSetup {
   readonly discoveryUrl: string
   /** The audience the bearer API expects. */
   readonly apiClientId: string
+  /** With an https provider: the file of its local CA, for the app to trust (NODE_EXTRA_CA_CERTS). */
+  readonly caFile?: string
 }
 
 export interface ContractParts {
