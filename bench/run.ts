@@ -1,12 +1,14 @@
 // Silent token acquisition on a cache hit, idweb next to msal-node, with 1, 10,000 and 100,000
 // cached accounts: µs per call and heap per cached account; then what the sign-out revocation
 // check adds to reading the session of an authenticated request; then the same hit over Redis and
-// PostgreSQL next to msal-node's DistributedCachePlugin; then the authenticated HTTP request, idweb
-// next to a bare route, express-openid-connect and the msal-node sample pattern (bench/http).
+// PostgreSQL next to msal-node's DistributedCachePlugin; then the authenticated HTTP request on
+// Express 5, Fastify 5 and Hono, idweb's adapter next to the same framework's bare route, and on
+// Express next to express-openid-connect and the msal-node sample pattern (bench/http).
 // Options: --sizes=1,10000 --budget-ms=1500 (time spent measuring each scenario) --redis=URL
 // (default: a private redis-server for the run) --postgres=URL --json=results.json (where every
 // figure is written) --only=silent,session,distributed,http (default: every section)
-// --http-seconds=10 (per measurement) --http-users=1,1000,10000.
+// --http-seconds=10 (per measurement) --http-users=1,1000,10000 --http-profiles=DIR (where the
+// idweb routes' CPU profiles are written, one `.cpuprofile` per framework).
 import { writeFileSync } from 'node:fs'
 import { httpMarkdown, httpRatios } from './http/report.ts'
 import { type HttpReport, runHttpBench } from './http/run-http.ts'
@@ -172,7 +174,7 @@ const distributed = want('distributed')
 let http: HttpReport | undefined
 if (want('http')) {
   const seconds = Number(arg('http-seconds') ?? 10)
-  console.error('\nHTTP: starting the dev IdP and the four apps')
+  console.error('\nHTTP: starting the dev IdP and the apps (bare and idweb per framework, peers)')
   http = await runHttpBench({
     // As users run it: the built JavaScript (`npm run bench` builds it first).
     source: false,
@@ -182,6 +184,7 @@ if (want('http')) {
     warmup: { connections: 50, duration: Math.max(1, Math.round(seconds / 3)) },
     users: (arg('http-users') ?? '1,1000,10000').split(',').map(Number),
     profile: { connections: 50, duration: Math.max(1, Math.round(seconds / 2)) },
+    profileDir: arg('http-profiles'),
     log: (l) => console.error(l),
   })
   console.log(`\n${httpMarkdown(http)}`)

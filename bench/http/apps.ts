@@ -1,28 +1,16 @@
-// The four Express 5 apps the HTTP benchmark drives, each answering `GET /hello` with the signed-in
-// user's name and a cached delegated token for User.Read:
-// - bare: the same route with no identity layer at all (the ceiling);
-// - idweb: `idwebMiddleware`, `requireUser()` and `req.identity.getToken`;
-// - express-openid-connect: `auth()` with the code flow, the token from `req.oidc.accessToken`;
-// - msal-node as Microsoft's web-app sample (ms-identity-node's AuthProvider) builds it:
-//   express-session in memory, the serialized token cache in the session, and per request a new
-//   ConfidentialClientApplication that deserializes it, calls acquireTokenSilent and serializes it
-//   back. One concession to msal-node: the authority and cloud metadata are given inline, as its
-//   performance guide advises, so that a new instance does not fetch discovery on every request.
-import { ConfidentialClientApplication, CryptoProvider } from '@azure/msal-node'
-import express, { type Express } from 'express'
-import eoidc from 'express-openid-connect'
-import session from 'express-session'
-import { createIdweb, type Idweb } from 'idweb'
-import { idwebMiddleware, requireUser } from 'idweb/express'
-import { type AppKind, type AppRegistration, BARE_ANSWER, SCOPE } from './kinds.ts'
-
-const { auth, requiresAuth } = eoidc
-
-const SECRET = 'bench-session-secret-0123456789-abcdefghijkl'
+// The apps the HTTP benchmark drives (kinds.ts), each answering `GET /hello` with the signed-in
+// user's name and a cached delegated token for User.Read: per framework a bare route answering
+// the same shape with no identity layer (the ceiling) and the same route behind idweb's adapter,
+// plus Express's two peers. Each framework's apps are in their own file, loaded only by the server
+// process that runs them.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Idweb } from 'idweb'
+import { type AppKind, type AppRegistration, frameworkOf, isIdweb } from './kinds.ts'
 
 export interface BuiltApp {
-  app: Express
-  /** The idweb instance, for seeding extra users. */
+  /** The app as a Node request listener, for the server the runner reaches. */
+  listener: (req: IncomingMessage, res: ServerResponse) => void
+  /** The idweb instance, for seeding extra users (idweb apps only). */
   idweb?: Idweb
 }
 
@@ -33,144 +21,13 @@ export async function buildApp(
   idpUrl: string,
   origin: string,
 ): Promise<BuiltApp> {
-  const app = express()
-  app.disable('x-powered-by')
-  if (kind === 'bare') {
-    app.get('/hello', (_req, res) => {
-      res.json(BARE_ANSWER)
-    })
-    return { app }
+  if (kind === 'express-openid-connect' || kind === 'msal-node') {
+    return (await import('./apps-peers.ts')).buildPeerApp(kind, reg, idpUrl, origin)
   }
-  if (kind === 'idweb') return idwebApp(app, reg, idpUrl)
-  if (kind === 'express-openid-connect') return eoidcApp(app, reg, idpUrl, origin)
-  return msalApp(app, reg, idpUrl, origin)
-}
-
-async function idwebApp(app: Express, reg: AppRegistration, idpUrl: string): Promise<BuiltApp> {
-  const idweb = createIdweb(
-    {
-      instance: `${idpUrl}/`,
-      tenantId: reg.tenantId,
-      clientId: reg.clientId,
-      clientSecret: reg.clientSecret,
-      initialScopes: [SCOPE],
-      session: { secrets: [SECRET] },
-    },
-    { env: {} },
-  )
-  await idweb.ready()
-  app.use(idwebMiddleware(idweb))
-  app.get('/hello', requireUser(), async (req, res) => {
-    res.json({ name: req.identity.claims.name, token: await req.identity.getToken([SCOPE]) })
-  })
-  return { app, idweb }
-}
-
-async function eoidcApp(
-  app: Express,
-  reg: AppRegistration,
-  idpUrl: string,
-  origin: string,
-): Promise<BuiltApp> {
-  app.use(
-    auth({
-      issuerBaseURL: `${idpUrl}/${reg.tenantId}/v2.0`,
-      baseURL: origin,
-      clientID: reg.clientId,
-      clientSecret: reg.clientSecret,
-      secret: SECRET,
-      authRequired: false,
-      idpLogout: false,
-      enableTelemetry: false,
-      authorizationParams: {
-        response_type: 'code',
-        response_mode: 'query',
-        scope: `openid profile offline_access ${SCOPE}`,
-      },
-      routes: { login: '/signin', callback: '/signin-oidc' },
-    }),
-  )
-  app.get('/hello', requiresAuth(), (req, res) => {
-    res.json({ name: req.oidc.user?.name, token: req.oidc.accessToken?.access_token })
-  })
-  return { app }
-}
-
-interface MsalSession {
-  pkceVerifier?: string
-  tokenCache?: string
-  account?: import('@azure/msal-node').AccountInfo
-}
-
-async function msalApp(
-  app: Express,
-  reg: AppRegistration,
-  idpUrl: string,
-  origin: string,
-): Promise<BuiltApp> {
-  const authority = `${idpUrl}/${reg.tenantId}`
-  const metadata = await fetch(`${authority}/v2.0/.well-known/openid-configuration`)
-  const host = new URL(idpUrl).host
-  const config = {
-    auth: {
-      clientId: reg.clientId,
-      clientSecret: reg.clientSecret,
-      authority,
-      knownAuthorities: [host],
-      authorityMetadata: await metadata.text(),
-      cloudDiscoveryMetadata: JSON.stringify({
-        tenant_discovery_endpoint: `${authority}/v2.0/.well-known/openid-configuration`,
-        'api-version': '1.1',
-        metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
-      }),
-    },
-  }
-  const redirectUri = `${origin}/signin-oidc`
-  const crypto = new CryptoProvider()
-  app.use(
-    session({
-      secret: SECRET,
-      resave: false,
-      saveUninitialized: false,
-      cookie: { httpOnly: true, secure: false },
-    }),
-  )
-  const state = (req: express.Request) => req.session as unknown as MsalSession
-  app.get('/auth/signin', async (req, res) => {
-    const pkce = await crypto.generatePkceCodes()
-    state(req).pkceVerifier = pkce.verifier
-    const url = await new ConfidentialClientApplication(config).getAuthCodeUrl({
-      scopes: [SCOPE],
-      redirectUri,
-      codeChallenge: pkce.challenge,
-      codeChallengeMethod: 'S256',
-      responseMode: 'form_post' as never,
-    })
-    res.redirect(url)
-  })
-  app.post('/signin-oidc', express.urlencoded({ extended: false }), async (req, res) => {
-    const msal = new ConfidentialClientApplication(config)
-    const result = await msal.acquireTokenByCode({
-      code: String(req.body.code),
-      scopes: [SCOPE],
-      redirectUri,
-      codeVerifier: state(req).pkceVerifier ?? '',
-    })
-    state(req).tokenCache = msal.getTokenCache().serialize()
-    state(req).account = result.account ?? undefined
-    res.redirect('/')
-  })
-  app.get('/hello', async (req, res) => {
-    const s = state(req)
-    if (!s.account) {
-      res.redirect('/auth/signin')
-      return
-    }
-    const msal = new ConfidentialClientApplication(config)
-    if (s.tokenCache) await msal.getTokenCache().deserialize(s.tokenCache)
-    const result = await msal.acquireTokenSilent({ account: s.account, scopes: [SCOPE] })
-    s.tokenCache = msal.getTokenCache().serialize()
-    res.json({ name: s.account.name, token: result.accessToken })
-  })
-  return { app }
+  const idweb = isIdweb(kind)
+  const framework = frameworkOf(kind)
+  if (framework === 'fastify')
+    return (await import('./apps-fastify.ts')).fastifyApp(idweb, reg, idpUrl)
+  if (framework === 'hono') return (await import('./apps-hono.ts')).honoApp(idweb, reg, idpUrl)
+  return (await import('./apps-express.ts')).expressApp(idweb, reg, idpUrl)
 }

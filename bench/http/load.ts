@@ -60,7 +60,10 @@ export class AppServer {
       idpUrl,
       JSON.stringify(registration),
     ]
-    const [command, ...args] = PINNED ? ['taskset', '-c', '1', ...node] : node
+    // Started on every CPU (the runner's own pinning would be inherited), so that the servers
+    // load their modules side by side; pinned to CPU 1, every thread, once ready.
+    const every = `0-${availableParallelism() - 1}`
+    const [command, ...args] = PINNED ? ['taskset', '-c', every, ...node] : node
     const child = spawn(command as string, args, {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile, NODE_ENV: 'production' },
@@ -72,6 +75,7 @@ export class AppServer {
       })
     })
     child.removeAllListeners('exit')
+    if (PINNED) execFileSync('taskset', ['-a', '-cp', '1', String(child.pid)], { stdio: 'ignore' })
     return new AppServer(kind, child, port)
   }
 
@@ -94,16 +98,26 @@ export class AppServer {
     return this.#ask<{ memory: Memory }>({ type: 'memory' }).then((r) => r.memory)
   }
 
-  /** The cookies of `users` signed-in users, the first being `cookie`'s (idweb only). */
+  /** The cookies of `users` signed-in users, the first being `cookie`'s (idweb apps only). */
   seed(users: number, cookie: string): Promise<string[]> {
     return this.#ask<{ cookies: string[] }>({ type: 'seed', users, cookie }).then((r) => r.cookies)
   }
 
-  async profile<T>(during: () => Promise<T>): Promise<{ result: T; top: HotFunction[] }> {
+  /**
+   * A CPU profile of this server while `during` runs: its top self-time functions, and the share
+   * of its busy time with idweb's code on the stack; the whole profile also written to `save`.
+   */
+  async profile<T>(
+    during: () => Promise<T>,
+    save?: string,
+  ): Promise<{ result: T; top: HotFunction[]; idwebPercent: number }> {
     await this.#ask({ type: 'profile-start' })
     const result = await during()
-    const { top } = await this.#ask<{ top: HotFunction[] }>({ type: 'profile-stop' })
-    return { result, top }
+    const { top, idwebPercent } = await this.#ask<{ top: HotFunction[]; idwebPercent: number }>({
+      type: 'profile-stop',
+      ...(save === undefined ? {} : { save }),
+    })
+    return { result, top, idwebPercent }
   }
 
   close(): void {
@@ -123,6 +137,7 @@ export interface LoadShape {
 /** One measurement of one app. */
 export interface Measurement {
   requestsPerSecond: number
+  p50Ms: number
   p99Ms: number
   cpuMicrosPerRequest: number
   requests: number
@@ -142,7 +157,11 @@ export async function measure(
   const options: autocannon.Options = {
     url,
     connections: shape.connections,
-    ...(shape.amount === undefined ? { duration: shape.duration } : { amount: shape.amount }),
+    // A fixed amount ends at the first sample tick after the last answer: tick often, so that a
+    // smoke run of a few hundred requests takes a fraction of a second, not a second.
+    ...(shape.amount === undefined
+      ? { duration: shape.duration }
+      : { amount: shape.amount, sampleInt: 20 }),
     ...(cookies.length === 1
       ? { headers: { cookie: cookies[0] as string } }
       : cookies.length > 1
@@ -163,6 +182,7 @@ export async function measure(
   const requests = result.requests.total
   return {
     requestsPerSecond: requests / result.duration,
+    p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     cpuMicrosPerRequest: (after.cpuMicros - before.cpuMicros) / Math.max(1, requests),
     requests,

@@ -5,6 +5,7 @@ export interface CpuProfile {
   nodes: {
     id: number
     callFrame: { functionName: string; url: string; lineNumber: number }
+    children?: number[]
   }[]
   samples?: number[]
   timeDeltas?: number[]
@@ -40,6 +41,41 @@ export function summarizeProfile(profile: CpuProfile, top: number): HotFunction[
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
     .map(([name, micros]) => ({ name, selfPercent: busy > 0 ? (100 * micros) / busy : 0 }))
+}
+
+/**
+ * The share of the busy time (as {@link summarizeProfile} counts it) in which a function of a
+ * file `inside` accepts (named as {@link shortFile} names it) was on the stack, in percent: the
+ * time spent in that code and in whatever it called, the garbage collector left out.
+ */
+export function shareInside(profile: CpuProfile, inside: (file: string) => boolean): number {
+  const parent = new Map<number, number>()
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parent.set(child, node.id)
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+  const memo = new Map<number, boolean>()
+  const under = (id: number): boolean => {
+    const known = memo.get(id)
+    if (known !== undefined) return known
+    const node = byId.get(id)
+    const up = parent.get(id)
+    const url = node?.callFrame.url ?? ''
+    const result = (url !== '' && inside(shortFile(url))) || (up !== undefined && under(up))
+    memo.set(id, result)
+    return result
+  }
+  let busy = 0
+  let within = 0
+  const samples = profile.samples ?? []
+  const deltas = profile.timeDeltas ?? []
+  for (let i = 0; i < samples.length; i++) {
+    const id = samples[i] as number
+    if (byId.get(id)?.callFrame.functionName === '(idle)') continue
+    const micros = Math.max(0, deltas[i] ?? 0)
+    busy += micros
+    if (under(id)) within += micros
+  }
+  return busy > 0 ? (100 * within) / busy : 0
 }
 
 function nameOf(frame: { functionName: string; url: string; lineNumber: number }): string {

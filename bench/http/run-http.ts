@@ -1,12 +1,22 @@
-// The HTTP benchmark: in one run, the dev IdP (https), a bare Express route, the same route behind
-// idweb, express-openid-connect and the msal-node sample pattern, each signed in through the dev
-// IdP's real forms and driven by autocannon in interleaved rounds; then the idweb route with more
-// signed-in users, and a CPU profile of it.
+// The HTTP benchmark: in one run, the dev IdP (https) and, for Express 5, Fastify 5 and Hono on
+// Node, a bare route and the same route behind idweb's adapter, with express-openid-connect and
+// the msal-node sample pattern next to Express; each app in its own process, signed in through
+// the dev IdP's real forms and driven by autocannon in interleaved rounds. Then each idweb route
+// with more signed-in users, and a CPU profile of each.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { type DevIdp, demo, startDevIdp } from '@idweb/dev-idp'
-import { APP_KINDS, type AppKind, BARE_ANSWER, SIGN_IN_PATH } from './kinds.ts'
+import {
+  APP_KINDS,
+  type AppKind,
+  BARE_ANSWER,
+  FRAMEWORKS,
+  frameworkOf,
+  isBare,
+  isIdweb,
+  SIGN_IN_PATH,
+} from './kinds.ts'
 import { AppServer, type LoadShape, type Measurement, measure, PINNED } from './load.ts'
 import type { HotFunction } from './profile.ts'
 import { signInTo } from './sign-in.ts'
@@ -17,10 +27,12 @@ export interface HttpBenchOptions extends LoadShape {
   rounds: number
   /** Seconds of load per app before the first round (JIT, caches). */
   warmup: LoadShape
-  /** Signed-in user counts for the idweb route. */
+  /** Signed-in user counts for each idweb route. */
   users: readonly number[]
-  /** The load the CPU profile is taken under. */
+  /** The load the CPU profiles are taken under. */
   profile: LoadShape
+  /** A directory to write each profile to, as `<app>.cpuprofile` (DevTools opens them). */
+  profileDir?: string | undefined
   log?: (line: string) => void
 }
 
@@ -28,9 +40,13 @@ export interface AppResult extends Measurement {
   app: AppKind
   /** Every round's measurement, in the order run. */
   rounds: Measurement[]
+  /** What `GET /hello` without a cookie answered: 200 on a bare route, else 401 or a redirect. */
+  anonymousStatus: number
 }
 
 export interface UsersResult extends Measurement {
+  /** The idweb app measured. */
+  app: AppKind
   users: number
   setupSeconds: number
   /** Resident memory the extra users added, per user (bytes); 0 for one user. */
@@ -38,16 +54,24 @@ export interface UsersResult extends Measurement {
   heapPerUser: number
 }
 
+/**
+ * The top self-time functions of one idweb route under load, the share of its busy time with
+ * idweb's code on the stack, and its CPU time per request measured without the profiler (which
+ * adds its own).
+ */
+export interface ProfileResult {
+  app: AppKind
+  cpuMicrosPerRequest: number
+  idwebPercent: number
+  top: HotFunction[]
+}
+
 export interface HttpReport {
   pinned: boolean
   connections: number
   apps: AppResult[]
   users: UsersResult[]
-  /**
-   * The top self-time functions of idweb's route under load, and idweb's CPU time per request
-   * measured without the profiler (which adds its own).
-   */
-  profile: { cpuMicrosPerRequest: number; top: HotFunction[] }
+  profiles: ProfileResult[]
   /** Token-endpoint calls while measuring: every answer must come from a cache. */
   tokenCallsDuringLoad: number
 }
@@ -73,66 +97,84 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<HttpRepor
     }
     const start = (k: AppKind) => AppServer.start(k, reg, url, caFile, options.source)
     servers.push(...(await Promise.all(APP_KINDS.map(start))))
+    const server = (k: AppKind) => servers.find((s) => s.kind === k) as AppServer
     const cookies = new Map<AppKind, string[]>()
-    for (const server of servers) {
-      const path = SIGN_IN_PATH[server.kind]
-      const cookie = path ? await signInTo(server.origin, path, alice, idp.caCert ?? '') : ''
-      await checkAnswer(server, cookie)
-      cookies.set(server.kind, cookie ? [cookie] : [])
-      log(`  ${server.kind}: signed in at ${server.origin}`)
-    }
+    const anonymous = new Map<AppKind, number>()
+    const caCert = idp.caCert ?? ''
+    await Promise.all(
+      servers.map(async (s) => {
+        const path = SIGN_IN_PATH[s.kind]
+        const cookie = path ? await signInTo(s.origin, path, alice, caCert) : ''
+        anonymous.set(s.kind, await checkApp(s, cookie))
+        cookies.set(s.kind, cookie ? [cookie] : [])
+        log(`  ${s.kind}: signed in at ${s.origin}`)
+      }),
+    )
+    const load = (s: AppServer, shape: LoadShape) => measure(s, cookies.get(s.kind) ?? [], shape)
     const tokenCalls = idp.grantCount()
-    for (const server of servers)
-      await measure(server, cookies.get(server.kind) ?? [], options.warmup)
+    for (const s of servers) await load(s, options.warmup)
     const samples = new Map<AppKind, Measurement[]>(APP_KINDS.map((k) => [k, []]))
+    const groups = FRAMEWORKS.map((f) => servers.filter((s) => frameworkOf(s.kind) === f))
     for (let round = 0; round < options.rounds; round++) {
-      // Interleaved, and each round in another order, so drift on a noisy machine hits all alike.
-      const order = servers.map((_, i) => servers[(i + round) % servers.length] as AppServer)
-      for (const server of order) {
-        const m = await measure(server, cookies.get(server.kind) ?? [], options)
-        samples.get(server.kind)?.push(m)
-        log(
-          `  round ${round + 1} ${server.kind}: ${Math.round(m.requestsPerSecond)} req/s, p99 ${m.p99Ms} ms`,
-        )
+      // A framework's apps one after the other, so that the bare route and idweb's run seconds
+      // apart; frameworks and apps in another order each round, so drift hits all alike.
+      for (const group of rotate(groups, round)) {
+        for (const s of rotate(group, round)) {
+          const m = await load(s, options)
+          samples.get(s.kind)?.push(m)
+          log(
+            `  round ${round + 1} ${s.kind}: ${Math.round(m.requestsPerSecond)} req/s, p99 ${m.p99Ms} ms`,
+          )
+        }
       }
     }
-    const apps = APP_KINDS.map((app) => summarize(app, samples.get(app) ?? []))
+    const apps = APP_KINDS.map((app) => ({
+      ...summarize(app, samples.get(app) ?? []),
+      anonymousStatus: anonymous.get(app) ?? 0,
+    }))
 
-    const idwebServer = servers.find((s) => s.kind === 'idweb') as AppServer
-    const aliceCookie = cookies.get('idweb')?.[0] ?? ''
-    const baseline = await idwebServer.memory()
     const users: UsersResult[] = []
-    for (const n of options.users) {
-      const t0 = performance.now()
-      const list = await idwebServer.seed(n, aliceCookie)
-      const setupSeconds = (performance.now() - t0) / 1000
-      await measure(idwebServer, list, options.warmup)
-      const m = await measure(idwebServer, list, options)
-      const memory = await idwebServer.memory()
-      const extra = Math.max(1, n - 1)
-      users.push({
-        users: n,
-        setupSeconds,
-        ...m,
-        rssPerUser: n > 1 ? (memory.rss - baseline.rss) / extra : 0,
-        heapPerUser: n > 1 ? (memory.heapUsed - baseline.heapUsed) / extra : 0,
+    const profiles: ProfileResult[] = []
+    for (const app of APP_KINDS.filter(isIdweb)) {
+      const s = server(app)
+      const aliceCookie = cookies.get(app)?.[0] ?? ''
+      const baseline = await s.memory()
+      for (const n of options.users) {
+        const t0 = performance.now()
+        const list = await s.seed(n, aliceCookie)
+        const setupSeconds = (performance.now() - t0) / 1000
+        await checkSeeded(s, list)
+        await measure(s, list, options.warmup)
+        const m = await measure(s, list, options)
+        const memory = await s.memory()
+        const extra = Math.max(1, n - 1)
+        users.push({
+          app,
+          users: n,
+          setupSeconds,
+          ...m,
+          rssPerUser: n > 1 ? (memory.rss - baseline.rss) / extra : 0,
+          heapPerUser: n > 1 ? (memory.heapUsed - baseline.heapUsed) / extra : 0,
+        })
+        log(`  ${app}, ${n} users: ${Math.round(m.requestsPerSecond)} req/s`)
+      }
+      const save = options.profileDir ? resolve(options.profileDir, `${app}.cpuprofile`) : undefined
+      const profiled = await s.profile(() => measure(s, [aliceCookie], options.profile), save)
+      profiles.push({
+        app,
+        cpuMicrosPerRequest: apps.find((a) => a.app === app)?.cpuMicrosPerRequest ?? Number.NaN,
+        idwebPercent: profiled.idwebPercent,
+        top: profiled.top,
       })
-      log(`  idweb, ${n} users: ${Math.round(m.requestsPerSecond)} req/s`)
     }
-    const profiled = await idwebServer.profile(() =>
-      measure(idwebServer, [aliceCookie], options.profile),
-    )
     const tokenCallsDuringLoad = idp.grantCount() - tokenCalls
-    for (const server of servers) await checkAnswer(server, cookies.get(server.kind)?.[0] ?? '')
+    for (const s of servers) await checkApp(s, cookies.get(s.kind)?.[0] ?? '')
     return {
       pinned: PINNED,
       connections: options.connections,
       apps,
       users,
-      profile: {
-        cpuMicrosPerRequest: apps.find((a) => a.app === 'idweb')?.cpuMicrosPerRequest ?? Number.NaN,
-        top: profiled.top,
-      },
+      profiles,
       tokenCallsDuringLoad,
     }
   } finally {
@@ -142,10 +184,16 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<HttpRepor
   }
 }
 
-function summarize(app: AppKind, rounds: Measurement[]): AppResult {
+/** `xs` starting at its `by`-th element (modulo its length), wrapping round. */
+function rotate<T>(xs: readonly T[], by: number): T[] {
+  return xs.map((_, i) => xs[(i + by) % xs.length] as T)
+}
+
+function summarize(app: AppKind, rounds: Measurement[]): Omit<AppResult, 'anonymousStatus'> {
   return {
     app,
     requestsPerSecond: median(rounds.map((r) => r.requestsPerSecond)),
+    p50Ms: median(rounds.map((r) => r.p50Ms)),
     p99Ms: median(rounds.map((r) => r.p99Ms)),
     cpuMicrosPerRequest: median(rounds.map((r) => r.cpuMicrosPerRequest)),
     requests: rounds.reduce((n, r) => n + r.requests, 0),
@@ -154,17 +202,57 @@ function summarize(app: AppKind, rounds: Measurement[]): AppResult {
   }
 }
 
-/** The route answers the signed-in user's name and a token before and after the load. */
-async function checkAnswer(server: AppServer, cookie: string): Promise<void> {
-  const res = await fetch(`${server.origin}/hello`, { headers: cookie ? { cookie } : {} })
+interface Hello {
+  status: number
+  name?: unknown
+  token?: unknown
+}
+
+async function hello(server: AppServer, cookie: string): Promise<Hello> {
+  const res = await fetch(`${server.origin}/hello`, {
+    headers: cookie ? { cookie } : {},
+    redirect: 'manual',
+  })
   const body = (await res.json().catch(() => ({}))) as { name?: unknown; token?: unknown }
-  const expected = server.kind === 'bare' ? BARE_ANSWER.name : demo.users.alice.name
-  const jwt = typeof body.token === 'string' && body.token.split('.').length === 3
-  if (
-    res.status !== 200 ||
-    body.name !== expected ||
-    !(server.kind === 'bare' ? body.token === BARE_ANSWER.token : jwt)
-  ) {
-    throw new Error(`${server.kind}: /hello answered ${res.status} without the user and a token`)
+  return { status: res.status, name: body.name, token: body.token }
+}
+
+const isJwt = (token: unknown) => typeof token === 'string' && token.split('.').length === 3
+
+/**
+ * The route answers the signed-in user's name and a token (a bare route: its fixed answer), and
+ * an app with an identity layer refuses a request without a cookie (401 or a redirect to its
+ * sign-in). Returns the anonymous answer's status.
+ */
+async function checkApp(server: AppServer, cookie: string): Promise<number> {
+  const signedIn = await hello(server, cookie)
+  const bare = isBare(server.kind)
+  const ok =
+    signedIn.status === 200 &&
+    (bare
+      ? signedIn.name === BARE_ANSWER.name && signedIn.token === BARE_ANSWER.token
+      : signedIn.name === demo.users.alice.name && isJwt(signedIn.token))
+  if (!ok) {
+    throw new Error(
+      `${server.kind}: /hello answered ${signedIn.status} without the user and a token`,
+    )
+  }
+  if (bare) return signedIn.status
+  const anonymous = await hello(server, '')
+  const refused = anonymous.status === 401 || (anonymous.status >= 300 && anonymous.status < 400)
+  if (!refused || anonymous.token !== undefined) {
+    throw new Error(`${server.kind}: /hello without a cookie answered ${anonymous.status}`)
+  }
+  return anonymous.status
+}
+
+/** The last of the seeded users' cookies gets that user's name and a token from the cache. */
+async function checkSeeded(server: AppServer, cookies: readonly string[]): Promise<void> {
+  const last = cookies.length - 1
+  const answer = await hello(server, cookies[last] ?? '')
+  const name = last === 0 ? demo.users.alice.name : `User ${last}`
+  const token = typeof answer.token === 'string' && answer.token.length > 0
+  if (answer.status !== 200 || answer.name !== name || !token) {
+    throw new Error(`${server.kind}: seeded user ${last} got ${answer.status}, not its name`)
   }
 }

@@ -1,12 +1,13 @@
 // One app of the HTTP benchmark, in its own process so that its CPU time is its own:
 // `node --import tsx server.ts <kind> <dev IdP url> <registration JSON>`. It listens on a free
 // localhost port and answers the runner over IPC: its port, its CPU time and memory, extra seeded
-// users (idweb only) and a CPU profile summary.
+// users (idweb apps only) and a CPU profile summary.
+import { writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { buildApp } from './apps.ts'
 import type { AppKind, AppRegistration } from './kinds.ts'
-import { summarizeProfile } from './profile.ts'
+import { shareInside, summarizeProfile } from './profile.ts'
 import { seedUsers } from './seed.ts'
 
 export type ToServer =
@@ -14,7 +15,8 @@ export type ToServer =
   | { type: 'memory'; id: number }
   | { type: 'seed'; id: number; users: number; cookie: string }
   | { type: 'profile-start'; id: number }
-  | { type: 'profile-stop'; id: number }
+  /** `save`: also write the whole profile there, as a `.cpuprofile` DevTools opens. */
+  | { type: 'profile-stop'; id: number; save?: string }
 
 /** CPU time used so far, user + system, in µs. */
 export interface Usage {
@@ -34,7 +36,7 @@ await new Promise<void>((resolve) => server.listen(0, 'localhost', resolve))
 const { port } = server.address() as AddressInfo
 const origin = `http://localhost:${port}`
 const built = await buildApp(kind, JSON.parse(registration) as AppRegistration, idpUrl, origin)
-server.on('request', built.app)
+server.on('request', built.listener)
 
 const settled = (): Memory => {
   globalThis.gc?.()
@@ -64,7 +66,11 @@ process.on('message', async (message: ToServer) => {
     } else {
       const profile = await profiler?.stop()
       profiler = undefined
-      reply({ top: summarizeProfile(profile as never, 5) })
+      if (message.save) await writeFile(message.save, JSON.stringify(profile))
+      reply({
+        top: summarizeProfile(profile as never, 5),
+        idwebPercent: shareInside(profile as never, (file) => file.startsWith('idweb/')),
+      })
     }
   } catch (err) {
     reply({ error: err instanceof Error ? err.message : String(err) })
