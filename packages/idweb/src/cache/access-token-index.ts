@@ -49,8 +49,16 @@ export function accessTokenRecord(key: string, entity: AccessTokenEntity): Cache
  * cloud, any port): the bucket an access token lives in.
  */
 export function bucketKey(clientId: string, environment: string, realm: string): string {
-  return `${clientId}|${comparableEnvironment(environment)}|${realm}`.toLowerCase()
+  // An app asks for the same bucket request after request: the last key is kept.
+  if (clientId === last.clientId && environment === last.environment && realm === last.realm) {
+    return last.key
+  }
+  const key = `${clientId}|${comparableEnvironment(environment)}|${realm}`.toLowerCase()
+  last = { clientId, environment, realm, key }
+  return key
 }
+
+let last = { clientId: '', environment: '', realm: '', key: '' }
 
 interface Bucket {
   /** Tokens by their exact normalized scope set: the common case is one lookup here. */

@@ -67,9 +67,9 @@ const byText = new Map<string, ScopeSet>()
 const MAX_INTERNED = 1024
 
 /**
- * The {@link ScopeSet} of `scopes`. The same array object (typically a frozen constant from
- * configuration) maps to the same set without any work; equal arrays share a set through a small
- * bounded table.
+ * The {@link ScopeSet} of `scopes`. The same frozen array (typically a constant from
+ * configuration) maps to the same set without any work; other arrays, which may change between
+ * calls, share a set with equal ones through a small bounded table.
  *
  * @example
  * ```ts
@@ -79,15 +79,20 @@ const MAX_INTERNED = 1024
  */
 export function scopeSet(scopes: readonly string[] | ScopeSet): ScopeSet {
   if (scopes instanceof ScopeSet) return scopes
-  const known = byArray.get(scopes)
-  if (known !== undefined) return known
-  const text = scopes.join(' ')
+  // Only a frozen array is worth remembering by identity: a handler's `['User.Read']` literal
+  // is a new array on every request, and would only churn the WeakMap.
+  const frozen = Object.isFrozen(scopes)
+  if (frozen) {
+    const known = byArray.get(scopes)
+    if (known !== undefined) return known
+  }
+  const text = scopes.length === 1 ? (scopes[0] as string) : scopes.join(' ')
   let set = byText.get(text)
   if (set === undefined) {
     set = new ScopeSet(scopes)
     if (byText.size >= MAX_INTERNED) byText.clear()
     byText.set(text, set)
   }
-  byArray.set(scopes, set)
+  if (frozen) byArray.set(scopes, set)
   return set
 }
