@@ -1,6 +1,7 @@
 import { CHUNK_VALUE_LENGTH, readChunks } from './chunks.ts'
 import { cookieScope, type SessionContext } from './context.ts'
 import { parseCookieHeader } from './cookies.ts'
+import { HeaderMemo } from './header-memo.ts'
 import {
   type CookieRefPayload,
   isAlive,
@@ -103,11 +104,29 @@ async function openStored(
 
 /** The sealed value of the session cookie family of `request`, or `undefined`. */
 function cookieValue(ctx: SessionContext, request: SessionRequest): string | undefined {
-  // Only a `__Host-` name depends on the URL: without it, reading needs no URL at all.
-  const prefix = ctx.hostPrefix ? cookieScope(ctx, request).prefix : ''
-  const cookies = parseCookieHeader(request.headers.get('cookie'))
-  return readChunks(cookies, prefix + ctx.cookieName, ctx.maxChunks).value
+  const header = request.headers.get('cookie')
+  // Only a `__Host-` name depends on the URL: without it, the value depends on the header alone.
+  if (ctx.hostPrefix) {
+    const name = cookieScope(ctx, request).prefix + ctx.cookieName
+    return readChunks(parseCookieHeader(header), name, ctx.maxChunks).value
+  }
+  if (header === null) return undefined
+  let memo = memos.get(ctx)
+  if (memo === undefined) {
+    memo = new HeaderMemo()
+    memos.set(ctx, memo)
+  }
+  return memo.get(
+    header,
+    (text) => readChunks(parseCookieHeader(text), ctx.cookieName, ctx.maxChunks).value,
+  )
 }
+
+/**
+ * The session cookie's value by the whole `Cookie` header, per session context. Only the parse
+ * is remembered; lifetimes and revocation are checked on every request.
+ */
+const memos = new WeakMap<SessionContext, HeaderMemo<string | undefined>>()
 
 /** The sealed cookie payload of `request`, unvalidated, or `undefined`. */
 export async function readCookiePayload(

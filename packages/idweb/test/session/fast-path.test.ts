@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
 import { CompactEncrypt } from 'jose'
+import { HeaderMemo } from '../../src/session/header-memo.ts'
 import { createSessionManager, SessionRevocations } from '../../src/session/index.ts'
 import { checkSecrets, deriveKeyRing, type KeyRing } from '../../src/session/keys.ts'
 import { OpenedSessions } from '../../src/session/opened.ts'
@@ -115,6 +116,37 @@ describe('OpenedSessions', () => {
     opened.set('z'.repeat(200), session('c'), 10)
     assert.equal(opened.get('z'.repeat(200)), undefined)
     assert.equal(opened.size, 1)
+  })
+})
+
+describe('HeaderMemo: the parse of a Cookie header, remembered', () => {
+  it('computes once per header, and again for any other header', () => {
+    const memo = new HeaderMemo<string | undefined>()
+    let calls = 0
+    const parse = (h: string) => {
+      calls++
+      return h === 'none' ? undefined : h.toUpperCase()
+    }
+    assert.equal(memo.get('a=1', parse), 'A=1')
+    assert.equal(memo.get('a=1', parse), 'A=1')
+    assert.equal(memo.get('none', parse), undefined)
+    assert.equal(memo.get('none', parse), undefined)
+    assert.equal(calls, 2, 'an undefined answer is remembered too')
+    assert.equal(memo.get('a=2', parse), 'A=2')
+    assert.equal(calls, 3)
+  })
+
+  it('a flood of distinct headers stays within the entry and character bounds', () => {
+    const memo = new HeaderMemo<number>(100, 10_000)
+    for (let i = 0; i < 50_000; i++) {
+      memo.get(`s=${i}${'x'.repeat(i % 300)}`, (h) => h.length)
+      assert.ok(memo.size <= 100 && memo.chars <= 10_000)
+    }
+    assert.equal(
+      memo.get('y'.repeat(20_000), (h) => h.length),
+      20_000,
+    )
+    assert.ok(memo.chars <= 10_000, 'a header larger than the bound is answered, not kept')
   })
 })
 
