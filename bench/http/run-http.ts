@@ -3,7 +3,7 @@
 // the msal-node sample pattern next to Express; each app in its own process, signed in through
 // the dev IdP's real forms and driven by autocannon in interleaved rounds. Then each idweb route
 // with more signed-in users, and a CPU profile of each.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { type DevIdp, demo, startDevIdp } from '@idweb/dev-idp'
@@ -135,6 +135,7 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<HttpRepor
 
     const users: UsersResult[] = []
     const profiles: ProfileResult[] = []
+    if (options.profileDir) await mkdir(options.profileDir, { recursive: true })
     for (const app of APP_KINDS.filter(isIdweb)) {
       const s = server(app)
       const aliceCookie = cookies.get(app)?.[0] ?? ''

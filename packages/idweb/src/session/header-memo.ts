@@ -1,3 +1,6 @@
+/** How many of a header's last characters key the memo. */
+const TAIL = 24
+
 /**
  * What a function of a request header gave, for the headers seen lately: a browser sends the same
  * `Cookie` header request after request, and parsing it was most of an authenticated request's
@@ -6,7 +9,13 @@
  * belong here: whatever depends on time or state (lifetimes, revocation) is checked every time.
  */
 export class HeaderMemo<T> {
-  readonly #values = new Map<string, T>()
+  /**
+   * Entries by the header's length and last characters, checked against the whole header: a
+   * session cookie ends in its AES-GCM tag, and hashing a few characters costs far less than
+   * hashing a header of kilobytes, fresh from the socket on every request. Headers that share a
+   * key only take each other's place.
+   */
+  readonly #values = new Map<string, { readonly header: string; readonly value: T }>()
   readonly #maxEntries: number
   readonly #maxChars: number
   #chars = 0
@@ -19,15 +28,20 @@ export class HeaderMemo<T> {
   /** `compute(header)`, remembered. A header longer than the whole bound is never kept. */
   get(header: string, compute: (header: string) => T): T {
     const values = this.#values
-    const known = values.get(header)
-    if (known !== undefined || values.has(header)) return known as T
+    const key = header.length > TAIL ? `${header.length}${header.slice(-TAIL)}` : header
+    const known = values.get(key)
+    if (known !== undefined && known.header === header) return known.value
     const value = compute(header)
     if (header.length > this.#maxChars) return value
+    if (known !== undefined) {
+      values.delete(key)
+      this.#chars -= known.header.length
+    }
     if (values.size >= this.#maxEntries || this.#chars + header.length > this.#maxChars) {
       values.clear()
       this.#chars = 0
     }
-    values.set(header, value)
+    values.set(key, { header, value })
     this.#chars += header.length
     return value
   }

@@ -136,6 +136,19 @@ describe('HeaderMemo: the parse of a Cookie header, remembered', () => {
     assert.equal(calls, 3)
   })
 
+  it('headers that end alike and are as long are never confused (regression guard)', () => {
+    const memo = new HeaderMemo<string>()
+    const tail = 't'.repeat(40)
+    const a = `s=aaaa${tail}`
+    const b = `s=bbbb${tail}`
+    const parse = (h: string) => h.slice(2, 6)
+    for (let i = 0; i < 3; i++) {
+      assert.equal(memo.get(a, parse), 'aaaa')
+      assert.equal(memo.get(b, parse), 'bbbb')
+    }
+    assert.equal(memo.get('short', parse), 'ort')
+  })
+
   it('a flood of distinct headers stays within the entry and character bounds', () => {
     const memo = new HeaderMemo<number>(100, 10_000)
     for (let i = 0; i < 50_000; i++) {
