@@ -2,6 +2,7 @@ import type { Context, ErrorHandler, MiddlewareHandler } from 'hono'
 import type { ApiPrincipal } from '../../api/principal.ts'
 import type { BearerValidator } from '../../api/validator.ts'
 import { ConfigError } from '../../errors.ts'
+import type { SessionRequest } from '../../session/types.ts'
 import { methodNotAllowed } from '../../web/http.ts'
 import type { Idweb } from '../../web/idweb.ts'
 import type { Authentication } from '../../web/user.ts'
@@ -88,12 +89,41 @@ export function idweb(app: Idweb, options: IdwebHonoOptions = {}): MiddlewareHan
         : methodNotAllowed(request, methods)
       if (response) return response
     }
-    let found = request.headers.has('cookie') ? app.authenticateNow(request) : NO_ONE
+    // The Cookie header is read once: on @hono/node-server every read scans it again.
+    const cookie = request.headers.get('cookie')
+    let found = cookie === null ? NO_ONE : app.authenticateNow(new CookieView(request, cookie))
     if (found instanceof Promise) found = await found
     c.set('idweb', app)
     c.set('identity', createIdentity(context, found.user))
     await next()
     for (const cookie of found.setCookies) c.header('set-cookie', cookie, { append: true })
+  }
+}
+
+/** What the session layer reads of a request, with its `Cookie` header already read. */
+class CookieView implements SessionRequest {
+  readonly #request: Request
+  readonly #cookie: string
+
+  constructor(request: Request, cookie: string) {
+    this.#request = request
+    this.#cookie = cookie
+  }
+
+  get url(): string {
+    return this.#request.url
+  }
+
+  get headers(): SessionRequest['headers'] {
+    return this
+  }
+
+  get(name: string): string | null {
+    return name.toLowerCase() === 'cookie' ? this.#cookie : this.#request.headers.get(name)
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== null
   }
 }
 
