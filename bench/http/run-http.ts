@@ -13,6 +13,7 @@ import {
   BARE_ANSWER,
   FRAMEWORKS,
   frameworkOf,
+  idwebKind,
   isBare,
   isIdweb,
   SIGN_IN_PATH,
@@ -110,7 +111,11 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<HttpRepor
         log(`  ${s.kind}: signed in at ${s.origin}`)
       }),
     )
-    const load = (s: AppServer, shape: LoadShape) => measure(s, cookies.get(s.kind) ?? [], shape)
+    // A bare route gets the very requests its framework's idweb route gets, the signed-in
+    // browser's Cookie header included: what differs is what idweb does, not what is sent.
+    const sent = (kind: AppKind) =>
+      isBare(kind) ? (cookies.get(idwebKind(frameworkOf(kind))) ?? []) : (cookies.get(kind) ?? [])
+    const load = (s: AppServer, shape: LoadShape) => measure(s, sent(s.kind), shape)
     const tokenCalls = idp.grantCount()
     for (const s of servers) await load(s, options.warmup)
     const samples = new Map<AppKind, Measurement[]>(APP_KINDS.map((k) => [k, []]))
