@@ -86,6 +86,10 @@ export const demo = {
       redirectUri: 'http://localhost:3000/signin-oidc',
       /** The registered front-channel sign-out redirect URI. */
       postLogoutRedirectUri: 'http://localhost:3000/signout-callback-oidc',
+      /** Where a sign-out posts its back-channel logout token. */
+      backchannelLogoutUri: 'http://localhost:3000/backchannel-logout',
+      /** The front-channel logout URL the signed-out page frames. */
+      frontchannelLogoutUri: 'http://localhost:3000/signout-oidc',
     },
     /** The downstream "todo" API; also a confidential client (on-behalf-of to Graph). */
     todoApi: {

@@ -184,6 +184,16 @@ export interface AppRegistration {
   redirectUris?: string[]
   /** URIs the app may send users to after sign-out; matched exactly. */
   postLogoutRedirectUris?: string[]
+  /**
+   * Where a sign-out posts an OpenID Connect back-channel logout token (naming the session's
+   * `sid`), server to server. Not an Entra setting: Entra sends front-channel logout only.
+   */
+  backchannelLogoutUri?: string
+  /**
+   * Entra's "Front-channel logout URL": loaded in an iframe of the sign-out page with `iss` and
+   * `sid`, for every app the browser's session signed in to.
+   */
+  frontchannelLogoutUri?: string
   /** "Allow public client flows": no client secret, PKCE required, device code allowed. */
   publicClient?: boolean
   /** Identifier URIs of the API; defaults to `api://{appId}` when the app exposes scopes or roles. */

@@ -134,6 +134,12 @@ function checkApp(value: unknown, path: string): AppRegistration {
       absoluteUrl(uri, `${path}.${key}[${i}]`)
     }
   }
+  for (const key of ['backchannelLogoutUri', 'frontchannelLogoutUri'] as const) {
+    const uri = value[key]
+    if (uri === undefined) continue
+    if (typeof uri !== 'string') fail(`${path}.${key}`, 'must be a string')
+    absoluteUrl(uri, `${path}.${key}`)
+  }
   for (const key of [
     'secrets',
     'certificates',

@@ -75,6 +75,11 @@ export function clientMetadata(app: App): ClientMetadata {
     metadata.client_secret = randomBytes(32).toString('base64url')
   }
   if (jwks.length > 0) metadata.jwks = { keys: jwks }
+  if (app.backchannelLogoutUri) {
+    metadata.backchannel_logout_uri = app.backchannelLogoutUri
+    metadata.backchannel_logout_session_required = true
+  }
+  if (app.frontchannelLogoutUri) metadata.frontchannel_logout_uri = app.frontchannelLogoutUri
   return metadata
 }
 
@@ -120,6 +125,8 @@ export function adaptClientModel(
       return expected.length === given.length && timingSafeEqual(expected, given)
     })
   }
+  // Entra puts the session's `sid` in every ID token, whatever logout the app registered.
+  proto.includeSid = () => true
   proto.redirectUriAllowed = function allowed(this: { redirectUris: string[] }, value: string) {
     return redirectUriMatches(this.redirectUris, value)
   }

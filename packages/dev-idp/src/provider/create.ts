@@ -13,6 +13,7 @@ import { accountFinder, pairwiseIdTokenSubjects } from './account.ts'
 import { ASKED_SCOPE_PARAM, keepAskedScopes } from './asked-scope.ts'
 import { adaptClientModel, clientMetadata, JWT_BEARER } from './clients.ts'
 import { loadExistingGrantHook } from './existing-grant.ts'
+import { renderFrontChannelLogout } from './front-channel.ts'
 import { clientCredentialsGrant } from './grants/client-credentials.ts'
 import { onBehalfOfGrant } from './grants/on-behalf-of.ts'
 import { refreshTokenGrant } from './grants/refresh-token.ts'
@@ -127,7 +128,17 @@ function configuration(ctx: IdpContext, tenantId: string): Configuration {
     enabledJWA: { clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256'] },
     expiresWithSession: async () => false,
     extraParams: ['client_info', 'domain_hint', ASKED_SCOPE_PARAM],
+    extraClientMetadata: { properties: ['frontchannel_logout_uri'] },
+    // oidc-provider refuses to call special-use addresses (SSRF protection); a development
+    // provider's apps are on this machine, so its back-channel calls to loopback are let through.
+    fetch: (url, options) => {
+      const host = new URL(url instanceof Request ? url.url : url).hostname
+      const loopback = host === 'localhost' || host === '[::1]' || host.startsWith('127.')
+      if (loopback && options) delete (options as { dispatcher?: unknown }).dispatcher
+      return globalThis.fetch(url, options)
+    },
     features: {
+      backchannelLogout: { enabled: true },
       devInteractions: { enabled: false },
       dPoP: { enabled: false },
       pushedAuthorizationRequests: { enabled: false },
@@ -210,6 +221,7 @@ export function createTenantProvider(ctx: IdpContext, tenantId: string): Provide
   adaptClientModel(provider, ctx.index, ctx.federationSecret)
   pairwiseIdTokenSubjects(provider, ctx.options.seed)
   entraIdTokens(ctx, provider, tenantId)
+  renderFrontChannelLogout(provider, ctx.index, tenantId)
   const fromAnyAlias = provider.OIDCContext.prototype as unknown as {
     clientJwtAuthExpectedAudience(this: KoaContextWithOIDC['oidc']): Set<string>
   }

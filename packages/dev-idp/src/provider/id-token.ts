@@ -4,6 +4,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider'
 import type { IdpContext } from '../context.ts'
 import { derivedGuid } from '../directory/index.ts'
 import { opaqueClaims } from './opaque-claims.ts'
+import { currentRequestContext } from './request-context.ts'
 
 interface IssuingIdToken {
   ctx?: KoaContextWithOIDC
@@ -22,6 +23,26 @@ function sessionId(tenantId: string, koa: KoaContextWithOIDC | undefined): strin
 }
 
 /**
+ * A back-channel logout token naming the session as the ID tokens did: oidc-provider sets its own
+ * per-client `sid`, while the ID tokens carry Entra's session GUID. Typed `logout+jwt`, as
+ * Back-Channel Logout 1.0 recommends. Issued while the sign-out request is handled, whose
+ * session it names.
+ */
+async function entraLogoutToken(ctx: IdpContext, tenantId: string, jwt: string): Promise<string> {
+  const payload = decodeJwt(jwt)
+  const sid = sessionId(tenantId, currentRequestContext())
+  if (payload.sid !== undefined && sid !== undefined) payload.sid = sid
+  return new CompactSign(Buffer.from(JSON.stringify(payload)))
+    .setProtectedHeader({ typ: 'logout+jwt', alg: 'RS256', kid: ctx.keys.privateJwk.kid })
+    .sign(ctx.keys.privateKey)
+}
+
+/** The Entra session GUID of the session a request is ending or signing in with. */
+export function entraSessionId(tenantId: string, koa: KoaContextWithOIDC): string | undefined {
+  return sessionId(tenantId, koa)
+}
+
+/**
  * Shapes the ID tokens oidc-provider issues like Entra's v2 ID tokens: header
  * `{ typ: "JWT", alg, kid }`, and `nbf` (= `iat`), `sid`, `uti`, `aio`, `rh` in the payload.
  * oidc-provider signs ID tokens without a `typ` and offers no header hook, so the token it
@@ -32,6 +53,7 @@ export function entraIdTokens(ctx: IdpContext, provider: Provider, tenantId: str
   const issue = proto.issue
   proto.issue = async function issueEntraIdToken(options) {
     const jwt = await issue.call(this, options)
+    if (options?.use === 'logout') return entraLogoutToken(ctx, tenantId, jwt)
     if (options?.use !== 'idtoken') return jwt
     const payload = decodeJwt(jwt)
     const sid = sessionId(tenantId, this.ctx)

@@ -1,5 +1,5 @@
 import { CookieJar } from './cookie-jar.ts'
-import { type ParsedForm, parseForms } from './html-form.ts'
+import { type ParsedForm, parseForms, unescapeHtml } from './html-form.ts'
 
 /** `fetch` that sends and stores cookies through a jar and never follows redirects. */
 export type JarFetch = (input: string | URL, init?: RequestInit) => Promise<Response>
@@ -48,6 +48,11 @@ export interface SignInResult {
   consentShown: boolean
   /** The scopes the consent page listed (full strings, e.g. `api://…/access_as_user`). */
   consentScopes: string[]
+  /**
+   * For a sign-out: the front-channel logout URLs the signed-out page framed (a browser loads
+   * them, with its cookies for each app; this helper does not).
+   */
+  frontChannel?: string[]
 }
 
 /** Options of {@link signInInteractively}. */
@@ -241,6 +246,18 @@ export async function signOut(
       continue
     }
     const page = await res.text()
+    const framed = frontChannelOf(page)
+    if (framed) {
+      const next = new URL(framed.next, url)
+      return {
+        kind: next.origin === idpOrigin ? 'page' : 'redirect',
+        ...(next.origin === idpOrigin ? { page } : { redirectUrl: next }),
+        status: res.status,
+        consentShown: false,
+        consentScopes: [],
+        frontChannel: framed.frames,
+      }
+    }
     const form = parseForms(page).find(
       (f) => f.id === 'op.logoutForm' || f.action.endsWith('/logout/confirm'),
     )
@@ -256,4 +273,14 @@ export async function signOut(
     }
   }
   throw new Error('sign-out did not finish')
+}
+
+/** The frames and the onward link of the dev IdP's front-channel signed-out page, if it is one. */
+function frontChannelOf(page: string): { frames: string[]; next: string } | undefined {
+  const next = /<a id="next" href="([^"]*)"/.exec(page)?.[1]
+  if (next === undefined) return undefined
+  const frames = [...page.matchAll(/<iframe class="fc" src="([^"]*)"/g)].map((m) =>
+    unescapeHtml(m[1] ?? ''),
+  )
+  return { frames, next: unescapeHtml(next) }
 }

@@ -1,0 +1,18 @@
+import type { KeyObject } from 'node:crypto'
+import { signingKeys } from '../keys.ts'
+
+/**
+ * The private key and `kid` a dev IdP started in this process with `seed` signs its tokens with:
+ * for tests that must craft a token the provider never would (an expired or misdirected logout
+ * token) yet signed as it would be. Never usable against a provider in another process.
+ *
+ * @example
+ * ```ts
+ * const { key, kid } = providerSigningKey()
+ * const token = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid }).sign(key)
+ * ```
+ */
+export function providerSigningKey(seed = 'idweb-dev-idp'): { key: KeyObject; kid: string } {
+  const keys = signingKeys(seed)
+  return { key: keys.privateKey, kid: keys.privateJwk.kid }
+}
