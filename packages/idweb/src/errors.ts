@@ -43,6 +43,11 @@ export const errorRegistry = {
   IDW_AUTHORIZATION_DENIED: { status: 403, expose: true },
   /** The ID token failed validation (signature, issuer, audience, nonce, lifetime). */
   IDW_ID_TOKEN_INVALID: { status: 401, expose: true },
+  /**
+   * A back-channel logout token failed validation (signature, issuer, audience, age, replay,
+   * events, sid or sub, nonce): nobody was signed out.
+   */
+  IDW_LOGOUT_TOKEN_INVALID: { status: 400, expose: true },
   /** A request needs a signed-in user and there is none. */
   IDW_NOT_SIGNED_IN: { status: 401, expose: true },
   /** Several signed-in accounts fit and none was named: pass the account (or its username). */

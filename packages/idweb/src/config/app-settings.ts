@@ -36,6 +36,8 @@ const IDENTITY_KEYS: Readonly<Record<string, Kind>> = {
   allowPublicClient: 'boolean',
   callbackPath: 'string',
   signedOutCallbackPath: 'string',
+  remoteSignOutPath: 'string',
+  backchannelLogoutPath: 'string',
   signInPath: 'string',
   signOutPath: 'string',
   postLogoutRedirectUri: 'string',

@@ -158,6 +158,13 @@ export interface IdwebOptions {
   callbackPath?: string
   /** Path the provider returns to after sign-out. Default `/signout-callback-oidc`. */
   signedOutCallbackPath?: string
+  /**
+   * Path the provider's sign-out page loads in an iframe (front-channel logout, Identity.Web's
+   * `RemoteSignOutPath`). Default `/signout-oidc`.
+   */
+  remoteSignOutPath?: string
+  /** Path the provider posts back-channel logout tokens to. Default `/backchannel-logout`. */
+  backchannelLogoutPath?: string
   /** Path that starts sign-in. Default `/signin`. */
   signInPath?: string
   /** Path that signs out. Default `/signout`. */

@@ -53,6 +53,8 @@ const KNOWN_KEYS: readonly (keyof IdwebOptions)[] = [
   'allowPublicClient',
   'callbackPath',
   'signedOutCallbackPath',
+  'remoteSignOutPath',
+  'backchannelLogoutPath',
   'signInPath',
   'signOutPath',
   'postLogoutRedirectUri',
@@ -171,6 +173,14 @@ function resolve(
     ),
     signInPath: routePath(input.signInPath ?? '/signin', name('signInPath')),
     signOutPath: routePath(input.signOutPath ?? '/signout', name('signOutPath')),
+    remoteSignOutPath: routePath(
+      input.remoteSignOutPath ?? '/signout-oidc',
+      name('remoteSignOutPath'),
+    ),
+    backchannelLogoutPath: routePath(
+      input.backchannelLogoutPath ?? '/backchannel-logout',
+      name('backchannelLogoutPath'),
+    ),
   }
   const seen = new Map<string, string>()
   for (const [k, p] of Object.entries(paths)) {

@@ -77,6 +77,8 @@ export interface ResolvedConfig {
   readonly callbackPath: string
   /** Path the provider returns to after sign-out; default `/signout-callback-oidc`. */
   readonly signedOutCallbackPath: string
+  readonly remoteSignOutPath: string
+  readonly backchannelLogoutPath: string
   /** Path that starts sign-in; default `/signin`. */
   readonly signInPath: string
   /** Path that signs out; default `/signout`. */

@@ -64,14 +64,17 @@ export function readSessionNow(
   if (!alive(ctx, session.createdAt, session.lastSeenAt)) return undefined
   const revocations = ctx.revocations
   if (revocations.isRevoked !== isRevokedAsync) return DEFERRED
-  const revoked = revocations.isRevokedNow(session.sid, session.createdAt + ctx.absoluteSeconds)
+  const revoked = revocations.isSessionRevokedNow(session, session.createdAt + ctx.absoluteSeconds)
   if (revoked === undefined) return DEFERRED
   return revoked ? undefined : session
 }
 
-/** Whether `session` was ended (signed out, replaced) before its cookie expired. */
+/**
+ * Whether `session` was ended before its cookie expired: signed out or replaced, its provider
+ * session ended, or its subject signed out everywhere.
+ */
 export function isRevoked(ctx: SessionContext, session: SessionData): Promise<boolean> {
-  return ctx.revocations.isRevoked(session.sid, session.createdAt + ctx.absoluteSeconds)
+  return ctx.revocations.isSessionRevoked(session, session.createdAt + ctx.absoluteSeconds)
 }
 
 function alive(ctx: SessionContext, createdAt: number, lastSeenAt: number): boolean {

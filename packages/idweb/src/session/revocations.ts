@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto'
-import { Breaker } from '../cache/breaker.ts'
 import type { CacheStore } from '../cache/store.ts'
 import { ConfigError } from '../errors.ts'
 import { type Logger, silentLogger } from '../logger.ts'
+import { BoundedCalls } from './bounded-calls.ts'
+import type { SessionData } from './types.ts'
 
 /** Where revocation records are shared between instances: the token cache's store fits. */
 export type RevocationStore = Pick<CacheStore, 'get' | 'set'>
@@ -56,6 +57,10 @@ const WARN_EVERY_MS = 10_000
  */
 export class SessionRevocations {
   readonly #local = new Map<string, number>()
+  /** For a subject's record in {@link #local}: sessions that began at or before this time end. */
+  readonly #subjectsAt = new Map<string, number>()
+  /** How many provider-session and subject records {@link #local} holds: none, no lookup. */
+  #wideRecords = 0
   /** Records in the order they were made, `[sid, until, sid, until, ...]`, for eviction. */
   #order: (string | number)[] = []
   #head = 0
@@ -63,10 +68,9 @@ export class SessionRevocations {
   #floor = Number.NEGATIVE_INFINITY
   readonly #store: RevocationStore | undefined
   readonly #max: number
-  readonly #timeoutMs: number
   readonly #logger: Logger
   readonly #clock: () => number
-  readonly #breaker: Breaker
+  readonly #calls: BoundedCalls
   #lastWarning = Number.NEGATIVE_INFINITY
 
   constructor(options: SessionRevocationsOptions = {}) {
@@ -75,12 +79,11 @@ export class SessionRevocations {
     if (!Number.isSafeInteger(this.#max) || this.#max < 1) {
       throw new ConfigError('session.revocations.maxEntries', 'must be a positive whole number')
     }
-    this.#timeoutMs = options.storeTimeoutMs ?? 250
     this.#logger = options.logger ?? silentLogger
     this.#clock = options.clock ?? Date.now
     // During a store outage every authenticated request would wait out the timeout: after a few
     // failures the store is skipped (read as not revoked) and tried again shortly.
-    this.#breaker = new Breaker({ clock: this.#clock })
+    this.#calls = new BoundedCalls(options.storeTimeoutMs ?? 250, this.#clock)
   }
 
   /** Revocations held in process memory. */
@@ -99,7 +102,7 @@ export class SessionRevocations {
     this.#remember(sid, untilSeconds)
     const store = this.#store
     if (store === undefined) return true
-    const written = await this.#bounded(() =>
+    const written = await this.#calls.run(() =>
       store.set(keyOf(sid), new TextEncoder().encode(String(untilSeconds)), ttl),
     )
     if (!written.ok) {
@@ -112,6 +115,73 @@ export class SessionRevocations {
   }
 
   /**
+   * Records that the provider ended its session `sid` at `issuer` (back-channel or front-channel
+   * logout): every app session that sign-in began ends, on every instance sharing the store,
+   * until `untilSeconds` (when the last such cookie expires). Resolves `false` when the store did
+   * not confirm.
+   */
+  endProviderSession(issuer: string, sid: string, untilSeconds: number): Promise<boolean> {
+    return this.#record(providerKey(issuer, sid), untilSeconds, untilSeconds)
+  }
+
+  /**
+   * Records that subject `sub` of `issuer` signed out everywhere at `atSeconds`: every session
+   * of theirs that began at or before then ends, on every instance sharing the store, and
+   * sessions begun later are untouched. Kept until `untilSeconds`, when the last such cookie
+   * expires. Resolves `false` when the store did not confirm.
+   */
+  endSubject(
+    issuer: string,
+    sub: string,
+    atSeconds: number,
+    untilSeconds: number,
+  ): Promise<boolean> {
+    return this.#record(subjectKey(issuer, sub), atSeconds, untilSeconds)
+  }
+
+  /**
+   * Whether `session`, whose cookie expires at `untilSeconds` at the latest, has ended: signed
+   * out itself ({@link SessionRevocations.isRevoked}, which a subclass may replace), its provider
+   * session ended, or its subject signed out everywhere. Never rejects.
+   */
+  async isSessionRevoked(session: SessionData, untilSeconds: number): Promise<boolean> {
+    const now = this.isSessionRevokedNow(session, untilSeconds)
+    if (now === true) return true
+    const own = this.isRevoked(session.sid, untilSeconds)
+    const store = this.#store
+    if (store === undefined) return own
+    const { iss, sid, sub } = session.user.claims
+    if (typeof iss !== 'string') return own
+    const checks: Promise<boolean>[] = [own]
+    if (typeof sid === 'string') {
+      checks.push(this.#storedValue(providerKey(iss, sid)).then((v) => v !== undefined))
+    }
+    if (typeof sub === 'string') {
+      const key = subjectKey(iss, sub)
+      checks.push(this.#storedValue(key).then((at) => at !== undefined && at >= session.createdAt))
+    }
+    return (await Promise.all(checks)).includes(true)
+  }
+
+  /**
+   * {@link SessionRevocations.isSessionRevoked} without waiting: `true` or `false` when process
+   * memory decides it, `undefined` when the store must be asked.
+   */
+  isSessionRevokedNow(session: SessionData, untilSeconds: number): boolean | undefined {
+    const own = this.isRevokedNow(session.sid, untilSeconds)
+    if (own === true || this.#wideRecords === 0) return own
+    const { iss, sid, sub } = session.user.claims
+    if (typeof iss !== 'string') return own
+    if (typeof sid === 'string' && this.#live(providerKey(iss, sid)) !== undefined) return true
+    if (typeof sub === 'string') {
+      const key = subjectKey(iss, sub)
+      const at = this.#live(key) === undefined ? undefined : this.#subjectsAt.get(key)
+      if (at !== undefined && at >= session.createdAt) return true
+    }
+    return own
+  }
+
+  /**
    * Whether session `sid`, whose cookie expires at `untilSeconds` at the latest, was revoked.
    * Never rejects.
    */
@@ -120,7 +190,7 @@ export class SessionRevocations {
     if (now !== undefined) return now
     const store = this.#store
     if (store === undefined) return false
-    const read = await this.#bounded(() => store.get(keyOf(sid)))
+    const read = await this.#calls.run(() => store.get(keyOf(sid)))
     if (!read.ok) {
       this.#warn(
         'session revocation check failed; treating the session as not revoked',
@@ -144,13 +214,68 @@ export class SessionRevocations {
     const until = this.#local.get(sid)
     if (until !== undefined) {
       if (until > this.#now()) return true
-      this.#local.delete(sid)
+      this.#forget(sid)
     }
     return this.#store === undefined ? false : undefined
   }
 
+  /** Keeps `value` under `key` until `untilSeconds`, here and in the store. */
+  async #record(key: string, value: number, untilSeconds: number): Promise<boolean> {
+    const ttl = untilSeconds - this.#now()
+    if (ttl <= 0) return true
+    if (key.startsWith(SUBJECT)) this.#subjectsAt.set(key, value)
+    this.#remember(key, untilSeconds)
+    const store = this.#store
+    if (store === undefined) return true
+    const written = await this.#calls.run(() =>
+      store.set(keyOf(key), new TextEncoder().encode(String(value)), ttl),
+    )
+    if (!written.ok) {
+      this.#logger.error(
+        'a sign-out at the provider was not recorded in the shared store: other instances may keep its sessions',
+        { reason: written.reason },
+      )
+    }
+    return written.ok
+  }
+
+  /** The number the store holds under `key`, remembered here when found; never rejects. */
+  async #storedValue(key: string): Promise<number | undefined> {
+    const local = this.#live(key)
+    if (local !== undefined) return key.startsWith(SUBJECT) ? this.#subjectsAt.get(key) : local
+    const store = this.#store
+    if (store === undefined) return undefined
+    const read = await this.#calls.run(() => store.get(keyOf(key)))
+    if (!read.ok) {
+      this.#warn(
+        'session revocation check failed; treating the session as not revoked',
+        read.reason,
+      )
+      return undefined
+    }
+    if (read.value === undefined) return undefined
+    const value = Number(new TextDecoder().decode(read.value))
+    return Number.isSafeInteger(value) ? value : undefined
+  }
+
+  /** The expiry of the live record `key` holds in process memory, or `undefined`. */
+  #live(key: string): number | undefined {
+    const until = this.#local.get(key)
+    if (until === undefined) return undefined
+    if (until > this.#now()) return until
+    this.#forget(key)
+    return undefined
+  }
+
+  #forget(key: string): void {
+    if (!this.#local.delete(key)) return
+    if (isWide(key)) this.#wideRecords--
+    this.#subjectsAt.delete(key)
+  }
+
   #remember(sid: string, untilSeconds: number): void {
     if (this.#local.get(sid) === untilSeconds) return
+    if (!this.#local.has(sid) && isWide(sid)) this.#wideRecords++
     this.#local.set(sid, untilSeconds)
     this.#order.push(sid, untilSeconds)
     // Over the bound: the oldest records go first, O(1) amortized however full. The store still
@@ -162,7 +287,7 @@ export class SessionRevocations {
       const until = this.#order[this.#head + 1] as number
       this.#head += 2
       if (this.#local.get(key) !== until) continue // remembered again since: a newer entry
-      this.#local.delete(key)
+      this.#forget(key)
       if (until > now && this.#store === undefined) {
         this.#floor = Math.max(this.#floor, until)
         this.#warn(
@@ -174,32 +299,6 @@ export class SessionRevocations {
     if (this.#head > 4096 && this.#head * 2 > this.#order.length) {
       this.#order = this.#order.slice(this.#head)
       this.#head = 0
-    }
-  }
-
-  async #bounded<T>(
-    call: () => Promise<T>,
-  ): Promise<{ ok: true; value: T } | { ok: false; reason: string }> {
-    if (!this.#breaker.allow()) return { ok: false, reason: 'skipped' }
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), this.#timeoutMs)
-    })
-    try {
-      const work = Promise.resolve().then(call)
-      work.catch(() => {})
-      const value = await Promise.race([work, timeout])
-      if (value === 'timeout') {
-        this.#breaker.failure()
-        return { ok: false, reason: 'timeout' }
-      }
-      this.#breaker.success()
-      return { ok: true, value: value as T }
-    } catch (err) {
-      this.#breaker.failure()
-      return { ok: false, reason: err instanceof Error ? err.name : 'error' }
-    } finally {
-      clearTimeout(timer)
     }
   }
 
@@ -217,4 +316,20 @@ export class SessionRevocations {
 
 function keyOf(sid: string): string {
   return KEY_PREFIX + createHash('sha256').update(sid).digest('base64url')
+}
+
+/** Record keys of provider sessions and subjects: never a session id, which is base64url. */
+const PROVIDER = 'op|'
+const SUBJECT = 'sub|'
+
+function providerKey(issuer: string, sid: string): string {
+  return `${PROVIDER}${issuer}|${sid}`
+}
+
+function subjectKey(issuer: string, sub: string): string {
+  return `${SUBJECT}${issuer}|${sub}`
+}
+
+function isWide(key: string): boolean {
+  return key.startsWith(PROVIDER) || key.startsWith(SUBJECT)
 }

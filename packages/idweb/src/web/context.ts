@@ -4,6 +4,7 @@ import type { Logger } from '../logger.ts'
 import type { ProtocolContext } from '../protocol/context.ts'
 import type { SessionData, SessionManager } from '../session/index.ts'
 import type { ConsumedStates } from './consumed-states.ts'
+import type { ProviderLogouts } from './provider-logout.ts'
 
 /** What every web handler works with. Built once by `createIdweb`. */
 export interface WebContext {
@@ -13,6 +14,8 @@ export interface WebContext {
   /** The provider context (discovery is cached by the caller). */
   readonly protocol: () => Promise<ProtocolContext>
   readonly consumed: ConsumedStates
+  /** Sessions the provider (or `signOutEverywhere`) ended, and the sign-ins a logout names. */
+  readonly logouts: ProviderLogouts
   readonly logger: Logger
   readonly clock: () => number
   /**
@@ -48,6 +51,8 @@ export interface SignedInUser {
 export const SESSION_CLAIMS = [
   'iss',
   'sub',
+  // The provider's session: what back-channel and front-channel logout name.
+  'sid',
   'oid',
   'tid',
   'name',

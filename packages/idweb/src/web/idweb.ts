@@ -1,4 +1,9 @@
-import type { AcquiredToken, TokenAcquirer, UserTokenOptions } from '../acquisition/acquirer.ts'
+import type {
+  AcquiredToken,
+  TokenAcquirer,
+  UserAccount,
+  UserTokenOptions,
+} from '../acquisition/acquirer.ts'
 import { createAcquisition } from '../acquisition/setup.ts'
 import type { TokenCache } from '../cache/token-cache.ts'
 import type { IdwebOptions } from '../config/options.ts'
@@ -13,7 +18,10 @@ import {
   type SessionRequest,
   SessionRevocations,
 } from '../session/index.ts'
+import { DEFAULT_ABSOLUTE_SECONDS } from '../session/payload.ts'
+import { SignInIndex } from '../session/sign-in-index.ts'
 import { signInFromCache } from './adopt.ts'
+import { backchannelLogout } from './backchannel-logout.ts'
 import {
   configuredCache,
   configuredSessionStore,
@@ -25,9 +33,11 @@ import {
 import { callback } from './callback.ts'
 import { ConsumedStates } from './consumed-states.ts'
 import type { SignedInUser, WebContext } from './context.ts'
+import { frontChannelLogout } from './front-channel-logout.ts'
 import { errorResponse, methodNotAllowed } from './http.ts'
+import { ProviderLogouts } from './provider-logout.ts'
 import { type ChallengeOptions, challenge, signIn } from './sign-in.ts'
-import { signedOut, signOut } from './sign-out.ts'
+import { signedOut, signOut, signOutEverywhere } from './sign-out.ts'
 import { checkPeers } from './startup-checks.ts'
 import { type Authentication, authenticate, authenticateNow } from './user.ts'
 
@@ -93,8 +103,9 @@ export interface Idweb {
   /** The logger given to {@link createIdweb}; adapters hand it to what they build. */
   readonly logger: Logger
   /**
-   * Answers the sign-in (`/signin`), callback (`/signin-oidc`), sign-out (`/signout`) and
-   * signed-out callback (`/signout-callback-oidc`) routes; `undefined` for any other path.
+   * Answers the sign-in (`/signin`), callback (`/signin-oidc`), sign-out (`/signout`),
+   * signed-out callback (`/signout-callback-oidc`), front-channel logout (`/signout-oidc`) and
+   * back-channel logout (`/backchannel-logout`) routes; `undefined` for any other path.
    */
   handle(request: Request): Promise<Response | undefined>
   /**
@@ -123,6 +134,12 @@ export interface Idweb {
    * `docs/moving-from-msal-node.md`.
    */
   signInFromCache(request: Request, homeAccountId: string): Promise<string[] | undefined>
+  /**
+   * Signs `account` out everywhere: every session of it ends on every instance sharing the store
+   * (even copies of its cookies), and its tokens are removed. Sessions begun afterwards are not
+   * affected, and the provider's own session stays: send the user through `/signout` for that.
+   */
+  signOutEverywhere(account: UserAccount | SignedInUser): Promise<void>
   /** A token for the signed-in user; raises `IDW_INTERACTION_REQUIRED` when they must interact. */
   getTokenForUser(
     user: SignedInUser,
@@ -205,12 +222,23 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
     clock,
     fetch: deps.fetch,
   })
+  const storeTimeoutMs = config.tokenCache.storeTimeoutMs
+  const logouts = new ProviderLogouts({
+    revocations,
+    signIns: new SignInIndex({ store: cache.store, storeTimeoutMs, logger, clock }),
+    store: cache.store,
+    absoluteSeconds: session.absoluteSeconds ?? DEFAULT_ABSOLUTE_SECONDS,
+    storeTimeoutMs,
+    logger,
+    clock,
+  })
   const ctx: WebContext = {
     config,
     sessions,
     acquirer,
     protocol,
     consumed: new ConsumedStates(15 * 60 * 1000, 100_000, clock),
+    logouts,
     logger,
     clock,
     tokenPartition: configured.perSession ? sessionPartition : () => undefined,
@@ -222,6 +250,8 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
     [config.callbackPath, { methods: ['GET', 'POST'], run: (r) => callback(ctx, r) }],
     [config.signOutPath, { methods: ['GET', 'POST'], run: (r) => signOut(ctx, r) }],
     [config.signedOutCallbackPath, { methods: ['GET'], run: (r) => signedOut(ctx, r) }],
+    [config.remoteSignOutPath, { methods: ['GET'], run: (r) => frontChannelLogout(ctx, r) }],
+    [config.backchannelLogoutPath, { methods: ['POST'], run: (r) => backchannelLogout(ctx, r) }],
   ])
   return {
     config,
@@ -248,6 +278,7 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
     authenticate: (request) => authenticate(ctx, request),
     authenticateNow: (request) => authenticateNow(ctx, request),
     signInFromCache: (request, homeAccountId) => signInFromCache(ctx, request, homeAccountId),
+    signOutEverywhere: (account) => signOutEverywhere(ctx, account),
     getTokenForUser: (user, scopes, options) =>
       acquirer.getTokenForUser(scopes, user.account, options),
     protocol,

@@ -1,6 +1,7 @@
+import type { UserAccount } from '../acquisition/acquirer.ts'
 import { redactId } from '../logger.ts'
 import { endSessionUrl } from '../protocol/grants.ts'
-import { absoluteUrl, type WebContext } from './context.ts'
+import { absoluteUrl, type SignedInUser, type WebContext } from './context.ts'
 import { redirect } from './http.ts'
 
 /**
@@ -31,6 +32,21 @@ export async function signOut(ctx: WebContext, request: Request): Promise<Respon
     })
   }
   return redirect(target?.href ?? '/', cookies, 302)
+}
+
+/**
+ * Ends every session of `account` on every instance sharing the store (sessions begun later are
+ * untouched) and removes its tokens: "sign out everywhere". It does not end the provider's own
+ * session; send the user through `/signout` for that.
+ */
+export async function signOutEverywhere(
+  ctx: WebContext,
+  account: UserAccount | SignedInUser,
+): Promise<void> {
+  const a = 'account' in account ? account.account : account
+  await ctx.logouts.end({ iss: a.iss, sub: a.sub })
+  await ctx.acquirer.removeAccount(a.homeAccountId)
+  ctx.logger.info('user signed out everywhere', { account: redactId(a.homeAccountId) })
 }
 
 /** `/signout-callback-oidc`: the provider is done; back to the home page. */

@@ -66,6 +66,8 @@ const plugin: FastifyPluginCallback<IdwebPluginOptions> = (fastify, options, don
     config.callbackPath,
     config.signOutPath,
     config.signedOutCallbackPath,
+    config.remoteSignOutPath,
+    config.backchannelLogoutPath,
   ])
   fastify.decorateRequest('identity', null as unknown as RequestIdentity)
   fastify.decorateRequest('auth', null)
