@@ -5,7 +5,7 @@
 // settings. Ctrl-C (SIGINT) or SIGTERM closes everything and exits 0.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { demo, startDevIdp } from '@idweb/dev-idp'
+import { defaultDirectoryPath, demo, readDirectoryFile, startDevIdp } from '@idweb/dev-idp'
 import { consoleLogger } from 'idweb'
 import { createTodoApi } from '../examples/api/src/app.ts'
 import { portFrom } from '../examples/api/src/server.ts'
@@ -23,8 +23,17 @@ if (!Number.isInteger(instances) || instances < 1 || instances > 10) {
 }
 const cacheStore = process.env.IDWEB_CACHE ?? process.env.Idweb__TokenCache__Store ?? 'memory'
 
+// The demo web app registration's logout URLs follow WEB_PORT: its back-channel logout tokens and
+// front-channel frames go to the first instance, which records them in the shared store for all.
+const directory = await readDirectoryFile(defaultDirectoryPath)
+const webAppRegistration = directory.apps.find((a) => a.appId === demo.apps.webApp.clientId)
+if (webAppRegistration) {
+  webAppRegistration.backchannelLogoutUri = `http://localhost:${webPort}/backchannel-logout`
+  webAppRegistration.frontchannelLogoutUri = `http://localhost:${webPort}/signout-oidc`
+}
 const idp = await startDevIdp({
   port: idpPort,
+  directory,
   logger: (entry) => {
     if (entry.level === 'warn' || entry.level === 'error') {
       console.error(`dev-idp: ${entry.message} ${JSON.stringify(entry.fields ?? {})}`)

@@ -91,7 +91,9 @@ export async function createWebApp(options: WebAppOptions = {}): Promise<WebApp>
   app.get(idweb.config.signOutPath, (_req, res) => {
     res.set('cache-control', 'no-store').type('html').send(signOutPage())
   })
-  app.use(sameOriginWrites([idweb.config.callbackPath]))
+  // The provider posts to these itself, from its own origin or from its server: the callback is
+  // protected by `state`, a back-channel logout by its signed logout token.
+  app.use(sameOriginWrites([idweb.config.callbackPath, idweb.config.backchannelLogoutPath]))
   app.use(idwebMiddleware(idweb))
   app.use(express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 }))
 
@@ -109,6 +111,18 @@ export async function createWebApp(options: WebAppOptions = {}): Promise<WebApp>
       res.type('html').send(profilePage(layoutOf(req), me))
     }),
   )
+
+  // Every session of the account, on every instance and in every browser, ends; the provider's
+  // own session is left alone (the header's "Sign out" ends that too).
+  app.post('/signout-everywhere', requireUser(), async (req, res, next) => {
+    try {
+      const user = req.identity.user
+      if (user) await idweb.signOutEverywhere(user)
+      res.redirect(303, '/')
+    } catch (err) {
+      next(err)
+    }
+  })
 
   app.get(
     '/todos',

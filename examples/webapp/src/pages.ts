@@ -85,6 +85,12 @@ ${row('User principal name', me.userPrincipalName)}
 ${row('Object id', me.id)}
 </dl>
 <p class="muted">From Microsoft Graph <code>GET /me</code> with a delegated <code>User.Read</code> token.</p>
+</div>
+<div class="card">
+<h2>Signed in elsewhere?</h2>
+<p>Ends every session of your account in this app: in other browsers and on every server, copied
+cookies included. You stay signed in at the identity provider.</p>
+<form method="post" action="/signout-everywhere"><button type="submit" id="signout-everywhere">Sign out everywhere</button></form>
 </div>`,
   )
 }

@@ -7,7 +7,13 @@ import { createServer } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { demo } from '@idweb/dev-idp'
 import type { Page } from 'playwright-core'
-import { type Browser, browserSkipReason, launchBrowser, withFailureScreenshot } from './browser.ts'
+import {
+  type Browser,
+  browserSkipReason,
+  launchBrowser,
+  screenshot,
+  withFailureScreenshot,
+} from './browser.ts'
 import { throughIdp } from './idp-pages.ts'
 
 const root = new URL('../../../', import.meta.url).pathname
@@ -134,4 +140,67 @@ describe('two web app processes on one Redis store, in Chromium', { skip }, () =
     const replay = await fetch(`${first}/`, { headers: { cookie: copy } })
     assert.doesNotMatch(await replay.text(), new RegExp(alice.name))
   })
+
+  step(
+    'signed in on both, then signed out at the dev IdP: both instances end the session, copies included',
+    async () => {
+      await page.goto(`${first}/todos`)
+      await throughIdp(page, idp, alice)
+      assert.equal(await page.locator('h1').textContent(), 'Your todos')
+      await page.goto(`${second}/todos`)
+      assert.equal(await page.locator('h1').textContent(), 'Your todos')
+      const copy = (await browser.context.cookies(first))
+        .filter((c) => c.name.startsWith('idweb.session'))
+        .map((c) => `${c.name}=${c.value}`)
+        .join('; ')
+      // Signed out at the provider itself, not through the app: its confirmation page submits
+      // itself, its signed-out page frames the app's front-channel logout, and it posts a
+      // back-channel logout token to the first instance.
+      await page.goto(`${idp}/${demo.tenants.contoso.id}/oauth2/v2.0/logout`)
+      await page.waitForSelector('text=You have signed out of your account')
+      await screenshot(page, 'screenshots', 'signed-out-at-the-provider')
+      for (const instance of [first, second]) {
+        const replay = await fetch(`${instance}/todos`, {
+          headers: { cookie: copy, accept: 'application/json' },
+          redirect: 'manual',
+        })
+        assert.equal(replay.status, 401, `${instance} refuses the copied cookie`)
+        await page.goto(`${instance}/todos`)
+        assert.equal(new URL(page.url()).origin, idp, `${instance} sends the browser to sign in`)
+      }
+    },
+  )
+
+  step(
+    'sign out everywhere from the profile page ends the session of another browser on every instance',
+    async () => {
+      await page.goto(`${first}/profile`)
+      await throughIdp(page, idp, alice)
+      const other = await launchBrowser()
+      try {
+        await other.page.goto(`${second}/todos`)
+        await throughIdp(other.page, idp, alice)
+        assert.equal(await other.page.locator('h1').textContent(), 'Your todos')
+        const othersCookie = (await other.context.cookies(second))
+          .filter((c) => c.name.startsWith('idweb.session'))
+          .map((c) => `${c.name}=${c.value}`)
+          .join('; ')
+        await page.goto(`${first}/profile`)
+        await screenshot(page, 'screenshots', 'profile-sign-out-everywhere')
+        await page.click('#signout-everywhere')
+        await page.waitForURL(`${first}/`)
+        // The other browser's session is over on every instance. (Navigating there would sign
+        // it in again at once: its session at the provider lives on, as intended.)
+        for (const instance of [first, second]) {
+          const replay = await fetch(`${instance}/todos`, {
+            headers: { cookie: othersCookie, accept: 'application/json' },
+            redirect: 'manual',
+          })
+          assert.equal(replay.status, 401, `${instance} refuses the other browser's cookie`)
+        }
+      } finally {
+        await other.close()
+      }
+    },
+  )
 })
