@@ -23,4 +23,4 @@ export {
 } from './browser.ts'
 export { CookieJar } from './cookie-jar.ts'
 export { type ParsedForm, parseForms } from './html-form.ts'
-export { providerSigningKey } from './signing.ts'
+export { type ProviderSigningKey, providerSigningKey } from './signing.ts'

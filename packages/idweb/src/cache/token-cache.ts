@@ -109,6 +109,26 @@ export class TokenCache {
     return this.#store
   }
 
+  /**
+   * Seals `text` with the cache's keys for the record `key` of {@link TokenCache.store}, for other
+   * records kept beside the partitions that must not sit in the store in plaintext (the sign-in
+   * index); `undefined` when the cache has no keys (and so no store).
+   */
+  sealRecord(key: string, text: string): Uint8Array | undefined {
+    return this.#sealer?.seal(`record:${key}`, text, this.#clock())
+  }
+
+  /** What {@link TokenCache.sealRecord} sealed for `key`, or `undefined` for anything else. */
+  openRecord(key: string, blob: Uint8Array): string | undefined {
+    try {
+      return this.#sealer
+        ? new TextDecoder().decode(this.#sealer.open(`record:${key}`, blob))
+        : undefined
+    } catch {
+      return undefined
+    }
+  }
+
   /** Partitions held in memory. */
   get size(): number {
     return this.#l1.size

@@ -77,7 +77,9 @@ export interface ResolvedConfig {
   readonly callbackPath: string
   /** Path the provider returns to after sign-out; default `/signout-callback-oidc`. */
   readonly signedOutCallbackPath: string
+  /** Front-channel logout path (Identity.Web's `RemoteSignOutPath`). Default `/signout-oidc`. */
   readonly remoteSignOutPath: string
+  /** Back-channel logout path. Default `/backchannel-logout`. */
   readonly backchannelLogoutPath: string
   /** Path that starts sign-in; default `/signin`. */
   readonly signInPath: string

@@ -7,6 +7,11 @@ import { BoundedCalls } from './bounded-calls.ts'
 export interface SignInIndexOptions {
   /** The store every instance shares (the token cache's). Absent: this process only. */
   store?: Pick<CacheStore, 'get' | 'set'> | undefined
+  /**
+   * Seals and opens what goes into the store, which never holds an account id in plaintext (the
+   * token cache's `sealRecord` and `openRecord`). Without it nothing is written to the store.
+   */
+  sealer?: RecordSealer | undefined
   /** Most entries kept in process memory; the oldest go first. Default 100,000. */
   maxEntries?: number
   /** How long a store call may take. Default 250 ms. */
@@ -14,6 +19,12 @@ export interface SignInIndexOptions {
   logger?: Logger
   /** Epoch ms. Default `Date.now`. */
   clock?: () => number
+}
+
+/** Seals the values of store records, bound to their key. */
+export interface RecordSealer {
+  sealRecord(key: string, text: string): Uint8Array | undefined
+  openRecord(key: string, blob: Uint8Array): string | undefined
 }
 
 /** What a logout names: a provider session, or a subject. */
@@ -34,12 +45,14 @@ const KEY_PREFIX = 'idweb:signin:'
 export class SignInIndex {
   readonly #local = new Map<string, string>()
   readonly #store: SignInIndexOptions['store']
+  readonly #sealer: RecordSealer | undefined
   readonly #max: number
   readonly #calls: BoundedCalls
   readonly #logger: Logger
 
   constructor(options: SignInIndexOptions = {}) {
-    this.#store = options.store
+    this.#sealer = options.sealer
+    this.#store = options.sealer ? options.store : undefined
     this.#max = options.maxEntries ?? 100_000
     this.#calls = new BoundedCalls(options.storeTimeoutMs ?? 250, options.clock ?? Date.now)
     this.#logger = options.logger ?? silentLogger
@@ -61,9 +74,14 @@ export class SignInIndex {
     for (const key of keys) this.#keep(key, homeAccountId)
     const store = this.#store
     if (store === undefined) return
-    const value = new TextEncoder().encode(homeAccountId)
+    const sealer = this.#sealer as RecordSealer
     const written = await Promise.all(
-      keys.map((key) => this.#calls.run(() => store.set(key, value, ttlSeconds))),
+      keys.map((key) => {
+        const value = sealer.sealRecord(key, homeAccountId)
+        return value === undefined
+          ? { ok: true as const, value: undefined }
+          : this.#calls.run(() => store.set(key, value, ttlSeconds))
+      }),
     )
     const failed = written.find((w) => !w.ok)
     if (failed && !failed.ok) {
@@ -80,7 +98,7 @@ export class SignInIndex {
     if (store === undefined) return undefined
     const read = await this.#calls.run(() => store.get(key))
     if (!read.ok || read.value === undefined) return undefined
-    return new TextDecoder().decode(read.value)
+    return this.#sealer?.openRecord(key, read.value)
   }
 
   #keep(key: string, homeAccountId: string): void {

@@ -225,7 +225,7 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
   const storeTimeoutMs = config.tokenCache.storeTimeoutMs
   const logouts = new ProviderLogouts({
     revocations,
-    signIns: new SignInIndex({ store: cache.store, storeTimeoutMs, logger, clock }),
+    signIns: new SignInIndex({ store: cache.store, sealer: cache, storeTimeoutMs, logger, clock }),
     store: cache.store,
     absoluteSeconds: session.absoluteSeconds ?? DEFAULT_ABSOLUTE_SECONDS,
     storeTimeoutMs,

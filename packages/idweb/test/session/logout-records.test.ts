@@ -2,8 +2,9 @@
 // SessionRevocations, used logout tokens, and the sign-in index, each bounded however many
 // logouts arrive, and shared by instances through a store.
 import assert from 'node:assert/strict'
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { describe, it } from 'node:test'
+import { TokenCache } from '../../src/cache/token-cache.ts'
 import { silentLogger } from '../../src/logger.ts'
 import { SessionRevocations } from '../../src/session/revocations.ts'
 import { SignInIndex } from '../../src/session/sign-in-index.ts'
@@ -24,6 +25,8 @@ function session(claims: Record<string, unknown>, createdAt: number): SessionDat
 }
 
 const nowSeconds = () => Math.floor(Date.now() / 1000)
+/** Seals the sign-in index's store records, as the token cache does for idweb. */
+const sealer = new TokenCache({ keys: [{ id: 'k1', key: randomBytes(32) }] })
 
 describe('provider-session and subject records', () => {
   it('an ended provider session ends every session of it, and no other', () => {
@@ -80,7 +83,7 @@ describe('used logout tokens and the sign-in index', () => {
   const logouts = (store?: MemoryStore, maxTokens?: number) =>
     new ProviderLogouts({
       revocations: new SessionRevocations({ store }),
-      signIns: new SignInIndex({ store, maxEntries: 1000 }),
+      signIns: new SignInIndex({ store, sealer, maxEntries: 1000 }),
       store,
       absoluteSeconds: 3600,
       ...(maxTokens === undefined ? {} : { maxTokens }),
@@ -125,5 +128,7 @@ describe('used logout tokens and the sign-in index', () => {
     assert.equal(await b.signIns.find({ iss: ISS, sub: `user-${FLOOD - 1}` }), `home-${FLOOD - 1}`)
     assert.equal(await b.signIns.find({ iss: 'https://other.example', sub: 'user-1' }), undefined)
     assert.equal(await b.end({ iss: ISS, sid: 'op-7' }), 'home-7')
+    const raw = Buffer.concat([...store.entries.values()].map((e) => e.value))
+    assert.equal(raw.includes('home-7'), false, 'the store holds no account id in plaintext')
   })
 })
