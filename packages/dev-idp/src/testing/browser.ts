@@ -222,9 +222,9 @@ export async function completeDeviceCode(
  */
 export async function signOut(
   logoutUrl: string | URL,
-  options: { jar: CookieJar },
+  options: { jar: CookieJar; fetch?: typeof fetch },
 ): Promise<SignInResult> {
-  const http = jarFetch(options.jar)
+  const http = jarFetch(options.jar, options.fetch)
   let url = new URL(logoutUrl)
   const idpOrigin = url.origin
   let init: RequestInit = {}

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { type DevIdp, demo, startDevIdp } from '@idweb/dev-idp'
-import { CookieJar, jarFetch, signInInteractively } from '@idweb/dev-idp/testing'
+import { CookieJar, jarFetch, signInInteractively, signOut } from '@idweb/dev-idp/testing'
 import { CLIENT_ID, startTestIssuer, type TestIssuer } from '../../api/support/test-issuer.ts'
 import { httpsFetch } from '../../support/https-fetch.ts'
 import { attributesOf, SECRET } from '../express/support.ts'
@@ -235,6 +235,41 @@ export function webSuite(framework: string, mount: Mount, options: WebSuiteOptio
       )
       const again = await fetch(`${app.url}/api/me`, { headers: { ...json, cookie: copied } })
       assert.equal(again.status, 401)
+    })
+    test('provider logout: the front-channel frame the provider renders ends the session; back-channel refusals are 400 JSON', async () => {
+      const signIn = await browser(`${app.url}/signin`)
+      const callback = await completeAtProvider(signIn.headers.get('location') ?? '')
+      assert.ok([302, 303].includes(callback.status), `callback answered ${callback.status}`)
+      const copied = jar.header(app.url) ?? ''
+      const form = { 'content-type': 'application/x-www-form-urlencoded' }
+      const bad = await fetch(`${app.url}/backchannel-logout`, {
+        method: 'POST',
+        headers: form,
+        body: 'logout_token=not.a.jwt',
+      })
+      assert.equal(bad.status, 400)
+      assert.equal(((await bad.json()) as { error: string }).error, 'invalid_request')
+      const get = await fetch(`${app.url}/backchannel-logout`, { headers: json })
+      assert.equal(get.status, 405)
+      assert.equal(get.headers.get('allow'), 'POST')
+      const logout = idp.issuer(demo.tenants.contoso.id).replace('/v2.0', '/oauth2/v2.0/logout')
+      const out = await signOut(logout, {
+        jar: idpJar,
+        ...(providerFetch ? { fetch: providerFetch } : {}),
+      })
+      const frame = new URL(out.frontChannel?.[0] ?? 'http://missing.invalid/')
+      assert.equal(frame.pathname, '/signout-oidc', 'the signed-out page framed the app')
+      const elsewhere = new URL(frame.search, app.url)
+      elsewhere.pathname = '/signout-oidc'
+      elsewhere.searchParams.set('sid', 'another-provider-session')
+      assert.equal((await browser(elsewhere)).status, 200)
+      const still = await fetch(`${app.url}/api/me`, { headers: { ...json, cookie: copied } })
+      assert.equal(still.status, 200, 'another sid signs nobody out')
+      const framed = await browser(`${app.url}/signout-oidc${frame.search}`)
+      assert.equal(framed.status, 200)
+      assert.match(framed.headers.get('content-security-policy') ?? '', /frame-ancestors /)
+      const again = await fetch(`${app.url}/api/me`, { headers: { ...json, cookie: copied } })
+      assert.equal(again.status, 401, 'the copied cookie no longer works')
     })
   })
 }
