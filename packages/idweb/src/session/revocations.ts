@@ -300,6 +300,19 @@ export class SessionRevocations {
       this.#order = this.#order.slice(this.#head)
       this.#head = 0
     }
+    // The same keys recorded again and again (a subject signed out everywhere repeatedly) leave
+    // stale entries behind that eviction never reaches: past four per record, keep only the live
+    // ones, oldest first.
+    if (this.#order.length - this.#head > 8 * this.#local.size + 8192) {
+      const live: (string | number)[] = []
+      for (let i = this.#head; i < this.#order.length; i += 2) {
+        const key = this.#order[i] as string
+        if (this.#local.get(key) === this.#order[i + 1])
+          live.push(key, this.#order[i + 1] as number)
+      }
+      this.#order = live
+      this.#head = 0
+    }
   }
 
   #warn(message: string, reason: string): void {

@@ -63,21 +63,29 @@ export class SignInIndex {
     return this.#local.size
   }
 
-  /** Records that `homeAccountId` signed in through `iss`'s session `sid` as subject `sub`. */
+  /**
+   * Records that `homeAccountId` signed in through `iss`'s session `sid` as subject `sub`: the
+   * subject names the account, the provider session its tokens' `partition` (default the
+   * account's; the session's own with the session token cache).
+   */
   async remember(
     signIn: { iss: string; sub: string; sid?: string | undefined },
     homeAccountId: string,
     ttlSeconds: number,
+    partition: string = homeAccountId,
   ): Promise<void> {
-    const keys = [keyOf({ iss: signIn.iss, sub: signIn.sub })]
-    if (signIn.sid !== undefined) keys.push(keyOf({ iss: signIn.iss, sid: signIn.sid }))
-    for (const key of keys) this.#keep(key, homeAccountId)
+    const entries: [string, string][] = [
+      [keyOf({ iss: signIn.iss, sub: signIn.sub }), homeAccountId],
+    ]
+    if (signIn.sid !== undefined)
+      entries.push([keyOf({ iss: signIn.iss, sid: signIn.sid }), partition])
+    for (const [key, value] of entries) this.#keep(key, value)
     const store = this.#store
     if (store === undefined) return
     const sealer = this.#sealer as RecordSealer
     const written = await Promise.all(
-      keys.map((key) => {
-        const value = sealer.sealRecord(key, homeAccountId)
+      entries.map(([key, text]) => {
+        const value = sealer.sealRecord(key, text)
         return value === undefined
           ? { ok: true as const, value: undefined }
           : this.#calls.run(() => store.set(key, value, ttlSeconds))

@@ -30,13 +30,21 @@ export async function backchannelLogout(ctx: WebContext, request: Request): Prom
       claims.sid !== undefined
         ? { iss: claims.iss, sid: claims.sid }
         : { iss: claims.iss, sub: claims.sub as string }
-    const account = await ctx.logouts.end(identity)
-    if (account !== undefined) await ctx.acquirer.removeAccount(account)
+    const ended = await ctx.logouts.end(identity)
+    const removed =
+      ended.partition === undefined || (await ctx.acquirer.removeAccount(ended.partition))
+    if (!ended.recorded || !removed) {
+      // Not every instance may know, or the tokens are still there: the provider may try again.
+      await ctx.logouts.release(claims.iss, claims.jti)
+      ctx.logger.error('back-channel logout not fully recorded: the shared store failed', {})
+      return spec(400, 'temporarily_unavailable', 'The logout could not be recorded; try again.')
+    }
     return new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } })
   } catch (err) {
     if (isIdwebError(err) && err.code === 'IDW_PROVIDER_UNAVAILABLE') {
       ctx.logger.warn('back-channel logout could not be checked', { reason: err.message })
-      return spec(503, 'temporarily_unavailable', err.message)
+      // Back-Channel Logout 1.0 (2.8) answers every failure 400; the error says it was ours.
+      return spec(400, 'temporarily_unavailable', err.message)
     }
     if (!isIdwebError(err) || err.status >= 500) throw err
     ctx.logger.warn('back-channel logout refused', { code: err.code, reason: err.message })

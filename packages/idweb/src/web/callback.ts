@@ -105,7 +105,7 @@ async function startSession(
     if (old !== undefined) await ctx.acquirer.removeAccount(old)
   }
   await ctx.acquirer.storeSignIn(tokens, partition)
-  await ctx.logouts.rememberSignIn(idClaims, homeAccountId)
+  await ctx.logouts.rememberSignIn(idClaims, homeAccountId, partition)
   ctx.logger.info('user signed in', { account: redactId(homeAccountId) })
   return ctx.sessions.commit(request, session)
 }

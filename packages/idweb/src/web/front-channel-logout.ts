@@ -26,6 +26,13 @@ export async function frontChannelLogout(ctx: WebContext, request: Request): Pro
     })
     return page(400, 'This sign-out request is not valid.', framedBy, [])
   }
+  // Only the provider's iframe: a link or a redirect from another site (which may know the sid,
+  // Entra's being the same for every app) must not sign the user out.
+  const dest = request.headers.get('sec-fetch-dest')
+  if (dest !== null && dest !== 'iframe') {
+    ctx.logger.warn('front-channel logout refused', { reason: `not framed (${dest.slice(0, 20)})` })
+    return page(400, 'This sign-out request is not valid.', framedBy, [])
+  }
   const session = await ctx.sessions.read(request)
   const claims = session?.user.claims
   if (session === undefined || claims?.sid !== sid || claims?.iss !== iss) {

@@ -33,7 +33,7 @@ const keySets = new WeakMap<ProtocolContext, ReturnType<typeof createRemoteJWKSe
  * Validates a back-channel logout token (Back-Channel Logout 1.0, 2.6) with jose: its signature
  * by the provider's published keys, `iss` (per tenant for Entra's multi-tenant template, within
  * `allowedTenants`), `aud` naming this app, `iat` no older than ten minutes nor in the future,
- * `exp` when present, the logout `events` claim, a `sid` or a `sub`, a `jti`, no `nonce`, and a
+ * `exp`, the logout `events` claim, a `sid` or a `sub`, a `jti`, no `nonce`, and a
  * `typ` that is not another kind of token's.
  *
  * @throws `IDW_LOGOUT_TOKEN_INVALID` naming what failed (never the token).
@@ -52,7 +52,7 @@ export async function checkLogoutToken(
       algorithms: allowedAlgorithms(protocol, algorithms),
       clockTolerance: protocol.clockToleranceSeconds,
       maxTokenAge: LOGOUT_TOKEN_MAX_AGE_SECONDS,
-      requiredClaims: ['iss', 'aud', 'iat', 'jti', 'events'],
+      requiredClaims: ['iss', 'aud', 'iat', 'exp', 'jti', 'events'],
     })
     payload = verified.payload
     typ = verified.protectedHeader.typ
@@ -67,10 +67,14 @@ export async function checkLogoutToken(
     throw invalid(reasonOf(err), err)
   }
   if (typ !== undefined && !/^(application\/)?(logout\+jwt|jwt)$/i.test(typ)) {
-    throw invalid(`a token of type "${typ.slice(0, 40)}" is not a logout token`)
+    throw invalid("its type (typ) is not a logout token's")
   }
   const iss = payload.iss as string
   checkIssuer(protocol, iss, payload.tid)
+  // A token for several audiences could be replayed by any of them against the others.
+  if (Array.isArray(payload.aud) && payload.aud.some((a) => a !== protocol.client.client_id)) {
+    throw invalid('the logout token is also for other audiences')
+  }
   if (payload.iat !== undefined && payload.iat > nowSeconds() + protocol.clockToleranceSeconds) {
     throw invalid('the logout token was issued in the future')
   }
@@ -88,8 +92,12 @@ export async function checkLogoutToken(
   if (sid === undefined && sub === undefined) throw invalid('the token names neither sid nor sub')
   const jti = optionalString(payload.jti, 'jti')
   if (jti === undefined) throw invalid('the token has no jti')
+  // One second past the last one jose accepts it in, so a replay at that second is still caught.
   const acceptedUntil =
-    (payload.iat ?? nowSeconds()) + LOGOUT_TOKEN_MAX_AGE_SECONDS + protocol.clockToleranceSeconds
+    (payload.iat ?? nowSeconds()) +
+    LOGOUT_TOKEN_MAX_AGE_SECONDS +
+    protocol.clockToleranceSeconds +
+    1
   return { iss, sid, sub, jti, acceptedUntil }
 }
 
@@ -150,6 +158,7 @@ function reasonOf(err: unknown): string {
   if (err instanceof errors.JWTClaimValidationFailed) {
     if (err.claim === 'aud') return 'the logout token is for another app'
     if (err.claim === 'iat') return 'the logout token is too old or has no iat'
+    if (err.claim === 'exp') return 'the logout token has no exp'
     return `the logout token's ${err.claim} claim is invalid`
   }
   if (err instanceof errors.JWSSignatureVerificationFailed) return 'the signature does not verify'

@@ -10,7 +10,7 @@ export interface ProviderLogoutsOptions {
   readonly revocations: SessionRevocations
   readonly signIns: SignInIndex
   /** The shared store, where used logout tokens are remembered across instances. */
-  readonly store?: Pick<CacheStore, 'get' | 'set'> | undefined
+  readonly store?: Pick<CacheStore, 'get' | 'set' | 'delete'> | undefined
   /** The sessions' absolute lifetime: how long an ended session's records must last. */
   readonly absoluteSeconds: number
   readonly storeTimeoutMs?: number
@@ -21,6 +21,14 @@ export interface ProviderLogoutsOptions {
 }
 
 const JTI_PREFIX = 'idweb:logout-jti:'
+
+/** What {@link ProviderLogouts.end} did. */
+export interface Ended {
+  /** The token cache partition the sign-in index knows for what ended, whose tokens should go. */
+  readonly partition: string | undefined
+  /** Whether the shared store (if any) confirmed the record: else other instances may not know. */
+  readonly recorded: boolean
+}
 
 /**
  * Ends sessions the provider says ended, on every instance: a provider session (`sid`) or every
@@ -51,26 +59,30 @@ export class ProviderLogouts {
    * a `sub`, every session of that subject begun until now. Resolves the account the index knows
    * for it, whose tokens should go.
    */
-  async end(identity: ProviderIdentity): Promise<string | undefined> {
+  async end(identity: ProviderIdentity): Promise<Ended> {
     const now = this.#now()
     const until = now + this.#o.absoluteSeconds
-    const account = await this.signIns.find(identity)
-    if ('sid' in identity) {
-      await this.#o.revocations.endProviderSession(identity.iss, identity.sid, until)
-    } else {
-      await this.#o.revocations.endSubject(identity.iss, identity.sub, now, until)
-    }
+    const partition = await this.signIns.find(identity)
+    const recorded =
+      'sid' in identity
+        ? await this.#o.revocations.endProviderSession(identity.iss, identity.sid, until)
+        : await this.#o.revocations.endSubject(identity.iss, identity.sub, now, until)
     this.#o.logger.info('sessions ended by the provider', {
       by: 'sid' in identity ? 'sid' : 'sub',
-      ...(account === undefined ? {} : { account: redactId(account) }),
+      ...(partition === undefined ? {} : { account: redactId(partition) }),
     })
-    return account
+    return { partition, recorded }
   }
 
-  /** Indexes a sign-in by its ID token's `iss`, `sub` and `sid`, so a logout can find it. */
+  /**
+   * Indexes a sign-in by its ID token's `iss`, `sub` and `sid`, so a logout can find its tokens:
+   * the provider session names `partition` (the session's own with the session token cache),
+   * the subject names the account.
+   */
   async rememberSignIn(
     claims: Readonly<Record<string, unknown>>,
     homeAccountId: string,
+    partition: string | undefined,
   ): Promise<void> {
     const { iss, sub, sid } = claims
     if (typeof iss !== 'string' || typeof sub !== 'string') return
@@ -78,7 +90,16 @@ export class ProviderLogouts {
       { iss, sub, sid: typeof sid === 'string' ? sid : undefined },
       homeAccountId,
       this.#o.absoluteSeconds,
+      partition,
     )
+  }
+
+  /** Forgets that logout token `jti` of `iss` was used: its logout did not take, and may be retried. */
+  async release(iss: string, jti: string): Promise<void> {
+    const key = jtiKey(iss, jti)
+    this.#used.delete(key)
+    const store = this.#o.store
+    if (store !== undefined) await this.#calls.run(() => store.delete(key))
   }
 
   /**
@@ -86,7 +107,7 @@ export class ProviderLogouts {
    * `untilSeconds` (after which the token is refused as too old anyway), here and in the store.
    */
   async firstUse(iss: string, jti: string, untilSeconds: number): Promise<boolean> {
-    const key = JTI_PREFIX + createHash('sha256').update(`${iss}|${jti}`).digest('base64url')
+    const key = jtiKey(iss, jti)
     const now = this.#now()
     const local = this.#used.get(key)
     if (local !== undefined && local > now) return false
@@ -116,4 +137,8 @@ export class ProviderLogouts {
   #now(): number {
     return Math.floor(this.#o.clock() / 1000)
   }
+}
+
+function jtiKey(iss: string, jti: string): string {
+  return JTI_PREFIX + createHash('sha256').update(`${iss}|${jti}`).digest('base64url')
 }

@@ -46,6 +46,10 @@ export async function signOutEverywhere(
   const a = 'account' in account ? account.account : account
   await ctx.logouts.end({ iss: a.iss, sub: a.sub })
   await ctx.acquirer.removeAccount(a.homeAccountId)
+  // With the session token cache, the calling session's own partition too.
+  if (a.partitionKey !== undefined && a.partitionKey !== a.homeAccountId) {
+    await ctx.acquirer.removeAccount(a.partitionKey)
+  }
   ctx.logger.info('user signed out everywhere', { account: redactId(a.homeAccountId) })
 }
 

@@ -121,13 +121,16 @@ describe('used logout tokens and the sign-in index', () => {
     const a = logouts(store)
     const b = logouts(store)
     for (let i = 0; i < FLOOD; i++) {
-      await a.rememberSignIn({ iss: ISS, sub: `user-${i}`, sid: `op-${i}` }, `home-${i}`)
+      await a.rememberSignIn({ iss: ISS, sub: `user-${i}`, sid: `op-${i}` }, `home-${i}`, undefined)
       assert.ok(a.signIns.size <= 1000)
     }
     assert.equal(await a.signIns.find({ iss: ISS, sid: 'op-0' }), 'home-0', 'from the store')
     assert.equal(await b.signIns.find({ iss: ISS, sub: `user-${FLOOD - 1}` }), `home-${FLOOD - 1}`)
     assert.equal(await b.signIns.find({ iss: 'https://other.example', sub: 'user-1' }), undefined)
-    assert.equal(await b.end({ iss: ISS, sid: 'op-7' }), 'home-7')
+    assert.deepEqual(await b.end({ iss: ISS, sid: 'op-7' }), {
+      partition: 'home-7',
+      recorded: true,
+    })
     const raw = Buffer.concat([...store.entries.values()].map((e) => e.value))
     assert.equal(raw.includes('home-7'), false, 'the store holds no account id in plaintext')
   })

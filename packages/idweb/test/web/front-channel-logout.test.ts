@@ -101,6 +101,22 @@ describe('front-channel logout and sign-out everywhere', () => {
     })
   }
 
+  it("a link or redirect from another site (not the provider's iframe) signs nobody out", async () => {
+    const { copy, claims } = await signedIn()
+    const query = new URLSearchParams({ iss: String(claims.iss), sid: String(claims.sid) })
+    const navigated = new Request(`${APP}/signout-oidc?${query}`, {
+      headers: { cookie: copy, 'sec-fetch-dest': 'document', 'sec-fetch-site': 'cross-site' },
+    })
+    const answer = (await h.idweb.handle(navigated)) as Response
+    assert.equal(answer.status, 400)
+    assert.equal(await alive(copy), true)
+    const framed = new Request(`${APP}/signout-oidc?${query}`, {
+      headers: { cookie: copy, 'sec-fetch-dest': 'iframe', 'sec-fetch-site': 'same-site' },
+    })
+    assert.equal(((await h.idweb.handle(framed)) as Response).status, 200)
+    assert.equal(await alive(copy), false, 'the same request from an iframe does end it')
+  })
+
   it('repeated parameters are refused, and sign nobody out', async () => {
     const { copy, claims } = await signedIn()
     const iss = encodeURIComponent(String(claims.iss))

@@ -20,6 +20,15 @@ import { APP, alice, bob, demo, type Harness, startHarness } from './harness.ts'
 const EVENT = 'http://schemas.openid.net/event/backchannel-logout'
 const directoryFile = new URL('../../../dev-idp/directory.json', import.meta.url)
 
+/** The shared store, whose writes can be made to fail (a real one cannot, on demand). */
+class FlakyStore extends MemoryStore {
+  failWrites = false
+  override async set(key: string, value: Uint8Array, ttlSeconds?: number): Promise<void> {
+    if (this.failWrites) throw new Error('the store is down')
+    return super.set(key, value, ttlSeconds)
+  }
+}
+
 function withCookie(cookie: string, path = '/'): Request {
   return new Request(`${APP}${path}`, { headers: { cookie } })
 }
@@ -34,6 +43,7 @@ describe('sign-out at the provider reaches every instance', () => {
   /** What the app answered each back-channel request. */
   const answered: number[] = []
   let target: () => Idweb
+  let store: FlakyStore
 
   before(async () => {
     // The app listens first, so the provider's registration can name its back-channel URI.
@@ -52,7 +62,7 @@ describe('sign-out at the provider reaches every instance', () => {
     )
     webApp.backchannelLogoutUri = `${server.url}/backchannel-logout`
     idp = await startDevIdp({ port: 0, host: '127.0.0.1', directory })
-    const store = new MemoryStore()
+    store = new FlakyStore()
     const keys = [{ id: 'k1', key: randomBytes(32) }]
     h = await startHarness({ sharedIdp: idp, deps: { cache: new TokenCache({ store, keys }) } })
     b = createPeer(h, store, keys)
@@ -172,6 +182,11 @@ describe('sign-out at the provider reaches every instance', () => {
     ],
     ['expired', (live) => crafted({ ...live, iat: now() - 3600, exp: now() - 3000 })],
     ['too old, with no exp', (live) => crafted({ ...live, iat: now() - 3600, exp: undefined })],
+    ['without exp', (live) => crafted({ ...live, exp: undefined })],
+    [
+      'for this app and another one',
+      (live) => crafted({ ...live, aud: [demo.apps.webApp.clientId, demo.apps.todoApi.clientId] }),
+    ],
     ['issued in the future', (live) => crafted({ ...live, iat: now() + 3600, exp: now() + 7200 })],
     ['for another app', (live) => crafted({ ...live, aud: demo.apps.todoApi.clientId })],
     [
@@ -232,6 +247,24 @@ describe('sign-out at the provider reaches every instance', () => {
     const claims = (await h.idweb.authenticate(withCookie(copy))).user?.claims ?? {}
     const answer = await post(await crafted({ sid: claims.sid, sub: claims.sub }))
     assert.equal(answer.status, 200)
+    assert.equal(await alive(copy), false)
+  })
+
+  it('when the shared store cannot record the logout: 400 temporarily_unavailable, and the same token works once it can', async () => {
+    const copy = await signedIn()
+    const claims = (await h.idweb.authenticate(withCookie(copy))).user?.claims ?? {}
+    const token = await crafted({ sid: claims.sid, sub: claims.sub })
+    store.failWrites = true
+    let answer: Response
+    try {
+      answer = await post(token)
+    } finally {
+      store.failWrites = false
+    }
+    assert.equal(answer.status, 400)
+    assert.equal((await answer.json()).error, 'temporarily_unavailable')
+    const retry = await post(token)
+    assert.equal(retry.status, 200, 'the token was not spent by the failed attempt')
     assert.equal(await alive(copy), false)
   })
 
