@@ -3,15 +3,18 @@
 // check adds to reading the session of an authenticated request; then the same hit over Redis and
 // PostgreSQL next to msal-node's DistributedCachePlugin; then the authenticated HTTP request on
 // Express 5, Fastify 5 and Hono, idweb's adapter next to the same framework's bare route, and on
-// Express next to express-openid-connect and the msal-node sample pattern (bench/http).
+// Express next to express-openid-connect and the msal-node sample pattern (bench/http); then a
+// flood of back-channel logout tokens through idweb's route: time and heap per token.
 // Options: --sizes=1,10000 --budget-ms=1500 (time spent measuring each scenario) --redis=URL
 // (default: a private redis-server for the run) --postgres=URL --json=results.json (where every
-// figure is written) --only=silent,session,distributed,http (default: every section)
+// figure is written) --only=silent,session,distributed,http,logout (default: every section)
+// --logout-tokens=10000 (the flood's sizes)
 // --http-seconds=10 (per measurement) --http-users=1,1000,10000 --http-profiles=DIR (where the
 // idweb routes' CPU profiles are written, one `.cpuprofile` per framework).
 import { writeFileSync } from 'node:fs'
 import { httpMarkdown, httpRatios } from './http/report.ts'
 import { type HttpReport, runHttpBench } from './http/run-http.ts'
+import { type LogoutFloodRow, logoutMarkdown, runLogoutFlood } from './logout.ts'
 import { microsPerCall, settledHeap } from './measure.ts'
 import { runDistributed } from './run-distributed.ts'
 import { idwebSilentHit, msalNodeSilentHit, type Scenario } from './scenarios.ts'
@@ -189,6 +192,14 @@ if (want('http')) {
   })
   console.log(`\n${httpMarkdown(http)}`)
 }
+let logout: LogoutFloodRow[] | undefined
+if (want('logout')) {
+  const sizes = (arg('logout-tokens') ?? '10000').split(',').map(Number)
+  console.error('\nLogout: a flood of back-channel logout tokens through /backchannel-logout')
+  logout = await runLogoutFlood(sizes)
+  console.log('\nBack-channel logout tokens, each valid and for another provider session\n')
+  console.log(logoutMarkdown(logout))
+}
 const jsonPath = arg('json') ?? 'results.json'
 writeFileSync(
   jsonPath,
@@ -200,6 +211,7 @@ writeFileSync(
       distributed: distributed?.rows,
       targets: distributed?.targets,
       http: http && { ...http, ratios: httpRatios(http) },
+      logout,
     },
     null,
     2,
