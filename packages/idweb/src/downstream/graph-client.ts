@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
 import type {
   AuthenticationHandlerOptions,
   Client,
@@ -87,8 +86,15 @@ export async function createGraphClient(options: CreateGraphClientOptions): Prom
   )
 }
 
-/** Where a request's token acquisition failure is kept for {@link keepTokenErrors}. */
-const tokenFailure = new AsyncLocalStorage<{ error?: unknown }>()
+/**
+ * Where one send's token acquisition failure is kept for {@link keepTokenErrors}: a middleware
+ * option of that send, which the authentication middleware finds in its context. (Not an
+ * AsyncLocalStorage: on Node 20 and 22 one of those, once used, puts promise hooks on every
+ * promise of the process.)
+ */
+class TokenFailureSlot {
+  error?: unknown
+}
 const SENDING_METHODS = [
   'get',
   'post',
@@ -112,17 +118,26 @@ function keepTokenErrors(client: Client): Client {
   const api = client.api.bind(client)
   client.api = (path) => {
     const request = api(path)
+    // The options the app sets on the request are kept, and each send adds its own slot.
+    let appOptions: unknown[] = []
+    const setOptions = request.middlewareOptions.bind(request)
+    request.middlewareOptions = (options) => {
+      appOptions = [...options]
+      return setOptions(options)
+    }
     const methods = request as unknown as Record<string, unknown>
     for (const name of SENDING_METHODS) {
       const send = methods[name]
       if (typeof send !== 'function') continue
       methods[name] = (...args: unknown[]) => {
-        const slot: { error?: unknown } = {}
-        return tokenFailure
-          .run(slot, () => (send as (...a: unknown[]) => Promise<unknown>).apply(request, args))
-          .catch((err: unknown) => {
-            throw slot.error ?? err
-          })
+        const slot = new TokenFailureSlot()
+        // The SDK reads the options when the send starts, synchronously: concurrent sends of
+        // one request each keep their own slot.
+        setOptions([...appOptions, slot] as Parameters<typeof setOptions>[0])
+        const sent = (send as (...a: unknown[]) => Promise<unknown>).apply(request, args)
+        return sent.catch((err: unknown) => {
+          throw slot.error ?? err
+        })
       }
     }
     return request
@@ -177,7 +192,9 @@ class OriginBearerHandler implements Middleware {
       try {
         token = await provider.getAccessToken(perRequest?.authenticationProviderOptions)
       } catch (err) {
-        const slot = tokenFailure.getStore()
+        const slot = context.middlewareControl?.getMiddlewareOptions(TokenFailureSlot) as
+          | TokenFailureSlot
+          | undefined
         if (slot) slot.error = err
         throw err
       }

@@ -5,7 +5,7 @@ import { graphAuthProvider } from '../../src/downstream/graph-auth-provider.ts'
 import { createGraphClient } from '../../src/downstream/graph-client.ts'
 import { tokenCredential } from '../../src/downstream/token-credential.ts'
 import { tokenGetter } from '../../src/downstream/token-getter.ts'
-import { isIdwebError } from '../../src/errors.ts'
+import { InteractionRequiredError, isIdwebError } from '../../src/errors.ts'
 import {
   acquirerWith,
   apiConfig,
@@ -79,6 +79,38 @@ describe('Microsoft Graph SDK client against a local Graph emulation', () => {
       },
     )
     assert.equal(graph.seen.length, calls, 'nothing sent without a token')
+  })
+
+  it("concurrent sends of one request keep their own outcome, and the app's options hold", async () => {
+    const { acquirer, cache } = acquirerWith()
+    await seedUser(cache, 'graph-user-token', ['User.Read'])
+    await seedUser(cache, 'graph-mail-token', ['Mail.Read'])
+    let fail = true
+    const flaky = tokenGetter(acquirer, user)
+    const client = await createGraphClient({
+      apis: apis(),
+      // The first send's token acquisition fails, the second's succeeds.
+      getToken: async (scopes) => {
+        if (fail) {
+          fail = false
+          await new Promise((r) => setTimeout(r, 20))
+          throw new InteractionRequiredError('consent_required', ['Never.Granted'])
+        }
+        return flaky(scopes)
+      },
+    })
+    const me = client.api('/me')
+    const [first, second] = await Promise.allSettled([me.get(), me.get()])
+    assert.equal(first.status, 'rejected')
+    const reason = (first as PromiseRejectedResult).reason
+    assert.ok(isIdwebError(reason, 'IDW_INTERACTION_REQUIRED'), String(reason))
+    assert.equal(second.status, 'fulfilled')
+    const mail = client
+      .api('/me/messages')
+      .middlewareOptions([new AuthenticationHandlerOptions(undefined, { scopes: ['Mail.Read'] })])
+    await mail.get().catch(() => undefined)
+    await mail.get().catch(() => undefined)
+    assert.equal(bearerOf(graph.seen.at(-1)!), 'graph-mail-token', 'per-request scopes kept')
   })
 
   it('names the missing Graph entry', async () => {
