@@ -96,22 +96,8 @@ export class SessionRevocations {
    * at the latest). Resolves `false` when the store did not confirm (other instances may then
    * still accept a copy of the cookie; logged as an error).
    */
-  async revoke(sid: string, untilSeconds: number): Promise<boolean> {
-    const ttl = untilSeconds - this.#now()
-    if (ttl <= 0) return true
-    this.#remember(sid, untilSeconds)
-    const store = this.#store
-    if (store === undefined) return true
-    const written = await this.#calls.run(() =>
-      store.set(keyOf(sid), new TextEncoder().encode(String(untilSeconds)), ttl),
-    )
-    if (!written.ok) {
-      this.#logger.error(
-        'a session ended but the shared store did not record it: other instances may accept copies of its cookie',
-        { reason: written.reason },
-      )
-    }
-    return written.ok
+  revoke(sid: string, untilSeconds: number): Promise<boolean> {
+    return this.#record(sid, untilSeconds, untilSeconds)
   }
 
   /**
@@ -219,7 +205,10 @@ export class SessionRevocations {
     return this.#store === undefined ? false : undefined
   }
 
-  /** Keeps `value` under `key` until `untilSeconds`, here and in the store. */
+  /**
+   * Keeps `value` under `key` until `untilSeconds`, here and in the store. Resolves `false`
+   * (logged as an error) when the store did not confirm.
+   */
   async #record(key: string, value: number, untilSeconds: number): Promise<boolean> {
     const ttl = untilSeconds - this.#now()
     if (ttl <= 0) return true
@@ -232,7 +221,9 @@ export class SessionRevocations {
     )
     if (!written.ok) {
       this.#logger.error(
-        'a sign-out at the provider was not recorded in the shared store: other instances may keep its sessions',
+        isWide(key)
+          ? 'a sign-out at the provider was not recorded in the shared store: other instances may keep its sessions'
+          : 'a session ended but the shared store did not record it: other instances may accept copies of its cookie',
         { reason: written.reason },
       )
     }

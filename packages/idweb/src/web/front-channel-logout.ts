@@ -19,7 +19,7 @@ export async function frontChannelLogout(ctx: WebContext, request: Request): Pro
   const url = new URL(request.url)
   const iss = single(url.searchParams, 'iss')
   const sid = single(url.searchParams, 'sid')
-  const framedBy = new URL(protocol.as.issuer.replace('{tenantid}', 'common')).origin
+  const framedBy = new URL(protocol.as.issuer).origin
   if (iss === undefined || sid === undefined || !issuerMatches(protocol, iss)) {
     ctx.logger.warn('front-channel logout refused', {
       reason: iss === undefined || sid === undefined ? 'iss or sid missing' : 'another issuer',

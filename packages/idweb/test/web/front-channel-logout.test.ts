@@ -8,11 +8,7 @@ import { signOut } from '@idweb/dev-idp/testing'
 import { MemoryStore } from '../../src/cache/stores/memory.ts'
 import { TokenCache } from '../../src/cache/token-cache.ts'
 import type { Idweb } from '../../src/web/idweb.ts'
-import { APP, alice, demo, type Harness, startHarness } from './harness.ts'
-
-function withCookie(cookie: string, path = '/'): Request {
-  return new Request(`${APP}${path}`, { headers: { cookie } })
-}
+import { APP, alice, demo, type Harness, startHarness, withCookie } from './harness.ts'
 
 describe('front-channel logout and sign-out everywhere', () => {
   let idp: DevIdp

@@ -126,6 +126,11 @@ export function browserRequest(h: Harness, path = '/'): Request {
   return new Request(url, { headers: cookie ? { cookie } : {} })
 }
 
+/** A request to the app that carries exactly `cookie`, as a replayed copy of it would. */
+export function withCookie(cookie: string, path = '/'): Request {
+  return new Request(`${APP}${path}`, { headers: { cookie } })
+}
+
 /** The session cookie names in the jar. */
 export function sessionCookie(h: Harness): string | undefined {
   return h.jar.get(APP, 'idweb.session')

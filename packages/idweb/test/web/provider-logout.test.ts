@@ -15,7 +15,7 @@ import { MemoryStore } from '../../src/cache/stores/memory.ts'
 import { TokenCache } from '../../src/cache/token-cache.ts'
 import type { Idweb } from '../../src/web/idweb.ts'
 import { type Listening, listen } from '../adapters/express/support.ts'
-import { APP, alice, bob, demo, type Harness, startHarness } from './harness.ts'
+import { APP, alice, bob, demo, type Harness, startHarness, withCookie } from './harness.ts'
 
 const EVENT = 'http://schemas.openid.net/event/backchannel-logout'
 const directoryFile = new URL('../../../dev-idp/directory.json', import.meta.url)
@@ -27,10 +27,6 @@ class FlakyStore extends MemoryStore {
     if (this.failWrites) throw new Error('the store is down')
     return super.set(key, value, ttlSeconds)
   }
-}
-
-function withCookie(cookie: string, path = '/'): Request {
-  return new Request(`${APP}${path}`, { headers: { cookie } })
 }
 
 describe('sign-out at the provider reaches every instance', () => {

@@ -8,14 +8,10 @@ import { Redis } from 'ioredis'
 import type { IdwebOptions } from '../../src/config/options.ts'
 import { ConfigError } from '../../src/errors.ts'
 import { createIdweb } from '../../src/web/idweb.ts'
-import { APP, alice, bob, type Harness, SECRETS, startHarness } from './harness.ts'
+import { APP, alice, bob, type Harness, SECRETS, startHarness, withCookie } from './harness.ts'
 
 const REDIS = 'redis://127.0.0.1:6379'
 const ROLLING = 3600
-
-function withCookie(cookie: string, path = '/'): Request {
-  return new Request(`${APP}${path}`, { headers: { cookie } })
-}
 
 /** An app on an unreachable provider: configuration is checked before anything connects. */
 const appWith = (settings: Partial<IdwebOptions>) =>

@@ -7,12 +7,7 @@ import { idwebMiddleware, requireUser } from '../../src/adapters/express/index.t
 import { MemoryStore } from '../../src/cache/stores/memory.ts'
 import { TokenCache } from '../../src/cache/token-cache.ts'
 import { listen } from '../adapters/express/support.ts'
-import { APP, alice, type Harness, startHarness } from './harness.ts'
-
-/** A request to the app that carries exactly `cookie`, as an attacker replaying a copy would. */
-function withCookie(cookie: string, path = '/'): Request {
-  return new Request(`${APP}${path}`, { headers: { cookie } })
-}
+import { APP, alice, type Harness, startHarness, withCookie } from './harness.ts'
 
 describe('sign-out ends the session, for every copy of its cookie', () => {
   let idp: DevIdp
