@@ -174,6 +174,17 @@ export class TokenAcquirer {
   }
 
   /**
+   * The token {@link TokenAcquirer.getTokenForUser} would answer from memory, without waiting:
+   * the account's partition is held and has an access token for `scopes` that lives beyond the
+   * refresh window. `undefined` otherwise (not held, flagged stale, no such token): then ask
+   * `getTokenForUser`, which also reads the store and refreshes.
+   */
+  cachedTokenForUser(scopes: readonly string[], account: UserAccount): AcquiredToken | undefined {
+    const p = this.#o.cache.partitionNow(account.partitionKey ?? account.homeAccountId)
+    return p === undefined ? undefined : this.#find(p, account.realm, scopes)
+  }
+
+  /**
    * An app-only token (client credentials), e.g. for `api://{app}/.default`. With `tenant`, in
    * that tenant (a customer's, for a multi-tenant app): asked of its authority on the configured
    * Entra cloud, and cached under it.
@@ -241,7 +252,7 @@ export class TokenAcquirer {
     obtain: (p: Partition) => Promise<{ result: TokenResult; entry: TokenResponseToCache }>,
   ): Promise<AcquiredToken> {
     if (useCache) {
-      const hit = this.#find(await cache.partition(key), realm, scopes)
+      const hit = this.#find(cache.partitionNow(key) ?? (await cache.partition(key)), realm, scopes)
       if (hit) return hit
     }
     return this.#mutex.run(key, async () => {

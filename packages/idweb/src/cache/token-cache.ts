@@ -145,15 +145,27 @@ export class TokenCache {
    */
   async partition(key: string): Promise<Partition> {
     const p = this.#l1.get(key)
-    if (p !== undefined) {
-      this.stats.l1Hits++
-      // Another instance changed it (a refresh, a sign-out): the store's copy, not ours.
-      if (p[state].stale) await this.#revalidate(p)
-      if (this.#store !== undefined) this.#slide(p)
-      else if (this.#idle(p)) return this.#load(key)
-      return p
-    }
-    return this.#load(key)
+    if (p === undefined) return this.#load(key)
+    // Another instance changed it (a refresh, a sign-out): the store's copy, not ours.
+    if (p[state].stale) await this.#revalidate(p)
+    return this.#hit(p) ?? this.#load(key)
+  }
+
+  /**
+   * {@link TokenCache.partition} when memory can answer at once (held and not flagged stale),
+   * with the same bookkeeping; else `undefined`, and the caller awaits `partition`.
+   */
+  partitionNow(key: string): Partition | undefined {
+    const p = this.#l1.get(key)
+    return p === undefined || p[state].stale ? undefined : this.#hit(p)
+  }
+
+  /** Counts a memory hit on `p` and slides its expiry; `undefined` when it had idled out. */
+  #hit(p: Partition): Partition | undefined {
+    this.stats.l1Hits++
+    if (this.#store !== undefined) this.#slide(p)
+    else if (this.#idle(p)) return undefined
+    return p
   }
 
   /** The partition `key` if it is in memory, synchronously; no store access. */

@@ -87,6 +87,27 @@ for (const url of STORES) {
       await a.remove(home(user))
     })
 
+    it('the synchronous hit never answers from a partition another instance changed', async () => {
+      const [a, b] = [await instance(url), await instance(url)]
+      const user = `now-${run}-${kind}`
+      const pa = await a.partition(home(user))
+      pa.saveTokenResponse(userResponse(user, { accessToken: 'at-first' }))
+      assert.equal(await a.flush(pa), 'written')
+      assert.equal(await secretOf(b, user), 'at-first')
+      assert.equal(b.partitionNow(home(user))?.findAccessToken(query)?.secret, 'at-first')
+      pa.saveTokenResponse(userResponse(user, { accessToken: 'at-second' }))
+      assert.equal(await a.flush(pa), 'written')
+      // Once the change notice arrives, memory is not answered synchronously until read again.
+      const flagged = await eventually(
+        async () => b.partitionNow(home(user))?.findAccessToken(query)?.secret,
+        (s) => s === undefined,
+      )
+      assert.equal(flagged, undefined, "b's synchronous read stops serving at-first")
+      assert.equal(await secretOf(b, user), 'at-second')
+      assert.equal(b.partitionNow(home(user))?.findAccessToken(query)?.secret, 'at-second')
+      await a.remove(home(user))
+    })
+
     it('a sign-out on one instance empties what the other holds, the last account included', async () => {
       const [a, b] = [await instance(url), await instance(url)]
       const user = `signout-${run}-${kind}`

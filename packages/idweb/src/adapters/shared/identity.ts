@@ -126,14 +126,17 @@ class Identity implements RequestIdentity {
     this.claims = user?.claims ?? NO_CLAIMS
   }
 
-  async getToken(scopes: readonly string[], options?: UserTokenOptions): Promise<string> {
-    if (!this.user) throw notSignedIn()
-    const token = await this.#context.idweb.acquirer.getTokenForUser(
-      scopes,
-      this.user.account,
-      options,
-    )
-    return token.accessToken
+  getToken(scopes: readonly string[], options?: UserTokenOptions): Promise<string> {
+    if (!this.user) return Promise.reject(notSignedIn())
+    const acquirer = this.#context.idweb.acquirer
+    const account = this.user.account
+    // A cache hit, almost every call, settles at once: no async frames, no closure.
+    const cached =
+      options?.claims || options?.forceRefresh
+        ? undefined
+        : acquirer.cachedTokenForUser(scopes, account)
+    if (cached) return Promise.resolve(cached.accessToken)
+    return acquirer.getTokenForUser(scopes, account, options).then(accessTokenOf)
   }
 
   async callApi<T>(name: string, options?: CallApiOptions): Promise<T> {
@@ -152,6 +155,8 @@ class Identity implements RequestIdentity {
     return this.#graph
   }
 }
+
+const accessTokenOf = (token: { accessToken: string }): string => token.accessToken
 
 function notSignedIn(): IdwebError {
   return new IdwebError('IDW_NOT_SIGNED_IN', 'Sign in to continue.')
