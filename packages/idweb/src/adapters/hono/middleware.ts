@@ -88,7 +88,7 @@ export function idweb(app: Idweb, options: IdwebHonoOptions = {}): MiddlewareHan
   const identify = (c: Context<IdwebEnv>, next: Next): Promise<void> => {
     const request = c.req.raw
     // The Cookie header is read once: on @hono/node-server every read scans it again.
-    const cookie = request.headers.get('cookie')
+    const cookie = nodeCookie(c.env) ?? request.headers.get('cookie')
     const found = cookie === null ? NO_ONE : app.authenticateNow(new CookieView(request, cookie))
     if (found instanceof Promise) return found.then((f) => proceed(c, next, f))
     return proceed(c, next, found)
@@ -111,6 +111,21 @@ export function idweb(app: Idweb, options: IdwebHonoOptions = {}): MiddlewareHan
       .handle(request)
       .then<Awaited<MiddlewareAnswer>>((response) => response ?? identify(c, next))
   }
+}
+
+/**
+ * The `Cookie` header as Node's HTTP parser gave it, under @hono/node-server (its bindings are `{
+ * incoming, outgoing }`), or `undefined` on any other runtime. The server's Fetch view of the
+ * headers validates a value again on every read, the largest single cost of an authenticated
+ * request there; Node's parser already refused the control characters that check looks for, and
+ * joins repeated `Cookie` headers with `; ` as the Fetch standard does.
+ */
+function nodeCookie(env: unknown): string | null | undefined {
+  if (typeof env !== 'object' || env === null || !('outgoing' in env)) return undefined
+  const headers = (env as { incoming?: { headers?: unknown } }).incoming?.headers
+  if (typeof headers !== 'object' || headers === null) return undefined
+  const cookie = (headers as { cookie?: unknown }).cookie
+  return typeof cookie === 'string' ? cookie : null
 }
 
 /** What the session layer reads of a request, with its `Cookie` header already read. */
@@ -158,9 +173,8 @@ function appOf(c: Context<IdwebEnv>, helper: string): Idweb {
  */
 export function requireUser(): MiddlewareHandler<IdwebEnv> {
   return (c, next) => {
-    const app = appOf(c, 'requireUser()')
     if (c.get('identity')?.user) return next()
-    return Promise.resolve(notSignedInResponse(app, c.req.raw))
+    return Promise.resolve(notSignedInResponse(appOf(c, 'requireUser()'), c.req.raw))
   }
 }
 

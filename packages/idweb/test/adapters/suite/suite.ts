@@ -6,6 +6,7 @@
 // leak, sign-out that ends the copied session.
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { get as httpGet } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
@@ -27,6 +28,27 @@ export interface WebSuiteOptions {
    * in its setup): for apps that run with production settings, where plain http is refused.
    */
   https?: boolean
+}
+
+/**
+ * A GET with `headers` exactly as given: node:http sends an array value as one header line per
+ * item, which fetch cannot do.
+ */
+function rawGet(
+  url: string,
+  headers: Record<string, string | string[]>,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(url, { headers }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => {
+        body += chunk
+      })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+    })
+    req.on('error', reject)
+  })
 }
 
 /** The web suite against the contract app `mount` serves. */
@@ -153,6 +175,18 @@ export function webSuite(framework: string, mount: Mount, options: WebSuiteOptio
       )
       const callback = await completeAtProvider(signIn.headers.get('location') ?? '')
       assert.equal(callback.headers.get('location'), '/')
+    })
+
+    test('the session is read from a Cookie header sent as several lines (as HTTP/2 sends it)', async () => {
+      const cookies = (jar.header(app.url) ?? '').split('; ')
+      assert.ok(cookies.some((c) => c.startsWith('idweb.session')), 'signed in')
+      const lines = ['theme=dark', ...cookies, 'z=1']
+      const me = await rawGet(`${app.url}/api/me`, { cookie: lines, ...json })
+      assert.equal(me.status, 200, me.body)
+      assert.deepEqual(JSON.parse(me.body), { name: alice.name, username: alice.username })
+      const broken = lines.map((c) => (c.startsWith('idweb.session') ? `${c}x` : c))
+      const refused = await rawGet(`${app.url}/api/me`, { cookie: broken, ...json })
+      assert.equal(refused.status, 401, 'a changed session cookie opens nothing')
     })
 
     test('calls Microsoft Graph as the user', async () => {
