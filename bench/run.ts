@@ -9,7 +9,8 @@
 // (default: a private redis-server for the run) --postgres=URL --json=results.json (where every
 // figure is written) --only=silent,session,distributed,http,logout (default: every section)
 // --logout-tokens=10000 (the flood's sizes)
-// --http-seconds=10 (per measurement) --http-users=1,1000,10000 --http-profiles=DIR (where the
+// --http-seconds=5 (per measurement) --http-rounds=7 (interleaved rounds; each ratio is the
+// median of the rounds' paired ratios) --http-users=1,1000,10000 --http-profiles=DIR (where the
 // idweb routes' CPU profiles are written, one `.cpuprofile` per framework).
 import { writeFileSync } from 'node:fs'
 import { httpMarkdown, httpRatios } from './http/report.ts'
@@ -176,14 +177,17 @@ const distributed = want('distributed')
 
 let http: HttpReport | undefined
 if (want('http')) {
-  const seconds = Number(arg('http-seconds') ?? 10)
+  // Many short rounds rather than a few long ones: on a shared machine a route's throughput
+  // drifts by up to 2x within a minute, and the median of seven pairs taken seconds apart
+  // is steadier than the median of three.
+  const seconds = Number(arg('http-seconds') ?? 5)
   console.error('\nHTTP: starting the dev IdP and the apps (bare and idweb per framework, peers)')
   http = await runHttpBench({
     // As users run it: the built JavaScript (`npm run bench` builds it first).
     source: false,
     connections: 50,
     duration: seconds,
-    rounds: 3,
+    rounds: Number(arg('http-rounds') ?? 7),
     warmup: { connections: 50, duration: Math.max(1, Math.round(seconds / 3)) },
     users: (arg('http-users') ?? '1,1000,10000').split(',').map(Number),
     profile: { connections: 50, duration: Math.max(1, Math.round(seconds / 2)) },
