@@ -179,7 +179,10 @@ export function webSuite(framework: string, mount: Mount, options: WebSuiteOptio
 
     test('the session is read from a Cookie header sent as several lines (as HTTP/2 sends it)', async () => {
       const cookies = (jar.header(app.url) ?? '').split('; ')
-      assert.ok(cookies.some((c) => c.startsWith('idweb.session')), 'signed in')
+      assert.ok(
+        cookies.some((c) => c.startsWith('idweb.session')),
+        'signed in',
+      )
       const lines = ['theme=dark', ...cookies, 'z=1']
       const me = await rawGet(`${app.url}/api/me`, { cookie: lines, ...json })
       assert.equal(me.status, 200, me.body)
