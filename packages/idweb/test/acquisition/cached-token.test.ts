@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { TokenAcquirer } from '../../src/acquisition/acquirer.ts'
+import { createIdentity, type IdentityContext } from '../../src/adapters/shared/identity.ts'
 import { TokenCache } from '../../src/cache/token-cache.ts'
 import { CLIENT, ENV, home, manualClock, TENANT, userResponse } from '../cache/fixtures.ts'
 
@@ -91,5 +92,45 @@ describe('the synchronous cache hit', () => {
     const inSession = { ...account('alice'), partitionKey: 'session:s1' }
     assert.equal(acquirer.cachedTokenForUser(['User.Read'], inSession)?.accessToken, 'at-session')
     assert.equal(acquirer.cachedTokenForUser(['User.Read'], account('alice')), undefined)
+  })
+})
+
+describe('identity.getToken on the synchronous hit', () => {
+  function identityOf(s: ReturnType<typeof setup>, user: string) {
+    const context = {
+      idweb: { acquirer: s.acquirer },
+      downstream: () => {
+        throw new Error('not in this test')
+      },
+      graphApiName: 'Graph',
+    } as unknown as IdentityContext
+    return createIdentity(context, {
+      claims: { name: user },
+      account: s.account(user),
+    } as never)
+  }
+
+  it('answers a cached token, and skips the cache for a claims challenge or forceRefresh', async () => {
+    const s = setup()
+    await s.signIn('alice')
+    const identity = identityOf(s, 'alice')
+    assert.equal(await identity.getToken(['User.Read']), 'at-alice')
+    assert.equal(s.providerCalls(), 0)
+    await assert.rejects(identity.getToken(['User.Read'], { claims: '{"access_token":{}}' }))
+    await assert.rejects(identity.getToken(['User.Read'], { forceRefresh: true }))
+    assert.equal(s.providerCalls(), 2, 'both went to the provider')
+  })
+
+  it('fails by rejecting, never by throwing, whatever it is given', async () => {
+    const s = setup()
+    await s.signIn('alice')
+    const identity = identityOf(s, 'alice')
+    let answer: Promise<string> | undefined
+    assert.doesNotThrow(() => {
+      answer = identity.getToken(undefined as never)
+    })
+    await assert.rejects(answer as Promise<string>)
+    const anonymous = createIdentity({ idweb: {} } as unknown as IdentityContext, undefined)
+    await assert.rejects(anonymous.getToken(['User.Read']), { code: 'IDW_NOT_SIGNED_IN' })
   })
 })

@@ -130,13 +130,18 @@ class Identity implements RequestIdentity {
     if (!this.user) return Promise.reject(notSignedIn())
     const acquirer = this.#context.idweb.acquirer
     const account = this.user.account
-    // A cache hit, almost every call, settles at once: no async frames, no closure.
-    const cached =
-      options?.claims || options?.forceRefresh
-        ? undefined
-        : acquirer.cachedTokenForUser(scopes, account)
-    if (cached) return Promise.resolve(cached.accessToken)
-    return acquirer.getTokenForUser(scopes, account, options).then(accessTokenOf)
+    // A cache hit, almost every call, settles at once: no async frames, no closure. Whatever
+    // the scopes are, a failure is a rejection, as from an async function.
+    try {
+      const cached =
+        options?.claims || options?.forceRefresh
+          ? undefined
+          : acquirer.cachedTokenForUser(scopes, account)
+      if (cached) return Promise.resolve(cached.accessToken)
+      return acquirer.getTokenForUser(scopes, account, options).then(accessTokenOf)
+    } catch (err) {
+      return Promise.reject(err)
+    }
   }
 
   async callApi<T>(name: string, options?: CallApiOptions): Promise<T> {
