@@ -122,10 +122,18 @@ export function idweb(app: Idweb, options: IdwebHonoOptions = {}): MiddlewareHan
  */
 function nodeCookie(env: unknown): string | null | undefined {
   if (typeof env !== 'object' || env === null || !('outgoing' in env)) return undefined
-  const headers = (env as { incoming?: { headers?: unknown } }).incoming?.headers
+  const { incoming, outgoing } = env as NodeBindings
+  if (typeof outgoing?.writeHead !== 'function') return undefined
+  const headers = incoming?.headers
   if (typeof headers !== 'object' || headers === null) return undefined
   const cookie = (headers as { cookie?: unknown }).cookie
   return typeof cookie === 'string' ? cookie : null
+}
+
+/** @hono/node-server's bindings, as far as {@link nodeCookie} reads them. */
+interface NodeBindings {
+  incoming?: { headers?: unknown }
+  outgoing?: { writeHead?: unknown }
 }
 
 /** What the session layer reads of a request, with its `Cookie` header already read. */
