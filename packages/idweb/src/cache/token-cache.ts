@@ -10,13 +10,12 @@ import { Sealer } from './seal.ts'
 import type { CacheStore, StoreWatcher } from './store.ts'
 import { StoreKeys, type StoreResult, storeCall, storeKeyOf } from './store-call.ts'
 import { lockInStore } from './store-lock.ts'
+import { type PartitionStoreContext, reloadPartition, writePartition } from './store-sync.ts'
 import { checkedOptions, type FlushResult, type TokenCacheOptions } from './token-cache-options.ts'
 import { Tombstones } from './tombstones.ts'
 import { watchStore } from './watch-store.ts'
 
 export type { FlushResult, TokenCacheOptions } from './token-cache-options.ts'
-
-const MAX_CAS_ATTEMPTS = 5
 
 /**
  * The token cache: one {@link Partition} per account (or app+tenant, or on-behalf-of assertion),
@@ -62,6 +61,8 @@ export class TokenCache {
   readonly #noL1: boolean
   #seq = 0
   #closed = false
+  /** What the store reads and writes of partitions use; `undefined` without a store. */
+  readonly #writer: PartitionStoreContext | undefined
 
   constructor(options: TokenCacheOptions = {}) {
     this.#store = options.store
@@ -96,6 +97,23 @@ export class TokenCache {
         if (reconnected) this.#breaker.success()
       },
     }
+    const store = this.#store
+    const sealer = this.#sealer
+    this.#writer =
+      store === undefined || sealer === undefined
+        ? undefined
+        : {
+            store,
+            sealer,
+            ttlSeconds: this.#ttl,
+            clock: this.#clock,
+            logger: this.#logger,
+            stats: this.stats,
+            storeKey: (key) => this.#storeKey(key),
+            isRemoved: (p) => this.#isRemoved(p),
+            open: (key, blob, into) => this.#open(key, blob, into),
+            call: (op, key, fn) => this.#call(op, key, fn),
+          }
     this.#watching = watchStore(this.#store, this.#logger, watcher, {
       closed: () => this.#closed,
     })
@@ -186,7 +204,8 @@ export class TokenCache {
   /** Runs a write of `p` after those already queued for it, so one partition's writes never overlap. */
   #enqueue(p: Partition, renew: boolean): Promise<FlushResult> {
     const previous = this.#writes.get(p.key)
-    const run = (previous ?? Promise.resolve('clean')).then(() => this.#write(p, renew))
+    const writer = this.#writer as PartitionStoreContext
+    const run = (previous ?? Promise.resolve('clean')).then(() => writePartition(writer, p, renew))
     this.#writes.set(p.key, run)
     void run.finally(() => {
       if (this.#writes.get(p.key) === run) this.#writes.delete(p.key)
@@ -234,30 +253,8 @@ export class TokenCache {
    * store's lock starts from the newest refresh token, and a removed account stays removed.
    * Resolves `false` when the store failed (`p` is then as it was). Never rejects.
    */
-  async reload(p: Partition): Promise<boolean> {
-    const store = this.#store
-    if (store === undefined || this.#isRemoved(p)) return true
-    const r = await this.#call('get', p.key, () => store.get(this.#storeKey(p.key)))
-    if (!r.ok) return false
-    const st = p[state]
-    if (r.value === undefined) {
-      if (st.snapshot !== undefined) {
-        p.deserialize('{}')
-        adopt(st, undefined)
-      }
-      return true
-    }
-    if (st.snapshot !== undefined && Buffer.compare(st.snapshot, r.value) === 0) return true
-    if (!p.hasStateChanged) {
-      if (this.#open(p.key, r.value, p)) adopt(st, r.value)
-      return true
-    }
-    const theirs = new Partition(p.key, { clock: this.#clock })
-    if (this.#open(p.key, r.value, theirs)) {
-      p.merge(theirs)
-      adopt(st, r.value)
-    }
-    return true
+  reload(p: Partition): Promise<boolean> {
+    return this.#writer === undefined ? Promise.resolve(true) : reloadPartition(this.#writer, p)
   }
 
   /** Releases the store's connections. */
@@ -302,57 +299,6 @@ export class TokenCache {
       }
     }
     return this.#admit(p)
-  }
-
-  /**
-   * Writes `p` (`renew`: even unchanged, to renew its store lifetime; a concurrent writer's
-   * write renews it as well, and an entry gone from the store is not brought back).
-   */
-  async #write(p: Partition, renew: boolean): Promise<FlushResult> {
-    const store = this.#store!
-    const st = p[state]
-    const storeKey = this.#storeKey(p.key)
-    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      if (this.#isRemoved(p)) return 'removed'
-      if (!p.hasStateChanged && !(renew && st.snapshot !== undefined)) return 'clean'
-      const version = st.version
-      const renewing = renew && !p.hasStateChanged
-      const blob = this.#sealer!.seal(p.key, JSON.stringify(p), this.#clock())
-      if (store.compareAndSet !== undefined) {
-        const cas = store.compareAndSet.bind(store)
-        const r = await this.#call('compareAndSet', p.key, () =>
-          cas(storeKey, st.snapshot, blob, this.#ttl),
-        )
-        if (!r.ok) return 'failed'
-        if (!r.value) {
-          this.stats.casConflicts++
-          const current = await this.#call('get', p.key, () => store.get(storeKey))
-          if (!current.ok) return 'failed'
-          renew = false
-          adopt(st, current.value)
-          const theirs = new Partition(p.key, { clock: this.#clock })
-          if (current.value !== undefined && this.#open(p.key, current.value, theirs)) {
-            p.merge(theirs)
-          }
-          continue
-        }
-      } else {
-        const r = await this.#call('set', p.key, () => store.set(storeKey, blob, this.#ttl))
-        if (!r.ok) return 'failed'
-      }
-      adopt(st, blob)
-      this.stats.writes++
-      if (renewing) this.stats.renewals++
-      if (st.version === version) {
-        st.markClean()
-        st.deleted = undefined
-      }
-      return 'written'
-    }
-    this.#logger.warn('token cache write kept losing races; will retry on the next flush', {
-      partition: redactId(p.key),
-    })
-    return 'failed'
   }
 
   /** Opens a sealed blob into `into`; `false` (logged, counted) when it cannot be used. */
