@@ -137,7 +137,7 @@ export class TokenAcquirer {
     account: UserAccount,
     options: UserTokenOptions = {},
   ): Promise<AcquiredToken> {
-    const useCache = !options.claims && !options.forceRefresh
+    const useCache = usesCache(options)
     const key = account.partitionKey ?? account.homeAccountId
     return this.#acquire(key, account.realm, scopes, useCache, this.#o.cache, async (p) => {
       if (p.account() === undefined) {
@@ -176,10 +176,15 @@ export class TokenAcquirer {
   /**
    * The token {@link TokenAcquirer.getTokenForUser} would answer from memory, without waiting:
    * the account's partition is held and has an access token for `scopes` that lives beyond the
-   * refresh window. `undefined` otherwise (not held, flagged stale, no such token): then ask
-   * `getTokenForUser`, which also reads the store and refreshes.
+   * refresh window. `undefined` otherwise (not held, flagged stale, no such token, or `options`
+   * that skip the cache): then ask `getTokenForUser`, which also reads the store and refreshes.
    */
-  cachedTokenForUser(scopes: readonly string[], account: UserAccount): AcquiredToken | undefined {
+  cachedTokenForUser(
+    scopes: readonly string[],
+    account: UserAccount,
+    options?: UserTokenOptions,
+  ): AcquiredToken | undefined {
+    if (!usesCache(options)) return undefined
     const p = this.#o.cache.partitionNow(account.partitionKey ?? account.homeAccountId)
     return p === undefined ? undefined : this.#find(p, account.realm, scopes)
   }
@@ -392,3 +397,6 @@ function tenantOf(token: string): string | undefined {
     return undefined
   }
 }
+
+/** Whether a user-token call may be answered from the cache: not with claims or a forced refresh. */
+const usesCache = (o?: UserTokenOptions): boolean => !o?.claims && !o?.forceRefresh

@@ -80,6 +80,15 @@ describe('the synchronous cache hit', () => {
     )
     assert.equal(acquirer.cachedTokenForUser(['User.Read'], account('bob')), undefined)
     assert.equal(acquirer.cachedTokenForUser(['User.Read'], account('soon')), undefined)
+    // A claims challenge or a forced refresh never takes the cached token.
+    const claims = { claims: '{"access_token":{"acrs":{"essential":true}}}' }
+    assert.equal(acquirer.cachedTokenForUser(['User.Read'], account('alice'), claims), undefined)
+    const force = { forceRefresh: true }
+    assert.equal(acquirer.cachedTokenForUser(['User.Read'], account('alice'), force), undefined)
+    assert.equal(
+      acquirer.cachedTokenForUser(['User.Read'], account('alice'), {})?.accessToken,
+      'at-alice',
+    )
     // The awaited path goes on to refresh the one about to expire: here, to the provider.
     await assert.rejects(acquirer.getTokenForUser(['User.Read'], account('soon')))
     assert.equal(providerCalls(), 1)

@@ -133,10 +133,7 @@ class Identity implements RequestIdentity {
     // A cache hit, almost every call, settles at once: no async frames, no closure. Whatever
     // the scopes are, a failure is a rejection, as from an async function.
     try {
-      const cached =
-        options?.claims || options?.forceRefresh
-          ? undefined
-          : acquirer.cachedTokenForUser(scopes, account)
+      const cached = acquirer.cachedTokenForUser(scopes, account, options)
       if (cached) return Promise.resolve(cached.accessToken)
       return acquirer.getTokenForUser(scopes, account, options).then(accessTokenOf)
     } catch (err) {
