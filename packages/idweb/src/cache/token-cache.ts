@@ -62,7 +62,7 @@ export class TokenCache {
   #seq = 0
   #closed = false
   /** What the store reads and writes of partitions use; `undefined` without a store. */
-  readonly #writer: PartitionStoreContext | undefined
+  readonly #storeSync: PartitionStoreContext | undefined
 
   constructor(options: TokenCacheOptions = {}) {
     this.#store = options.store
@@ -99,7 +99,7 @@ export class TokenCache {
     }
     const store = this.#store
     const sealer = this.#sealer
-    this.#writer =
+    this.#storeSync =
       store === undefined || sealer === undefined
         ? undefined
         : {
@@ -204,8 +204,8 @@ export class TokenCache {
   /** Runs a write of `p` after those already queued for it, so one partition's writes never overlap. */
   #enqueue(p: Partition, renew: boolean): Promise<FlushResult> {
     const previous = this.#writes.get(p.key)
-    const writer = this.#writer as PartitionStoreContext
-    const run = (previous ?? Promise.resolve('clean')).then(() => writePartition(writer, p, renew))
+    const sync = this.#storeSync as PartitionStoreContext
+    const run = (previous ?? Promise.resolve('clean')).then(() => writePartition(sync, p, renew))
     this.#writes.set(p.key, run)
     void run.finally(() => {
       if (this.#writes.get(p.key) === run) this.#writes.delete(p.key)
@@ -254,7 +254,9 @@ export class TokenCache {
    * Resolves `false` when the store failed (`p` is then as it was). Never rejects.
    */
   reload(p: Partition): Promise<boolean> {
-    return this.#writer === undefined ? Promise.resolve(true) : reloadPartition(this.#writer, p)
+    return this.#storeSync === undefined
+      ? Promise.resolve(true)
+      : reloadPartition(this.#storeSync, p)
   }
 
   /** Releases the store's connections. */
