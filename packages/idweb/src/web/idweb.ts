@@ -113,6 +113,8 @@ export interface Idweb {
    * `undefined` when `path` is not one of its routes. Adapters route on it.
    */
   methodsOf(path: string): readonly string[] | undefined
+  /** The paths of the routes {@link Idweb.handle} answers, for adapters that register each one. */
+  readonly routePaths: readonly string[]
   /** Redirects to the provider, e.g. for more scopes (incremental consent) or a claims challenge. */
   challenge(request: Request, options?: ChallengeOptions): Promise<Response>
   /**
@@ -274,6 +276,7 @@ export function createIdweb(options: IdwebOptions, deps: IdwebDependencies = {})
       }
     },
     methodsOf: (path) => routes.get(path)?.methods,
+    routePaths: Object.freeze([...routes.keys()]),
     challenge: (request, options) => challenge(ctx, request, options),
     authenticate: (request) => authenticate(ctx, request),
     authenticateNow: (request) => authenticateNow(ctx, request),

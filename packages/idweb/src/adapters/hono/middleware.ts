@@ -2,7 +2,6 @@ import type { Context, ErrorHandler, MiddlewareHandler, Next } from 'hono'
 import type { ApiPrincipal } from '../../api/principal.ts'
 import type { BearerValidator } from '../../api/validator.ts'
 import { ConfigError } from '../../errors.ts'
-import type { SessionRequest } from '../../session/types.ts'
 import { methodNotAllowed } from '../../web/http.ts'
 import type { Idweb } from '../../web/idweb.ts'
 import type { Authentication } from '../../web/user.ts'
@@ -21,6 +20,7 @@ import {
   type RequestIdentity,
 } from '../shared/identity.ts'
 import { needsInteraction } from '../shared/interaction.ts'
+import { authenticateContext, unsentCookies, withSetCookies } from './request.ts'
 
 /**
  * The Hono environment idweb's middleware fills: type your app with it to read
@@ -33,15 +33,18 @@ import { needsInteraction } from '../shared/interaction.ts'
  * ```
  */
 export interface IdwebEnv {
-  /** What the middleware sets with `c.set`. */
+  /** What idweb sets with `c.set`. */
   Variables: {
-    /** Set by {@link idweb} on every request it does not answer itself. */
+    /**
+     * Set by {@link idweb} on every request it does not answer itself, and by `mountIdweb`'s
+     * wrappers on their routes.
+     */
     identity: RequestIdentity
-    /** The idweb app the middleware was given. */
+    /** The idweb app the middleware or `mountIdweb` was given. */
     idweb: Idweb
     /** Set by {@link requireBearer} once the bearer token is valid. */
     auth: ApiPrincipal
-    /** Scopes {@link authorizeForScopes} named for this route. */
+    /** Scopes {@link authorizeForScopes}, or a wrapped route's `scopes`, named for this route. */
     idwebScopes: readonly string[]
   }
 }
@@ -51,8 +54,6 @@ export type IdwebHonoOptions = IdentityOptions
 
 /** What a Hono middleware resolves: a response, or nothing to go on. */
 type MiddlewareAnswer = ReturnType<MiddlewareHandler<IdwebEnv>>
-
-const NO_ONE: Authentication = Object.freeze({ user: undefined, setCookies: [] })
 
 /** Errors {@link errorHandler} already answered with a re-challenge. */
 const challenged = new WeakSet<object>()
@@ -86,10 +87,7 @@ export function idweb(app: Idweb, options: IdwebHonoOptions = {}): MiddlewareHan
   // Not an async function: on the common path the middleware hands back next()'s own promise,
   // and costs Hono no extra promise and microtask per request.
   const identify = (c: Context<IdwebEnv>, next: Next): Promise<void> => {
-    const request = c.req.raw
-    // The Cookie header is read once: on @hono/node-server every read scans it again.
-    const cookie = nodeCookie(c.env) ?? request.headers.get('cookie')
-    const found = cookie === null ? NO_ONE : app.authenticateNow(new CookieView(request, cookie))
+    const found = authenticateContext(app, c)
     if (found instanceof Promise) return found.then((f) => proceed(c, next, f))
     return proceed(c, next, found)
   }
@@ -110,56 +108,6 @@ export function idweb(app: Idweb, options: IdwebHonoOptions = {}): MiddlewareHan
     return app
       .handle(request)
       .then<Awaited<MiddlewareAnswer>>((response) => response ?? identify(c, next))
-  }
-}
-
-/**
- * The `Cookie` header as Node's HTTP parser gave it, under @hono/node-server (its bindings are `{
- * incoming, outgoing }`), or `undefined` on any other runtime. The server's Fetch view of the
- * headers validates a value again on every read, the largest single cost of an authenticated
- * request there; Node's parser already refused the control characters that check looks for, and
- * joins repeated `Cookie` headers with `; ` as the Fetch standard does.
- */
-function nodeCookie(env: unknown): string | null | undefined {
-  if (typeof env !== 'object' || env === null || !('outgoing' in env)) return undefined
-  const { incoming, outgoing } = env as NodeBindings
-  if (typeof outgoing?.writeHead !== 'function') return undefined
-  const headers = incoming?.headers
-  if (typeof headers !== 'object' || headers === null) return undefined
-  const cookie = (headers as { cookie?: unknown }).cookie
-  return typeof cookie === 'string' ? cookie : null
-}
-
-/** @hono/node-server's bindings, as far as {@link nodeCookie} reads them. */
-interface NodeBindings {
-  incoming?: { headers?: unknown }
-  outgoing?: { writeHead?: unknown }
-}
-
-/** What the session layer reads of a request, with its `Cookie` header already read. */
-class CookieView implements SessionRequest {
-  readonly #request: Request
-  readonly #cookie: string
-
-  constructor(request: Request, cookie: string) {
-    this.#request = request
-    this.#cookie = cookie
-  }
-
-  get url(): string {
-    return this.#request.url
-  }
-
-  get headers(): SessionRequest['headers'] {
-    return this
-  }
-
-  get(name: string): string | null {
-    return name.toLowerCase() === 'cookie' ? this.#cookie : this.#request.headers.get(name)
-  }
-
-  has(name: string): boolean {
-    return this.get(name) !== null
   }
 }
 
@@ -292,7 +240,7 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorHandler<Id
       response = genericResponse(500, request)
     }
     if (response.status >= 500) onError(err, c)
-    return response
+    return withSetCookies(response, unsentCookies.get(c) ?? [])
   }
 }
 
