@@ -3,7 +3,8 @@
  * standard only, so the same app runs on Node (`@hono/node-server`), Bun and Deno. The `idweb()`
  * middleware answers the sign-in routes and sets `c.get('identity')`; `requireUser()`,
  * `authorizeForScopes()`, `requireBearer()` with `c.get('auth')`, and `errorHandler()` for
- * `app.onError`.
+ * `app.onError`. `mountIdweb()` is the route-by-route form: the sign-in routes at their own paths,
+ * and handlers wrapped by `auth.withUser()` or `auth.withIdentity()`, each a single Hono handler.
  *
  * @example
  * ```ts
@@ -34,3 +35,9 @@ export {
   requireBearer,
   requireUser,
 } from './middleware.ts'
+export {
+  type IdwebRouteOptions,
+  type IdwebRoutes,
+  type MountIdwebOptions,
+  mountIdweb,
+} from './routes.ts'

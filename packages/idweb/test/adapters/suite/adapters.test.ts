@@ -2,7 +2,14 @@
 // contract apps of apps.ts, and against Hono on Bun and on Deno (runtime-mount.ts).
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { type Mount, mountExpress4, mountExpress5, mountFastify, mountHono } from './apps.ts'
+import {
+  type Mount,
+  mountExpress4,
+  mountExpress5,
+  mountFastify,
+  mountHono,
+  mountHonoRoutes,
+} from './apps.ts'
 import { missingRuntime, runtimeMount } from './runtime-mount.ts'
 import { webSuite } from './suite.ts'
 
@@ -12,6 +19,7 @@ const frameworks: Array<[string, Mount, string?]> = [
   ['Express 4', mountExpress4],
   ['Fastify', mountFastify],
   ['Hono on Node', mountHono],
+  ['Hono on Node, route by route (mountIdweb)', mountHonoRoutes],
   ['Hono on Bun', runtimeMount('bun'), missingRuntime('bun')],
   ['Hono on Deno', runtimeMount('deno'), missingRuntime('deno')],
 ]

@@ -11,7 +11,7 @@ import * as fastifyAdapter from '../../../src/adapters/fastify/index.ts'
 import type { BearerValidator } from '../../../src/api/index.ts'
 import type { Idweb } from '../../../src/index.ts'
 import { claimsChallenge, contractParts, SECRET_DETAIL, type SuiteSetup } from './contract.ts'
-import { honoContractApp } from './hono-app.ts'
+import { honoContractApp, honoRoutesContractApp } from './hono-app.ts'
 
 export { CLAIMS, SECRET_DETAIL, type SuiteSetup } from './contract.ts'
 
@@ -146,18 +146,22 @@ export const mountFastify = inProcess(async (idweb, validator) => {
   return { url: `http://localhost:${port}`, close: () => app.close() }
 })
 
-export const mountHono = inProcess(async (idweb, validator) => {
-  const app = honoContractApp(idweb, validator)
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
+const honoMount = (build: typeof honoContractApp): Mount =>
+  inProcess(async (idweb, validator) => {
+    const app = build(idweb, validator)
+    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
+    })
+    const { port } = server.address() as AddressInfo
+    return {
+      url: `http://localhost:${port}`,
+      close: () =>
+        new Promise<void>((resolve) => {
+          ;(server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.()
+          server.close(() => resolve())
+        }),
+    }
   })
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://localhost:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        ;(server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.()
-        server.close(() => resolve())
-      }),
-  }
-})
+
+export const mountHono = honoMount(honoContractApp)
+export const mountHonoRoutes = honoMount(honoRoutesContractApp)

@@ -37,3 +37,53 @@ export function honoContractApp(idweb: Idweb, validator: BearerValidator) {
   app.onError(errorHandler({ onError() {} }))
   return app
 }
+
+/** The same contract app in the route-by-route form: `mountIdweb` and wrapped handlers, no middleware. */
+export function honoRoutesContractApp(idweb: Idweb, validator: BearerValidator) {
+  const { mountIdweb, requireBearer } = honoAdapter
+  const app = new Hono<honoAdapter.IdwebEnv>()
+  const auth = mountIdweb(app, idweb, { errorHandler: { onError() {} } })
+  app.get(
+    '/api/whoami',
+    auth.withIdentity((c) => c.json({ name: c.get('identity').claims.name ?? null })),
+  )
+  app.get(
+    '/api/me',
+    auth.withUser((c) =>
+      c.json({
+        name: c.get('identity').claims.name,
+        username: c.get('identity').user?.account.username,
+      }),
+    ),
+  )
+  const consented = { scopes: ['User.Read'] }
+  app.get(
+    '/api/graph',
+    auth.withUser(
+      async (c) => c.json(await c.get('identity').callApi('Graph', { relativePath: 'me' })),
+      consented,
+    ),
+  )
+  app.get(
+    '/api/mail',
+    auth.withUser(
+      async (c) => c.json({ length: (await c.get('identity').getToken(['Mail.Read'])).length }),
+      consented,
+    ),
+  )
+  app.get(
+    '/api/claims',
+    auth.withIdentity(() => {
+      throw claimsChallenge()
+    }),
+  )
+  app.get('/api/boom', () => {
+    throw new Error(SECRET_DETAIL)
+  })
+  app.get(
+    '/api/todos',
+    requireBearer(validator, { scopes: ['Todo.Read'], realm: 'todo-api' }),
+    (c) => c.json({ oid: c.get('auth').oid }),
+  )
+  return app
+}

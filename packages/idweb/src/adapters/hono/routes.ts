@@ -1,0 +1,170 @@
+import type { Context, Env, ErrorHandler, Handler, Hono, Input, Next, Schema } from 'hono'
+import type { HandlerResponse } from 'hono/types'
+import { methodNotAllowed } from '../../web/http.ts'
+import type { Idweb } from '../../web/idweb.ts'
+import type { Authentication } from '../../web/user.ts'
+import { notSignedInResponse } from '../shared/answers.ts'
+import { createIdentity, type IdentityContext, identityContext } from '../shared/identity.ts'
+import {
+  type ErrorHandlerOptions,
+  errorHandler,
+  type IdwebEnv,
+  type IdwebHonoOptions,
+} from './middleware.ts'
+import { authenticateContext, unsentCookies, withSetCookies } from './request.ts'
+
+/**
+ * Options of a route wrapped by {@link IdwebRoutes.withUser} or {@link IdwebRoutes.withIdentity}.
+ *
+ * @example
+ * ```ts
+ * app.get('/mail', auth.withUser(listMail, { scopes: ['Mail.Read'] }))
+ * ```
+ */
+export interface IdwebRouteOptions {
+  /**
+   * Scopes to ask for, besides the missing ones, when the handler raises `IDW_INTERACTION_REQUIRED`
+   * or `IDW_NOT_SIGNED_IN` and the user is sent to the provider again (what
+   * `authorizeForScopes(scopes)` does in the middleware form). Default: only the missing ones.
+   */
+  scopes?: readonly string[]
+}
+
+/**
+ * Options of {@link mountIdweb}.
+ *
+ * @example
+ * ```ts
+ * const auth = mountIdweb(app, idweb, { errorHandler: { onError: (err) => report(err) } })
+ * ```
+ */
+export interface MountIdwebOptions extends IdwebHonoOptions {
+  /**
+   * The app's error handler, set with `app.onError`: {@link errorHandler} with these options
+   * (default), or `false` to set your own, which must hand idweb's errors to `errorHandler()` for
+   * re-challenges to happen.
+   */
+  errorHandler?: ErrorHandlerOptions | false
+}
+
+/** The route wrappers {@link mountIdweb} returns, bound to its idweb app. */
+export interface IdwebRoutes {
+  /**
+   * Wraps a handler: sets `c.get('identity')` (anonymous when no one is signed in) and
+   * `c.get('idweb')`, and appends the session's rolled `Set-Cookie` values to its answer. An
+   * interaction-required error it raises is answered by `errorHandler()` with a re-challenge.
+   */
+  withIdentity<
+    E extends IdwebEnv,
+    P extends string,
+    I extends Input,
+    R extends HandlerResponse<unknown>,
+  >(handler: Handler<E, P, I, R>, options?: IdwebRouteOptions): Handler<E, P, I, R>
+  /**
+   * {@link IdwebRoutes.withIdentity} for signed-in users only, as `requireUser()`: without a user,
+   * a person's navigation is redirected (302) to the sign-in route with `returnTo` set; a program
+   * (XHR, `Accept: application/json`) gets 401 JSON `{ "error": "IDW_NOT_SIGNED_IN", ... }`.
+   */
+  withUser<
+    E extends IdwebEnv,
+    P extends string,
+    I extends Input,
+    R extends HandlerResponse<unknown>,
+  >(handler: Handler<E, P, I, R>, options?: IdwebRouteOptions): Handler<E, P, I, R>
+}
+
+/**
+ * idweb on a Hono app route by route, the form for routes where every microsecond counts: the
+ * sign-in routes are registered on `app` at their own paths, and only the handlers wrapped by the
+ * returned {@link IdwebRoutes} read the session. A wrapped route is one handler, so Hono runs it
+ * without composing a middleware chain, and a handler that answers synchronously is answered
+ * synchronously: the `idweb()` middleware's surface (`c.get('identity')`, re-challenges)
+ * at the cost of a bare route plus the session check. It also sets the app's error handler,
+ * {@link errorHandler}, which answers the re-challenges.
+ *
+ * Mount it on the root app (idweb's paths are absolute). Routes that are not wrapped see no
+ * `c.get('identity')`, and a global middleware (`app.use`) brings back Hono's composition.
+ *
+ * @example
+ * ```ts
+ * const app = new Hono<IdwebEnv>()
+ * const auth = mountIdweb(app, createIdweb(loadAppSettings('appsettings.json'))) // sign-in routes
+ * app.get('/', auth.withIdentity((c) => c.text(`Hello ${c.get('identity').claims.name ?? 'you'}`)))
+ * const me = async (c: Context<IdwebEnv>) => c.json(await c.get('identity').callApi('Graph'))
+ * app.get('/me', auth.withUser(me, { scopes: ['User.Read'] }))
+ * ```
+ */
+export function mountIdweb<E extends Env, S extends Schema, B extends string>(
+  app: Hono<E, S, B>,
+  idweb: Idweb,
+  options: MountIdwebOptions = {},
+): IdwebRoutes {
+  for (const path of idweb.routePaths) app.all(path, idwebRoute(idweb))
+  if (options.errorHandler !== false)
+    app.onError(errorHandler(options.errorHandler) as unknown as ErrorHandler<E>)
+  const context = identityContext(idweb, options)
+  return {
+    withIdentity: (handler, routeOptions) =>
+      wrap(context, false, handler as unknown as RouteHandler, routeOptions) as never,
+    withUser: (handler, routeOptions) =>
+      wrap(context, true, handler as unknown as RouteHandler, routeOptions) as never,
+  }
+}
+
+/** One of idweb's own routes: its methods only, answered by the framework-neutral core. */
+function idwebRoute(idweb: Idweb): Handler {
+  return (c) => {
+    const request = c.req.raw
+    const methods = idweb.methodsOf(c.req.path) ?? []
+    if (!methods.includes(request.method))
+      return Promise.resolve(methodNotAllowed(request, methods))
+    return idweb.handle(request).then((response) => response ?? c.notFound())
+  }
+}
+
+/** A wrapped handler as the wrapper sees it: what it answers is checked at run time. */
+type RouteHandler = (c: Context<IdwebEnv>, next: Next) => RouteAnswer
+type RouteAnswer = Response | undefined | Promise<Response | undefined>
+
+// Not async functions, and nothing chained onto the handler's answer unless the session rolled:
+// a session in its cookie and a synchronous handler make a synchronous answer, which
+// @hono/node-server writes on its fast path. What the handler raises goes to errorHandler(),
+// which re-challenges with the scopes set here.
+function wrap(
+  context: IdentityContext,
+  userOnly: boolean,
+  handler: RouteHandler,
+  options: IdwebRouteOptions = {},
+): RouteHandler {
+  const app = context.idweb
+  const scopes = [...(options.scopes ?? [])]
+  const run = (c: Context<IdwebEnv>, next: Next, found: Authentication): RouteAnswer => {
+    const cookies = found.setCookies
+    if (userOnly && !found.user) return withSetCookies(notSignedInResponse(app, c.req.raw), cookies)
+    c.set('idweb', app)
+    c.set('identity', createIdentity(context, found.user))
+    c.set('idwebScopes', scopes)
+    if (cookies.length === 0) return handler(c, next)
+    unsentCookies.set(c, cookies)
+    const answer = handler(c, next)
+    if (answer instanceof Promise) return answer.then((settled) => finish(c, settled, cookies))
+    return finish(c, answer, cookies)
+  }
+  return (c, next) => {
+    const found = authenticateContext(app, c)
+    if (found instanceof Promise) return found.then((f) => run(c, next, f))
+    return run(c, next, found)
+  }
+}
+
+/** The handler's answer with the session's cookies; a handler that set `c.res` answers with it. */
+function finish(
+  c: Context<IdwebEnv>,
+  answer: Response | undefined,
+  cookies: readonly string[],
+): Response | undefined {
+  const response = answer ?? (c.finalized ? c.res : undefined)
+  if (!response || cookies.length === 0) return response
+  unsentCookies.delete(c)
+  return withSetCookies(response, cookies)
+}
