@@ -1,9 +1,9 @@
-// Hono on Node: the bare route, and the same route behind the `idweb()` middleware,
-// `requireUser()` and `c.get('identity').getToken`, served through @hono/node-server's request
-// listener (what its `serve` puts on the server it creates).
+// Hono on Node: the bare route, and the same route in the README's form of `idweb/hono`
+// (`mountIdweb`, `auth.withUser` and `c.get('identity').getToken`), served through
+// @hono/node-server's request listener (what its `serve` puts on the server it creates).
 import { getRequestListener } from '@hono/node-server'
 import { Hono } from 'hono'
-import { errorHandler, type IdwebEnv, idweb, requireUser } from 'idweb/hono'
+import { type IdwebEnv, mountIdweb } from 'idweb/hono'
 import type { BuiltApp } from './apps.ts'
 import { benchIdweb } from './idweb-instance.ts'
 import { type AppRegistration, BARE_ANSWER, SCOPE } from './kinds.ts'
@@ -20,11 +20,13 @@ export async function honoApp(
   }
   const instance = await benchIdweb(reg, idpUrl)
   const app = new Hono<IdwebEnv>()
-  app.use(idweb(instance))
-  app.get('/hello', requireUser(), async (c) => {
-    const identity = c.get('identity')
-    return c.json({ name: identity.claims.name, token: await identity.getToken([SCOPE]) })
-  })
-  app.onError(errorHandler())
+  const auth = mountIdweb(app, instance)
+  app.get(
+    '/hello',
+    auth.withUser(async (c) => {
+      const identity = c.get('identity')
+      return c.json({ name: identity.claims.name, token: await identity.getToken([SCOPE]) })
+    }),
+  )
   return { listener: getRequestListener(app.fetch, { hostname: 'localhost' }), idweb: instance }
 }
