@@ -99,7 +99,7 @@ export function mountIdweb<E extends Env, S extends Schema, B extends string>(
   idweb: Idweb,
   options: MountIdwebOptions = {},
 ): IdwebRoutes {
-  for (const path of idweb.routePaths) app.all(path, idwebRoute(idweb))
+  for (const path of idweb.routePaths) app.all(path, idwebRoute(idweb, path))
   if (options.errorHandler !== false)
     app.onError(errorHandler(options.errorHandler) as unknown as ErrorHandler<E>)
   const context = identityContext(idweb, options)
@@ -111,11 +111,14 @@ export function mountIdweb<E extends Env, S extends Schema, B extends string>(
   }
 }
 
-/** One of idweb's own routes: its methods only, answered by the framework-neutral core. */
-function idwebRoute(idweb: Idweb): Handler {
+/**
+ * idweb's own route at `path`: its methods only, answered by the framework-neutral core. A path
+ * Hono matches that the core does not (a trailing slash, with `strict: false`) is not found.
+ */
+function idwebRoute(idweb: Idweb, path: string): Handler {
+  const methods = idweb.methodsOf(path) ?? []
   return (c) => {
     const request = c.req.raw
-    const methods = idweb.methodsOf(c.req.path) ?? []
     if (!methods.includes(request.method))
       return Promise.resolve(methodNotAllowed(request, methods))
     return idweb.handle(request).then((response) => response ?? c.notFound())

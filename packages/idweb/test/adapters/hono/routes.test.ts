@@ -148,4 +148,13 @@ describe('Hono, route by route (mountIdweb)', () => {
     const plain = await app.fetch(get('/plain', { cookie }))
     assert.deepEqual(await plain.json(), { identity: 'none' })
   })
+
+  test('a path Hono matches loosely (strict: false) that idweb does not own is not found', async () => {
+    const loose = new Hono<IdwebEnv>({ strict: false })
+    mountIdweb(loose, offlineIdweb(), { errorHandler: { onError() {} } })
+    for (const method of ['GET', 'POST', 'DELETE']) {
+      const res = await loose.fetch(new Request(`${ORIGIN}/signout/`, { method }))
+      assert.equal(res.status, method === 'DELETE' ? 405 : 404, `${method} /signout/`)
+    }
+  })
 })
