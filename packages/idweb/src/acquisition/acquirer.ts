@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto'
-import { decodeJwt } from 'jose'
-import { tenantKind } from '../authority/tenant.ts'
+import { tenantOfToken } from '../authority/tenant.ts'
 import type { CachedAccessToken } from '../cache/access-token-index.ts'
 import type { Partition } from '../cache/partition.ts'
 import type { TokenCache } from '../cache/token-cache.ts'
@@ -222,7 +221,7 @@ export class TokenAcquirer {
     const useCache = !options.forceRefresh
     // A multi-tenant API exchanges in its caller's tenant, as Entra requires (the provider
     // checks the token; its tid only routes the request).
-    const tenant = this.#o.defaultTenant === undefined ? tenantOf(userToken) : undefined
+    const tenant = this.#o.defaultTenant === undefined ? tenantOfToken(userToken) : undefined
     return this.#acquire(key, realm, scopes, useCache, this.#oboCache, async (p) => {
       const ctx = await this.#o.protocol(tenant)
       const rt = p.findRefreshToken({
@@ -385,16 +384,6 @@ export class TokenAcquirer {
       scopes: result.scopes,
       fromCache,
     }
-  }
-}
-
-/** The `tid` of a JWT, unverified (routing only), when it has a usable one. */
-function tenantOf(token: string): string | undefined {
-  try {
-    const tid = decodeJwt(token).tid
-    return typeof tid === 'string' && tenantKind(tid) === 'guid' ? tid : undefined
-  } catch {
-    return undefined
   }
 }
 

@@ -1,3 +1,5 @@
+import { decodeJwt } from 'jose'
+
 /** How the tenant part of an Entra authority is written. */
 export type TenantKind = 'guid' | 'domain' | 'common' | 'organizations' | 'consumers'
 
@@ -36,4 +38,14 @@ export function tenantKind(tenant: string): TenantKind | undefined {
   if (GUID.test(t)) return 'guid'
   if (DOMAIN.test(t)) return 'domain'
   return undefined
+}
+
+/** The `tid` of a JWT, unverified (routing only), when it is a tenant id. */
+export function tenantOfToken(token: string): string | undefined {
+  try {
+    const tid = decodeJwt(token).tid
+    return typeof tid === 'string' && tenantKind(tid) === 'guid' ? tid : undefined
+  } catch {
+    return undefined
+  }
 }

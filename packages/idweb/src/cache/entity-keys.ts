@@ -1,10 +1,12 @@
 import {
   type AccountEntity,
+  type AppMetadataEntity,
   accountKey,
   type CacheEntity,
   cachedAt,
   type RefreshTokenEntity,
 } from './entities.ts'
+import { comparableEnvironment } from './environments.ts'
 import { sourceKeyOf } from './serialization.ts'
 
 /**
@@ -109,4 +111,21 @@ export function hasPythonAppTokens(entities: Iterable<CacheEntity>): boolean {
       return true
   }
   return false
+}
+
+/** The app metadata of `clientId` recorded under another alias of `environment`'s cloud (or without its port). */
+export function appMetadataByAlias(
+  entities: Iterable<CacheEntity>,
+  clientId: string,
+  environment: string,
+): AppMetadataEntity | undefined {
+  const env = comparableEnvironment(environment)
+  const client = clientId.toLowerCase()
+  for (const m of entities) {
+    if ('credential_type' in m || 'local_account_id' in m) continue
+    const meta = m as AppMetadataEntity
+    if (meta.client_id.toLowerCase() === client && comparableEnvironment(meta.environment) === env)
+      return meta
+  }
+  return undefined
 }

@@ -16,10 +16,10 @@ import {
   type MsalCacheJson,
   type RefreshTokenEntity,
 } from './entities.ts'
-import { modifiedAt, newer, SourceKeys, sameSecret } from './entity-keys.ts'
+import { appMetadataByAlias, modifiedAt, newer, SourceKeys, sameSecret } from './entity-keys.ts'
 import { comparableEnvironment } from './environments.ts'
 import { newStats, type PartitionState, state } from './internal.ts'
-import { ENTRY_BYTES, entityBytes, PARTITION_BYTES, RECORD_BYTES } from './partition-size.ts'
+import { PARTITION_BYTES, partitionBytes } from './partition-size.ts'
 import { type ScopeSet, scopeSet } from './scopes.ts'
 import { groupEntities, type ParsedCache, parseMsalJson, toMsalJson } from './serialization.ts'
 import { entitiesToSave, type TokenResponseToCache } from './token-response.ts'
@@ -207,20 +207,7 @@ export class Partition {
   appMetadata(clientId: string, environment: string): AppMetadataEntity | undefined {
     const e = this.#entities.get(appMetadataKey({ client_id: clientId, environment }))
     if (e !== undefined) return e as AppMetadataEntity
-    // Recorded under another alias of the cloud (or without the port).
-    const env = comparableEnvironment(environment)
-    const client = clientId.toLowerCase()
-    for (const m of this.#entities.values()) {
-      if ('credential_type' in m || 'local_account_id' in m) continue
-      const meta = m as AppMetadataEntity
-      if (
-        meta.client_id.toLowerCase() === client &&
-        comparableEnvironment(meta.environment) === env
-      ) {
-        return meta
-      }
-    }
-    return undefined
+    return appMetadataByAlias(this.#entities.values(), clientId, environment)
   }
 
   /**
@@ -403,12 +390,7 @@ export class Partition {
   }
 
   #resize(): void {
-    let bytes = PARTITION_BYTES + this.key.length
-    for (const [key, e] of this.#entities) {
-      bytes += ENTRY_BYTES + key.length + entityBytes(e)
-      if (e.credential_type === 'AccessToken') bytes += RECORD_BYTES
-    }
-    this.#bytes = bytes
-    this[state].onChange?.(bytes)
+    this.#bytes = partitionBytes(this.key, this.#entities)
+    this[state].onChange?.(this.#bytes)
   }
 }
