@@ -75,9 +75,21 @@ class CookieView implements SessionRequest {
   }
 }
 
-/** `response` with the session's `Set-Cookie` values appended (a copy: its headers may be immutable). */
+/**
+ * `response` with the session's `Set-Cookie` values appended: a copy, as its headers may be
+ * immutable, except for a status a `Response` cannot be built with (a `101` upgrade), whose own
+ * headers get them when they can.
+ */
 export function withSetCookies(response: Response, cookies: readonly string[]): Response {
   if (cookies.length === 0) return response
+  if (response.status < 200 || response.status > 599) {
+    try {
+      for (const cookie of cookies) response.headers.append('set-cookie', cookie)
+    } catch {
+      // Immutable headers on an upgrade: the session rolls on a later request.
+    }
+    return response
+  }
   const out = new Response(response.body, response)
   for (const cookie of cookies) out.headers.append('set-cookie', cookie)
   return out

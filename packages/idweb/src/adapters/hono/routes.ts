@@ -1,5 +1,6 @@
 import type { Context, Env, ErrorHandler, Handler, Hono, Input, Next, Schema } from 'hono'
 import type { HandlerResponse } from 'hono/types'
+import { ConfigError } from '../../errors.ts'
 import { methodNotAllowed } from '../../web/http.ts'
 import type { Idweb } from '../../web/idweb.ts'
 import type { Authentication } from '../../web/user.ts'
@@ -82,8 +83,13 @@ export interface IdwebRoutes {
  * at the cost of a bare route plus the session check. It also sets the app's error handler,
  * {@link errorHandler}, which answers the re-challenges.
  *
- * Mount it on the root app (idweb's paths are absolute). Routes that are not wrapped see no
- * `c.get('identity')`, and a global middleware (`app.use`) brings back Hono's composition.
+ * Give it the root app: idweb's paths are absolute, so an app with a `basePath()` is refused
+ * (`IDW_CONFIG_INVALID`), and an app later mounted under a prefix with `app.route()` would not be
+ * reached at them. It replaces an `onError` set before it: set yours after it, or pass
+ * `errorHandler: false`. Routes that are not wrapped see no `c.get('identity')`, and a global
+ * middleware (`app.use`) brings back Hono's composition.
+ *
+ * @throws `IDW_CONFIG_INVALID` for an app with a `basePath()`.
  *
  * @example
  * ```ts
@@ -99,6 +105,14 @@ export function mountIdweb<E extends Env, S extends Schema, B extends string>(
   idweb: Idweb,
   options: MountIdwebOptions = {},
 ): IdwebRoutes {
+  const base = (app as unknown as { _basePath?: unknown })._basePath
+  if (typeof base === 'string' && base !== '/' && base !== '')
+    throw new ConfigError(
+      'mountIdweb()',
+      `must be given the root Hono app, not one with basePath('${base}'): idweb's routes are ` +
+        `absolute paths (${idweb.config.signInPath}, ${idweb.config.callbackPath}, ...); set ` +
+        'them in the configuration to move them.',
+    )
   for (const path of idweb.routePaths) app.all(path, idwebRoute(idweb, path))
   if (options.errorHandler !== false)
     app.onError(errorHandler(options.errorHandler) as unknown as ErrorHandler<E>)
@@ -113,15 +127,21 @@ export function mountIdweb<E extends Env, S extends Schema, B extends string>(
 
 /**
  * idweb's own route at `path`: its methods only, answered by the framework-neutral core. A path
- * Hono matches that the core does not (a trailing slash, with `strict: false`) is not found.
+ * Hono matches that the core does not (a trailing slash, with `strict: false`) is left to the
+ * app's other routes, as the `idweb()` middleware leaves it.
  */
 function idwebRoute(idweb: Idweb, path: string): Handler {
   const methods = idweb.methodsOf(path) ?? []
-  return (c) => {
+  return (c, next) => {
     const request = c.req.raw
     if (!methods.includes(request.method))
       return Promise.resolve(methodNotAllowed(request, methods))
-    return idweb.handle(request).then((response) => response ?? c.notFound())
+    // What the core leaves (a path Hono decoded to one of idweb's) goes on to the app's routes.
+    return idweb.handle(request).then(async (response) => {
+      if (response !== undefined) return response
+      await next()
+      return undefined
+    })
   }
 }
 
@@ -160,14 +180,16 @@ function wrap(
   }
 }
 
-/** The handler's answer with the session's cookies; a handler that set `c.res` answers with it. */
-function finish(
-  c: Context<IdwebEnv>,
-  answer: Response | undefined,
-  cookies: readonly string[],
-): Response | undefined {
-  const response = answer ?? (c.finalized ? c.res : undefined)
-  if (!response || cookies.length === 0) return response
+/**
+ * The handler's answer with the session's cookies. A response the context already holds (the
+ * handler set `c.res`, or called `next()`) is what a middleware chain sends, so it gets them too;
+ * what is not a `Response` (`next()`'s own result) is passed on untouched.
+ */
+function finish(c: Context<IdwebEnv>, answer: unknown, cookies: readonly string[]): RouteAnswer {
   unsentCookies.delete(c)
-  return withSetCookies(response, cookies)
+  const held = c.finalized ? c.res : undefined
+  if (held && held.status >= 200 && held.status <= 599)
+    for (const cookie of cookies) c.header('set-cookie', cookie, { append: true })
+  if (answer instanceof Response && answer !== held) return withSetCookies(answer, cookies)
+  return (held && answer === held ? c.res : answer) as RouteAnswer
 }

@@ -5,6 +5,7 @@
 // scopes. No provider is involved: the session is sealed by idweb's own session layer.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import type { Context } from 'hono'
 import { Hono } from 'hono'
 import { type IdwebEnv, mountIdweb } from '../../../src/adapters/hono/index.ts'
 import { InteractionRequiredError } from '../../../src/errors.ts'
@@ -156,5 +157,71 @@ describe('Hono, route by route (mountIdweb)', () => {
       const res = await loose.fetch(new Request(`${ORIGIN}/signout/`, { method }))
       assert.equal(res.status, method === 'DELETE' ? 405 : 404, `${method} /signout/`)
     }
+  })
+
+  test('a wrapped guard that calls next(), or a c.res set in a chain, still carries the rolled cookie', async () => {
+    let now = Date.UTC(2030, 0, 1)
+    const idweb = offlineIdweb({ clock: () => now })
+    const app = new Hono<IdwebEnv>()
+    const auth = mountIdweb(app, idweb, { errorHandler: { onError() {} } })
+    app.use('/chained/*', async (_c, next) => {
+      await next()
+    })
+    app.use(
+      '/area/*',
+      auth.withUser(async (_c, next) => {
+        await next()
+      }),
+    )
+    app.use(
+      '/returned/*',
+      auth.withUser((_c, next) => next()),
+    )
+    const page = (c: Context<IdwebEnv>) => c.json({ name: c.get('identity').claims.name })
+    app.get('/area/page', page)
+    app.get('/returned/page', page)
+    app.get(
+      '/chained/page',
+      auth.withUser(async (c) => {
+        c.res = c.json({ set: 'c.res' })
+      }),
+    )
+    let cookie = await sessionCookieFor(idweb, ORIGIN)
+    for (const path of ['/area/page', '/returned/page', '/chained/page']) {
+      now += 3 * HOUR // a roll is due on every request
+      const res = await app.fetch(get(path, { cookie }))
+      assert.equal(res.status, 200, path)
+      const session = sessionOf(res)
+      assert.ok(session, `${path} carries the rolled session`)
+      assert.equal(
+        res.headers.getSetCookie().filter((c) => c.startsWith('idweb.session=')).length,
+        1,
+        `${path} carries it once`,
+      )
+      cookie = session.split(';', 1)[0] ?? ''
+    }
+    const anonymous = await app.fetch(get('/area/page', { accept: 'application/json' }))
+    assert.equal(anonymous.status, 401, 'the guard keeps anonymous requests out')
+  })
+
+  test('an app with a basePath is refused, with the setting to change', () => {
+    const app = new Hono<IdwebEnv>().basePath('/auth')
+    assert.throws(
+      () => mountIdweb(app, offlineIdweb()),
+      (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'IDW_CONFIG_INVALID')
+        assert.match(err.message, /basePath\('\/auth'\)/)
+        return true
+      },
+    )
+  })
+
+  test('a path the core does not own goes on to the app, as under the middleware form', async () => {
+    const app = new Hono<IdwebEnv>()
+    mountIdweb(app, offlineIdweb(), { errorHandler: { onError() {} } })
+    app.get('*', (c) => c.text(`app: ${c.req.path}`))
+    const res = await app.fetch(get('/sign%69n'))
+    assert.equal(res.status, 200)
+    assert.equal(await res.text(), 'app: /signin')
   })
 })
