@@ -244,11 +244,15 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorHandler<Id
   }
 }
 
-/** A Hono `HTTPException` answers with its own response (known by shape: no runtime import). */
+/**
+ * A Hono `HTTPException` answers with its own response. Known by shape, with no runtime import:
+ * an `Error` with a numeric `status` and a `getResponse()` (Hono does not set its `name`).
+ */
 function httpExceptionResponse(err: unknown): Response | undefined {
-  if (!(err instanceof Error) || err.name !== 'HTTPException') return undefined
-  const getResponse = (err as { getResponse?: unknown }).getResponse
-  return typeof getResponse === 'function' ? (getResponse.call(err) as Response) : undefined
+  if (!(err instanceof Error)) return undefined
+  const { getResponse, status } = err as { getResponse?: unknown; status?: unknown }
+  if (typeof getResponse !== 'function' || typeof status !== 'number') return undefined
+  return getResponse.call(err) as Response
 }
 
 function defaultOnError(err: unknown): void {

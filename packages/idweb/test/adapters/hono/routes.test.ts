@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { Context } from 'hono'
 import { Hono } from 'hono'
+import { HTTPException } from 'hono/http-exception'
 import { type IdwebEnv, mountIdweb } from '../../../src/adapters/hono/index.ts'
 import { InteractionRequiredError } from '../../../src/errors.ts'
 import { offlineIdweb, sessionCookieFor } from '../express/support.ts'
@@ -223,5 +224,15 @@ describe('Hono, route by route (mountIdweb)', () => {
     const res = await app.fetch(get('/sign%69n'))
     assert.equal(res.status, 200)
     assert.equal(await res.text(), 'app: /signin')
+  })
+
+  test('a Hono HTTPException answers with its own response through errorHandler', async () => {
+    const { app } = build()
+    app.get('/teapot', () => {
+      throw new HTTPException(418, { message: 'short and stout' })
+    })
+    const res = await app.fetch(get('/teapot'))
+    assert.equal(res.status, 418)
+    assert.equal(await res.text(), 'short and stout')
   })
 })
