@@ -40,6 +40,8 @@ export interface CodeFlowOptions {
   extra?: Record<string, string>
   /** Authorization endpoint to use instead of the AS's (e.g. `/common`). */
   authorizationEndpoint?: string
+  /** How long the client waits with its code before redeeming it, in ms (a slow sign-in). */
+  redeemAfterMs?: number
 }
 
 /** One authorization request, its PKCE verifier, state and nonce. */
@@ -79,6 +81,7 @@ export async function codeFlow(as: oauth.AuthorizationServer, o: CodeFlowOptions
       ? oauth.None()
       : oauth.ClientSecretPost(o.clientSecret ?? demo.apps.webApp.clientSecret)
   const params = oauth.validateAuthResponse(as, client, signIn.redirectUrl, request.state)
+  if (o.redeemAfterMs) await new Promise((r) => setTimeout(r, o.redeemAfterMs))
   const response = await oauth.authorizationCodeGrantRequest(
     as,
     client,

@@ -157,6 +157,17 @@ describe('refresh tokens with strict rotation', () => {
     assert.equal(idp.grantCount('refresh_token'), 1)
   })
 
+  it('a sign-in slower than ttl.refreshToken still redeems its code and gets a refresh token', async () => {
+    const short = await startIdp({ rotateRefreshTokens: true, ttl: { refreshToken: 1 } })
+    try {
+      const { tokens } = await codeFlow(await discover(short), { redeemAfterMs: 1100 })
+      assert.ok(tokens.id_token, 'an ID token')
+      assert.ok(tokens.refresh_token, 'a refresh token')
+    } finally {
+      await short.close()
+    }
+  })
+
   it('expires refresh tokens by ttl.refreshToken', async () => {
     const short = await startIdp({ rotateRefreshTokens: true, ttl: { refreshToken: 1 } })
     try {

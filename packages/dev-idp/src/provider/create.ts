@@ -21,6 +21,9 @@ import { entraIdTokens } from './id-token.ts'
 import { hint, installMiddleware } from './middleware.ts'
 import { defaultResourceHook, resourceServerHook } from './resources.ts'
 
+/** How long a sign-in's pages may take, in seconds. */
+const INTERACTION_SECONDS = 3600
+
 /** Entra's v2 endpoint paths of a tenant. */
 export function tenantRoutes(tenantId: string) {
   const base = `/${tenantId}/oauth2/v2.0`
@@ -205,9 +208,11 @@ function configuration(ctx: IdpContext, tenantId: string): Configuration {
       AuthorizationCode: ttl.code,
       ClientCredentials: ttl.accessToken,
       DeviceCode: 900,
-      Grant: ttl.refreshToken,
+      // The grant is made during the sign-in, before its code is redeemed, and every token of
+      // it dies with it: it outlives the longest sign-in and code, then the refresh token.
+      Grant: INTERACTION_SECONDS + ttl.code + ttl.refreshToken,
       IdToken: ttl.idToken,
-      Interaction: 3600,
+      Interaction: INTERACTION_SECONDS,
       RefreshToken: ttl.refreshToken,
       Session: 24 * 3600,
     },
