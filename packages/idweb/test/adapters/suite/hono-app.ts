@@ -7,7 +7,7 @@ import type { Idweb } from '../../../src/index.ts'
 import { claimsChallenge, SECRET_DETAIL } from './contract.ts'
 
 export function honoContractApp(idweb: Idweb, validator: BearerValidator) {
-  const { authorizeForScopes, errorHandler, requireBearer, requireUser } = honoAdapter
+  const { authorizeForScopes, errorHandler, requireUser } = honoAdapter
   const app = new Hono<honoAdapter.IdwebEnv>()
   app.use(honoAdapter.idweb(idweb))
   app.get('/api/whoami', (c) => c.json({ name: c.get('identity').claims.name ?? null }))
@@ -26,21 +26,14 @@ export function honoContractApp(idweb: Idweb, validator: BearerValidator) {
   app.get('/api/claims', authorizeForScopes(), () => {
     throw claimsChallenge()
   })
-  app.get('/api/boom', () => {
-    throw new Error(SECRET_DETAIL)
-  })
-  app.get(
-    '/api/todos',
-    requireBearer(validator, { scopes: ['Todo.Read'], realm: 'todo-api' }),
-    (c) => c.json({ oid: c.get('auth').oid }),
-  )
+  routesWithoutSession(app, validator)
   app.onError(errorHandler({ onError() {} }))
   return app
 }
 
 /** The same contract app in the route-by-route form: `mountIdweb` and wrapped handlers, no middleware. */
 export function honoRoutesContractApp(idweb: Idweb, validator: BearerValidator) {
-  const { mountIdweb, requireBearer } = honoAdapter
+  const { mountIdweb } = honoAdapter
   const app = new Hono<honoAdapter.IdwebEnv>()
   const auth = mountIdweb(app, idweb, { errorHandler: { onError() {} } })
   app.get(
@@ -77,13 +70,18 @@ export function honoRoutesContractApp(idweb: Idweb, validator: BearerValidator) 
       throw claimsChallenge()
     }),
   )
+  routesWithoutSession(app, validator)
+  return app
+}
+
+/** The routes both forms serve alike, with no session: a failing route and the bearer API. */
+function routesWithoutSession(app: Hono<honoAdapter.IdwebEnv>, validator: BearerValidator) {
   app.get('/api/boom', () => {
     throw new Error(SECRET_DETAIL)
   })
   app.get(
     '/api/todos',
-    requireBearer(validator, { scopes: ['Todo.Read'], realm: 'todo-api' }),
+    honoAdapter.requireBearer(validator, { scopes: ['Todo.Read'], realm: 'todo-api' }),
     (c) => c.json({ oid: c.get('auth').oid }),
   )
-  return app
 }
