@@ -160,13 +160,14 @@ function wrap(
   options: IdwebRouteOptions = {},
 ): RouteHandler {
   const app = context.idweb
-  const scopes = [...(options.scopes ?? [])]
+  // Read by errorHandler() for a re-challenge, which asks for none without them.
+  const scopes = options.scopes ? [...options.scopes] : undefined
   const run = (c: Context<IdwebEnv>, next: Next, found: Authentication): RouteAnswer => {
     const cookies = found.setCookies
     if (userOnly && !found.user) return withSetCookies(notSignedInResponse(app, c.req.raw), cookies)
     c.set('idweb', app)
     c.set('identity', createIdentity(context, found.user))
-    c.set('idwebScopes', scopes)
+    if (scopes) c.set('idwebScopes', scopes)
     if (cookies.length === 0) return handler(c, next)
     unsentCookies.set(c, cookies)
     const answer = handler(c, next)
